@@ -1,0 +1,41 @@
+// Diagnostics in Postfix's style: "PROGRAM: warning: TEXT" on stderr.
+//
+// The library reports failures through Status; it logs only what Postfix
+// logs without failing the operation (warnings such as a skipped update)
+// and, when verbose, what it sends and receives.  A program may replace the
+// sink (tests capture messages this way).  Not thread-safe by design: set
+// up once at start.
+#ifndef MCTABLE_LOG_H_
+#define MCTABLE_LOG_H_
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace mctable {
+
+enum class LogLevel { kInfo, kWarning, kFatal };
+
+using LogSink = std::function<void(LogLevel, std::string_view)>;
+
+// The default sink writes "PROGRAM: warning: TEXT\n" to stderr.
+void SetLogProgramName(std::string name);
+const std::string& LogProgramName();
+// Replaces the sink; an empty function restores the default.  Returns the old one.
+LogSink SetLogSink(LogSink sink);
+// Verbosity as given by repeated -v; 0 is quiet.
+void SetLogVerbosity(int level);
+int LogVerbosity();
+
+void LogInfo(std::string_view text);
+void LogWarning(std::string_view text);
+// Prints the fatal message; the caller decides how to exit.
+void LogFatal(std::string_view text);
+
+// Renders bytes for a log line: printable ASCII as is, anything else as \xHH,
+// so a key or a reply can never corrupt the log.
+std::string PrintableBytes(std::string_view bytes);
+
+}  // namespace mctable
+
+#endif  // MCTABLE_LOG_H_

@@ -1,0 +1,106 @@
+// Table: the lookup-table interface every table type implements (Postfix's
+// DICT).  A table maps string keys to string values; it is named
+// "type:name" (memcache:/etc/postfix/mc.cf, lmdb:/etc/postfix/aliases).
+//
+// Contract
+// - Lookup returns OK with *value set, NotFound, or an error.  A table folds
+//   the key to lower case itself when OpenOptions::fold_keys is set, exactly
+//   where Postfix does: callers pass keys as the user typed them.
+// - Update and Delete exist only on tables opened read-write; otherwise they
+//   return Refused.  Delete returns NotFound when there was nothing to delete.
+// - Sequence(kFirst) then Sequence(kNext) visit every entry once, ending with
+//   NotFound; types that cannot do it return NotSupported.
+// - The batch calls (LookupMany, UpdateMany, DeleteMany) give the same
+//   results as calling the single ones in order; types with a network round
+//   trip override them to pipeline.
+// - No method throws.  A Table is used by one thread at a time.
+#ifndef MCTABLE_TABLE_H_
+#define MCTABLE_TABLE_H_
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mctable/status.h"
+
+namespace mctable {
+
+// How to treat the terminating NUL byte in keys and values of file-based
+// tables (Postfix's DICT_FLAG_TRY0NULL / DICT_FLAG_TRY1NULL, postmap -n/-N).
+enum class NulMode {
+  kTypeDefault,  // what Postfix does for the type when neither -N nor -n is given
+  kInclude,      // -N: keys and values carry a trailing NUL
+  kOmit,         // -n: no trailing NUL
+};
+
+// What to do when a created or bulk-loaded table gets a key twice.
+enum class DuplicateMode {
+  kWarn,     // keep the first, warn (Postfix's default)
+  kReplace,  // -r: the later one wins, silently
+  kIgnore,   // -w: keep the first, silently
+};
+
+struct OpenOptions {
+  bool read_write = false;        // O_RDWR rather than O_RDONLY
+  bool create = false;            // create the table (file types), empty if truncate
+  bool truncate = false;          // start from an empty table (postmap build mode)
+  bool fold_keys = true;          // DICT_FLAG_FOLD_FIX; postmap -f turns it off
+  bool security_sensitive = false;  // DICT_FLAG_NO_UNAUTH: memcache refuses to open
+  NulMode nul_mode = NulMode::kTypeDefault;
+  DuplicateMode duplicates = DuplicateMode::kWarn;
+  std::string config_dir = "/etc/postfix";  // where main.cf is (postmap -c)
+};
+
+enum class SequenceOp { kFirst, kNext };
+
+struct LookupResult {
+  Status status;      // OK (found), NotFound, or an error
+  std::string value;  // set when status.ok()
+};
+
+struct KeyValue {
+  std::string key;
+  std::string value;
+};
+
+class Table {
+ public:
+  Table(std::string type, std::string name) : type_(std::move(type)), name_(std::move(name)) {}
+  virtual ~Table() = default;
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  const std::string& type() const { return type_; }
+  const std::string& name() const { return name_; }
+  // "type:name", the form used in every message about this table.
+  std::string full_name() const { return type_ + ":" + name_; }
+
+  virtual Status Lookup(std::string_view key, std::string* value) = 0;
+  virtual Status Update(std::string_view key, std::string_view value);
+  virtual Status Delete(std::string_view key);
+  virtual Status Sequence(SequenceOp op, std::string* key, std::string* value);
+
+  // Batch forms.  results->size() becomes keys.size() (entries.size()).
+  virtual void LookupMany(std::span<const std::string> keys, std::vector<LookupResult>* results);
+  virtual void UpdateMany(std::span<const KeyValue> entries, std::vector<Status>* results);
+  virtual void DeleteMany(std::span<const std::string> keys, std::vector<Status>* results);
+
+  // Makes pending writes durable and releases locks (file types).  Called
+  // once by the owner before destruction when the result matters.
+  virtual Status Close() { return Status::OK(); }
+
+ private:
+  std::string type_;
+  std::string name_;
+};
+
+// Opens "type:name".  On success *table is set; otherwise the Status says
+// why (unknown type, bad configuration, missing file...).
+Status OpenTable(std::string_view type_and_name, const OpenOptions& options,
+                 std::unique_ptr<Table>* table);
+
+}  // namespace mctable
+
+#endif  // MCTABLE_TABLE_H_

@@ -1,0 +1,50 @@
+// DomainList: the memcache table's "domain" parameter, a Postfix string
+// match list: patterns separated by commas and/or whitespace, each
+//   name        matches that exact domain, case-insensitively (no parent
+//               or subdomain matching)
+//   /file/name  patterns read from the file, one or more per line, "#"
+//               comments
+//   type:table  matches when the domain, as a key, is found in the table
+//   !pattern    negation: a match stops the search with "no match"
+// Patterns are tried in order; the first that matches decides.
+//
+// A table in the list that fails makes Match return that error; a file or
+// table that cannot be opened is a ConfigError from Create.
+#ifndef MCTABLE_MATCH_DOMAIN_LIST_H_
+#define MCTABLE_MATCH_DOMAIN_LIST_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mctable/status.h"
+#include "mctable/table.h"
+
+namespace mctable {
+
+class DomainList {
+ public:
+  // `origin` names the configuration in messages.  Tables are opened
+  // read-only with `options` (fold_keys etc. as the parent table).
+  static Status Create(std::string_view patterns, std::string_view origin,
+                       const OpenOptions& options, std::unique_ptr<DomainList>* out);
+
+  // Sets *matched; returns an error only when a table in the list fails.
+  Status Match(std::string_view domain, bool* matched) const;
+
+  ~DomainList();
+
+ private:
+  struct Pattern {
+    bool negated = false;
+    std::string text;              // lower-cased domain, when table is null
+    std::unique_ptr<Table> table;  // type:table pattern
+  };
+  DomainList() = default;
+  std::vector<Pattern> patterns_;
+};
+
+}  // namespace mctable
+
+#endif  // MCTABLE_MATCH_DOMAIN_LIST_H_

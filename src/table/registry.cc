@@ -1,0 +1,43 @@
+// Table type registry and OpenTable().
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "mctable/table_registry.h"
+
+namespace mctable {
+namespace {
+
+std::map<std::string, TableOpener, std::less<>>& Registry() {
+  static std::map<std::string, TableOpener, std::less<>> registry;
+  return registry;
+}
+
+}  // namespace
+
+bool RegisterTableType(std::string_view type, TableOpener opener) {
+  Registry()[std::string(type)] = opener;
+  return true;
+}
+
+std::vector<std::string> RegisteredTableTypes() {
+  std::vector<std::string> types;
+  for (const auto& [type, opener] : Registry()) types.push_back(type);
+  return types;
+}
+
+Status OpenTable(std::string_view type_and_name, const OpenOptions& options,
+                 std::unique_ptr<Table>* table) {
+  size_t colon = type_and_name.find(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return Status::ConfigError("open database " + std::string(type_and_name) +
+                               ": need \"type:name\" form");
+  std::string_view type = type_and_name.substr(0, colon);
+  std::string_view name = type_and_name.substr(colon + 1);
+  auto it = Registry().find(type);
+  if (it == Registry().end())
+    return Status::ConfigError("unsupported dictionary type: " + std::string(type));
+  return it->second(name, options, table);
+}
+
+}  // namespace mctable

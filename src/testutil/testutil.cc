@@ -1,0 +1,338 @@
+#include "testutil/testutil.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace mctable::testutil {
+namespace {
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+int ConnectTo(int port, const std::string& socket_path) {
+  int fd;
+  if (!socket_path.empty()) {
+    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un sun{};
+    sun.sun_family = AF_UNIX;
+    std::strncpy(sun.sun_path, socket_path.c_str(), sizeof(sun.sun_path) - 1);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) != 0) {
+      ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
+  fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(static_cast<uint16_t>(port));
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::string FindProgram(const std::vector<std::string>& candidates) {
+  for (const auto& c : candidates)
+    if (::access(c.c_str(), X_OK) == 0) return c;
+  return "";
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/mctable-test-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string TempDir::WriteFile(const std::string& name, const std::string& content) const {
+  std::string full = path_ + "/" + name;
+  std::ofstream out(full, std::ios::binary | std::ios::trunc);
+  out << content;
+  return full;
+}
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int FreeLoopbackPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sin.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin));
+  socklen_t len = sizeof(sin);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
+  int port = ntohs(sin.sin_port);
+  ::close(fd);
+  return port;
+}
+
+MemcachedServer::MemcachedServer(Options options) : options_(std::move(options)) {}
+
+MemcachedServer::~MemcachedServer() {
+  Stop();
+  delete own_dir_;
+}
+
+bool MemcachedServer::Start() {
+  std::string binary = FindProgram({"/usr/bin/memcached", "/usr/local/bin/memcached"});
+  if (binary.empty()) {
+    error_ = "memcached is not installed (apt-get install memcached)";
+    return false;
+  }
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    std::vector<std::string> args = {binary, "-U", "0", "-m", std::to_string(options_.memory_mb),
+                                     "-c", "256"};
+    if (options_.max_item_size_kb > 0) {
+      args.push_back("-I");
+      args.push_back(std::to_string(options_.max_item_size_kb) + "k");
+    }
+    if (::geteuid() == 0) {
+      args.push_back("-u");
+      args.push_back("root");
+    }
+    if (options_.unix_socket) {
+      std::string dir = options_.socket_dir;
+      if (dir.empty()) {
+        if (own_dir_ == nullptr) own_dir_ = new TempDir();
+        dir = own_dir_->path();
+      }
+      socket_path_ = dir + "/memcached." + std::to_string(attempt) + ".sock";
+      args.push_back("-s");
+      args.push_back(socket_path_);
+      port_ = 0;
+    } else {
+      port_ = FreeLoopbackPort();
+      args.push_back("-l");
+      args.push_back("127.0.0.1");
+      args.push_back("-p");
+      args.push_back(std::to_string(port_));
+    }
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      error_ = "fork failed";
+      return false;
+    }
+    if (pid == 0) {
+      int devnull = ::open("/dev/null", O_RDWR);
+      ::dup2(devnull, 0);
+      ::dup2(devnull, 1);
+      std::vector<char*> cargs;
+      for (auto& a : args) cargs.push_back(a.data());
+      cargs.push_back(nullptr);
+      ::execv(cargs[0], cargs.data());
+      ::_exit(127);
+    }
+    pid_ = pid;
+    double deadline = Now() + 5;
+    while (Now() < deadline) {
+      int status;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        break;  // died: port taken, try another
+      }
+      int fd = ConnectTo(port_, socket_path_);
+      if (fd >= 0) {
+        ::close(fd);
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    Stop();
+  }
+  error_ = "memcached did not start";
+  return false;
+}
+
+void MemcachedServer::Stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  int status;
+  for (int i = 0; i < 200; ++i) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::string MemcachedServer::endpoint() const {
+  if (!socket_path_.empty()) return "unix:" + socket_path_;
+  return "inet:127.0.0.1:" + std::to_string(port_);
+}
+
+std::string MemcachedServer::RawCommand(const std::string& command, const std::string& until) const {
+  int fd = ConnectTo(port_, socket_path_);
+  if (fd < 0) return "";
+  size_t done = 0;
+  while (done < command.size()) {
+    ssize_t n = ::write(fd, command.data() + done, command.size() - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  std::string reply;
+  double deadline = Now() + 5;
+  while (Now() < deadline) {
+    if (reply.size() >= until.size() &&
+        reply.compare(reply.size() - until.size(), until.size(), until) == 0)
+      break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    char buf[65536];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    reply.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return reply;
+}
+
+std::string MemcachedServer::Get(const std::string& key, bool* found, unsigned* flags) const {
+  std::string reply = RawCommand("get " + key + "\r\n", "END\r\n");
+  *found = false;
+  if (reply.rfind("VALUE ", 0) != 0) return "";
+  size_t eol = reply.find("\r\n");
+  std::istringstream header(reply.substr(6, eol - 6));
+  std::string k;
+  unsigned f = 0;
+  size_t len = 0;
+  header >> k >> f >> len;
+  if (flags) *flags = f;
+  *found = true;
+  return reply.substr(eol + 2, len);
+}
+
+void MemcachedServer::Set(const std::string& key, const std::string& value, unsigned flags,
+                          int ttl) const {
+  RawCommand("set " + key + " " + std::to_string(flags) + " " + std::to_string(ttl) + " " +
+                 std::to_string(value.size()) + "\r\n" + value + "\r\n",
+             "\r\n");
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input,
+                         double timeout_seconds) {
+  CommandResult result;
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (::pipe2(in_pipe, O_CLOEXEC) || ::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC))
+    return result;
+  double start = Now();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(in_pipe[0], 0);
+    ::dup2(out_pipe[1], 1);
+    ::dup2(err_pipe[1], 2);
+    std::vector<char*> cargs;
+    std::vector<std::string> copy = argv;
+    for (auto& a : copy) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    ::execv(cargs[0], cargs.data());
+    ::_exit(127);
+  }
+  ::close(in_pipe[0]);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  ::signal(SIGPIPE, SIG_IGN);
+  ::fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+  size_t written = 0;
+  if (input.empty()) {
+    ::close(in_pipe[1]);
+    in_pipe[1] = -1;
+  }
+  bool out_open = true, err_open = true;
+  bool killed = false;
+  while (out_open || err_open) {
+    double left = start + timeout_seconds - Now();
+    if (left <= 0 && !killed) {
+      ::kill(pid, SIGKILL);
+      killed = true;
+    }
+    pollfd fds[3];
+    int n = 0;
+    fds[n++] = {out_open ? out_pipe[0] : -1, POLLIN, 0};
+    fds[n++] = {err_open ? err_pipe[0] : -1, POLLIN, 0};
+    fds[n++] = {in_pipe[1], POLLOUT, 0};
+    ::poll(fds, n, 100);
+    char buf[65536];
+    if (fds[0].revents) {
+      ssize_t r = ::read(out_pipe[0], buf, sizeof buf);
+      if (r <= 0) out_open = false; else result.out.append(buf, static_cast<size_t>(r));
+    }
+    if (fds[1].revents) {
+      ssize_t r = ::read(err_pipe[0], buf, sizeof buf);
+      if (r <= 0) err_open = false; else result.err.append(buf, static_cast<size_t>(r));
+    }
+    if (in_pipe[1] >= 0 && fds[2].revents) {
+      ssize_t w = ::write(in_pipe[1], input.data() + written, input.size() - written);
+      if (w > 0) written += static_cast<size_t>(w);
+      if (w < 0 || written == input.size()) {
+        ::close(in_pipe[1]);
+        in_pipe[1] = -1;
+      }
+    }
+  }
+  if (in_pipe[1] >= 0) ::close(in_pipe[1]);
+  ::close(out_pipe[0]);
+  ::close(err_pipe[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.seconds = Now() - start;
+  if (WIFEXITED(status))
+    result.exit_status = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    result.exit_status = 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string MctableBinary() {
+  if (const char* env = std::getenv("MCTABLE_BINARY")) return env;
+#ifdef MCTABLE_BINARY
+  return MCTABLE_BINARY;
+#else
+  return "mctable";
+#endif
+}
+
+std::string PostmapBinary() {
+  return FindProgram({"/usr/sbin/postmap", "/usr/bin/postmap"});
+}
+
+}  // namespace mctable::testutil
