@@ -1,2 +1,126 @@
-// Placeholder until the command lands.
-int main() { return 1; }
+// mctable: Postfix postmap's table options over mctable's table types.
+//
+//   mctable [-fNnrvw] [-c config_dir] [-d key|-] [-q key|-] [-i] [-s] [type:]name...
+//
+// Same output and exit statuses as postmap: -q prints the first value
+// found (exit 0) or nothing (exit 1); -q - prints "key<TAB>value" per found
+// key in input order (exit 0 if any was found); -d deletes from every map
+// (exit 0 if anything was deleted); -s dumps every entry; -i adds "key
+// value" lines from stdin; without any of these, builds type:name from the
+// source file "name".  Failures are "mctable: fatal: ..." on stderr, exit 1.
+#include <getopt.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "mctable/log.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: mctable [-fNnrvw] [-c config_dir] [-d key] [-q key] [-i] [-s] [map_type:]file...";
+
+constexpr char kHelp[] =
+    "Usage: mctable [options] type:name...\n"
+    "Query, update and build lookup tables, with postmap's options.\n"
+    "\n"
+    "  -q key     print the value of key (first map that has it); exit 1 if none\n"
+    "  -q -       read keys from stdin, print \"key<TAB>value\" for each one found\n"
+    "  -d key     delete key from every map; exit 1 if nothing was deleted\n"
+    "  -d -       read keys to delete from stdin\n"
+    "  -s         print every \"key<TAB>value\" (memcache: needs a backup table)\n"
+    "  -i         read \"key value\" lines from stdin and store them\n"
+    "  (none)     build type:/path/file from the source file /path/file\n"
+    "  -c dir     directory of main.cf (default /etc/postfix)\n"
+    "  -f         do not fold keys to lower case\n"
+    "  -N / -n    include / omit the terminating NUL of keys and values\n"
+    "  -r         replace duplicate keys silently   -w  ignore duplicates silently\n"
+    "  -v         verbose: log keys, expansions and the memcache dialogue (repeat for more)\n"
+    "  --help     this text\n"
+    "\n"
+    "Types: memcache, lmdb, texthash, inline, static, fail and, where built in,\n"
+    "hash, btree and cdb.  See mctable(1) and mctable_memcache(5).\n";
+
+[[noreturn]] void Usage() {
+  mctable::LogFatal(kUsage);
+  std::exit(1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mctable::SetLogProgramName("mctable");
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) break;
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(kHelp, stdout);
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--version") == 0) {
+      std::puts("mctable 0.1.0");
+      return 0;
+    }
+  }
+
+  mctable::CommandOptions options;
+  int modes = 0;
+  int c;
+  while ((c = ::getopt(argc, argv, "c:d:fiNnq:rsvw")) != -1) {
+    switch (c) {
+      case 'c':
+        options.open.config_dir = optarg;
+        break;
+      case 'd':
+        options.mode = mctable::CommandMode::kDelete;
+        options.key = optarg;
+        ++modes;
+        break;
+      case 'f':
+        options.open.fold_keys = false;
+        break;
+      case 'i':
+        options.incremental = true;
+        break;
+      case 'N':
+        options.open.nul_mode = mctable::NulMode::kInclude;
+        break;
+      case 'n':
+        options.open.nul_mode = mctable::NulMode::kOmit;
+        break;
+      case 'q':
+        options.mode = mctable::CommandMode::kQuery;
+        options.key = optarg;
+        ++modes;
+        break;
+      case 'r':
+        options.open.duplicates = mctable::DuplicateMode::kReplace;
+        break;
+      case 's':
+        options.mode = mctable::CommandMode::kDump;
+        ++modes;
+        break;
+      case 'v':
+        mctable::SetLogVerbosity(mctable::LogVerbosity() + 1);
+        break;
+      case 'w':
+        options.open.duplicates = mctable::DuplicateMode::kIgnore;
+        break;
+      default:
+        Usage();
+    }
+  }
+  if (modes > 1) {
+    mctable::LogFatal("specify only one of -s -q or -d");
+    return 1;
+  }
+  if (options.incremental && modes > 0) Usage();
+  if (options.incremental) options.mode = mctable::CommandMode::kLoad;
+  for (int i = optind; i < argc; ++i) options.maps.emplace_back(argv[i]);
+  if (options.maps.empty()) Usage();
+  return mctable::RunCommand(options);
+}

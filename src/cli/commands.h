@@ -1,0 +1,28 @@
+// The work behind each of mctable's modes, with postmap's results:
+// output on stdout, "mctable: fatal: ..." and exit status 1 on failure.
+#ifndef MCTABLE_CLI_COMMANDS_H_
+#define MCTABLE_CLI_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "mctable/table.h"
+
+namespace mctable {
+
+enum class CommandMode { kBuild, kQuery, kDelete, kDump, kLoad };
+
+struct CommandOptions {
+  CommandMode mode = CommandMode::kBuild;
+  bool incremental = false;
+  std::string key;                // -q / -d argument; "-" means stdin
+  std::vector<std::string> maps;  // [type:]name as given
+  OpenOptions open;
+};
+
+// Runs the command and returns the exit status.
+int RunCommand(const CommandOptions& options);
+
+}  // namespace mctable
+
+#endif  // MCTABLE_CLI_COMMANDS_H_

@@ -1,0 +1,153 @@
+#include "memcache/protocol.h"
+
+#include <charconv>
+#include <cstring>
+
+#include "mctable/log.h"
+
+namespace mctable {
+namespace {
+
+bool IsSpaceOrControl(unsigned char c) { return c <= 0x20 || c == 0x7f; }
+
+// Splits the next space-separated token off *rest.
+std::string_view NextToken(std::string_view* rest) {
+  size_t start = rest->find_first_not_of(' ');
+  if (start == std::string_view::npos) {
+    *rest = {};
+    return {};
+  }
+  size_t end = rest->find(' ', start);
+  if (end == std::string_view::npos) end = rest->size();
+  std::string_view token = rest->substr(start, end - start);
+  *rest = rest->substr(end);
+  return token;
+}
+
+template <typename T>
+bool ParseUnsigned(std::string_view text, T* value) {
+  if (text.empty() || text.size() > 20) return false;
+  for (char c : text)
+    if (c < '0' || c > '9') return false;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
+  return ec == std::errc() && ptr == text.data() + text.size();
+}
+
+void AppendNumber(std::string* out, long long value) {
+  char buf[24];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out->append(buf, ptr);
+}
+
+}  // namespace
+
+const char* InvalidMemcacheKeyReason(std::string_view key) {
+  if (key.empty()) return "empty lookup key expansion";
+  if (key.size() > kMaxMemcacheKeyLength) return "name is longer than 250 bytes";
+  for (unsigned char c : key) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
+      return "name contains space";
+    if (IsSpaceOrControl(c)) return "name contains control character";
+  }
+  return nullptr;
+}
+
+void AppendGetCommand(std::string* out, std::string_view key) {
+  out->append("get ");
+  out->append(key);
+  out->append("\r\n");
+}
+
+void AppendSetCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
+                      std::string_view data) {
+  out->append("set ");
+  out->append(key);
+  out->push_back(' ');
+  AppendNumber(out, flags);
+  out->push_back(' ');
+  AppendNumber(out, ttl);
+  out->push_back(' ');
+  AppendNumber(out, static_cast<long long>(data.size()));
+  out->append("\r\n");
+  out->append(data);
+  out->append("\r\n");
+}
+
+void AppendDeleteCommand(std::string* out, std::string_view key) {
+  out->append("delete ");
+  out->append(key);
+  out->append("\r\n");
+}
+
+LineStatus ReadReplyLine(std::string_view input, size_t max_line, std::string_view* line,
+                         size_t* consumed) {
+  // Look no further than a maximal line plus its ending.
+  size_t window = std::min(input.size(), max_line + 2);
+  const void* nl = std::memchr(input.data(), '\n', window);
+  if (nl == nullptr) return input.size() > max_line + 1 ? LineStatus::kTooLong : LineStatus::kNeedMore;
+  size_t end = static_cast<const char*>(nl) - input.data();
+  *consumed = end + 1;
+  if (end > 0 && input[end - 1] == '\r') --end;
+  if (end > max_line) return LineStatus::kTooLong;
+  *line = input.substr(0, end);
+  return LineStatus::kLine;
+}
+
+bool ParseValueLine(std::string_view line, std::string_view* key, uint32_t* flags, size_t* bytes) {
+  std::string_view rest = line;
+  if (NextToken(&rest) != "VALUE") return false;
+  *key = NextToken(&rest);
+  std::string_view flags_text = NextToken(&rest);
+  std::string_view bytes_text = NextToken(&rest);
+  std::string_view cas_text = NextToken(&rest);
+  if (key->empty() || !ParseUnsigned(flags_text, flags) || !ParseUnsigned(bytes_text, bytes))
+    return false;
+  uint64_t cas;
+  if (!cas_text.empty() && !ParseUnsigned(cas_text, &cas)) return false;
+  return NextToken(&rest).empty();
+}
+
+std::string ReplyExcerpt(std::string_view line) { return PrintableBytes(line.substr(0, 30)); }
+
+GetReplyStep ParseGetReplyStep(std::string_view input, size_t max_line, size_t max_data) {
+  GetReplyStep step;
+  std::string_view line;
+  size_t line_length = 0;
+  switch (ReadReplyLine(input, max_line, &line, &line_length)) {
+    case LineStatus::kNeedMore:
+      return step;
+    case LineStatus::kTooLong:
+      step.kind = GetReplyStep::kError;
+      step.error = "unexpected memcache server reply: line longer than line_size_limit (" +
+                   std::to_string(max_line) + "): " + ReplyExcerpt(input);
+      return step;
+    case LineStatus::kLine:
+      break;
+  }
+  if (line == "END") {
+    step.kind = GetReplyStep::kEnd;
+    step.consumed = line_length;
+    return step;
+  }
+  size_t bytes = 0;
+  if (!ParseValueLine(line, &step.key, &step.flags, &bytes) || bytes > max_data) {
+    step.kind = GetReplyStep::kError;
+    step.error_is_data_size = bytes > max_data;
+    step.error = "unexpected memcache server reply: " + ReplyExcerpt(line);
+    return step;
+  }
+  if (input.size() - line_length < bytes + 2) return step;  // data not all here yet
+  std::string_view data = input.substr(line_length, bytes);
+  if (input.compare(line_length + bytes, 2, "\r\n") != 0) {
+    step.kind = GetReplyStep::kError;
+    step.error = "unexpected memcache server reply: data block of " + std::to_string(bytes) +
+                 " bytes not followed by CRLF";
+    return step;
+  }
+  step.kind = GetReplyStep::kValue;
+  step.data = data;
+  step.consumed = line_length + bytes + 2;
+  return step;
+}
+
+}  // namespace mctable

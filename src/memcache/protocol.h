@@ -1,0 +1,65 @@
+// The memcached text protocol, as far as the memcache table uses it:
+// request formatting for get (one or many keys), set and delete, and
+// incremental parsing of their replies.
+//
+// Everything here is a pure function of its input, so the parsers can be
+// fuzzed.  Parsers never read past the bytes they are given and never trust
+// a length they have not bounded: a reply line longer than the line limit,
+// a data length above the data limit, data not followed by CRLF, or a VALUE
+// line for a key that was not asked for is an error, never a value.
+#ifndef MCTABLE_MEMCACHE_PROTOCOL_H_
+#define MCTABLE_MEMCACHE_PROTOCOL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace mctable {
+
+// memcached's limit on key length.
+constexpr size_t kMaxMemcacheKeyLength = 250;
+
+// Why a key cannot be sent, or nullptr if it can: empty, longer than 250
+// bytes, or containing whitespace or an ASCII control character (any of
+// which would let the key end the command early or smuggle another one).
+const char* InvalidMemcacheKeyReason(std::string_view key);
+
+void AppendGetCommand(std::string* out, std::string_view key);
+// "get k1 k2 ...": the caller appends " key" per key with AppendGetKey.
+void AppendSetCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
+                      std::string_view data);
+void AppendDeleteCommand(std::string* out, std::string_view key);
+
+enum class LineStatus { kNeedMore, kLine, kTooLong };
+
+// Finds the first reply line in `input`.  On kLine, *line is the text
+// without its line ending ("\r\n", or a bare "\n" as Postfix accepts) and
+// *consumed covers the ending.  kTooLong when the line (without ending) is
+// longer than max_line, whether or not it is complete yet.
+LineStatus ReadReplyLine(std::string_view input, size_t max_line, std::string_view* line,
+                         size_t* consumed);
+
+// Parses "VALUE <key> <flags> <bytes> [<cas unique>]".  False if malformed.
+bool ParseValueLine(std::string_view line, std::string_view* key, uint32_t* flags, size_t* bytes);
+
+// One step of a get reply.
+struct GetReplyStep {
+  enum Kind { kNeedMore, kValue, kEnd, kError } kind = kNeedMore;
+  std::string_view key;   // kValue
+  std::string_view data;  // kValue, points into the input
+  uint32_t flags = 0;     // kValue
+  size_t consumed = 0;    // bytes of input this step used (kValue, kEnd)
+  std::string error;      // kError: "unexpected memcache server reply: ..."
+  bool error_is_data_size = false;  // kError because the VALUE was too long
+};
+
+// Parses the next element of a get reply (a VALUE block or END).
+GetReplyStep ParseGetReplyStep(std::string_view input, size_t max_line, size_t max_data);
+
+// The first 30 bytes of a reply line, printable, for messages (as Postfix).
+std::string ReplyExcerpt(std::string_view line);
+
+}  // namespace mctable
+
+#endif  // MCTABLE_MEMCACHE_PROTOCOL_H_
