@@ -1,0 +1,214 @@
+// Tests for lmdb: (files /path.lmdb as Debian's postmap makes them).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "table/table_test_util.h"
+
+namespace mctable {
+namespace {
+
+using testutil::CapturedWarnings;
+using testutil::Dump;
+using testutil::LookupOrStatus;
+using testutil::OpenOrDie;
+
+OpenOptions BuildOptions() {
+  OpenOptions options;
+  options.read_write = true;
+  options.create = true;
+  options.truncate = true;
+  return options;
+}
+
+TEST(LmdbTable, BuildLookupSequence) {
+  testutil::TempDir dir;
+  std::string name = "lmdb:" + dir.path() + "/map";
+  {
+    CapturedWarnings warnings;
+    auto table = OpenOrDie(name, BuildOptions());
+    ASSERT_TRUE(table->Update("Foo", "bar").ok());
+    ASSERT_TRUE(table->Update("FOO", "dup").ok());
+    ASSERT_TRUE(table->Update("b", "").ok());
+    EXPECT_EQ(LookupOrStatus(table.get(), "foo"), "bar");
+    // Not visible before Close(): the file does not exist yet.
+    struct stat st;
+    EXPECT_NE(stat((dir.path() + "/map.lmdb").c_str(), &st), 0);
+    ASSERT_TRUE(table->Close().ok());
+    EXPECT_EQ(warnings.joined(), name + ": duplicate entry: \"foo\"\n");
+  }
+  auto table = OpenOrDie(name);
+  EXPECT_EQ(LookupOrStatus(table.get(), "FOO"), "bar");
+  EXPECT_EQ(LookupOrStatus(table.get(), "b"), "");
+  EXPECT_EQ(LookupOrStatus(table.get(), "c"), "<not found>");
+  EXPECT_EQ(Dump(table.get()), "b\t\nfoo\tbar\n");
+  EXPECT_TRUE(table->Update("x", "y").IsRefused());
+  EXPECT_TRUE(table->Delete("foo").IsRefused());
+}
+
+TEST(LmdbTable, DuplicateModes) {
+  testutil::TempDir dir;
+  std::string name = "lmdb:" + dir.path() + "/map";
+  CapturedWarnings warnings;
+  OpenOptions replace = BuildOptions();
+  replace.duplicates = DuplicateMode::kReplace;
+  auto table = OpenOrDie(name, replace);
+  table->Update("a", "1");
+  table->Update("a", "2");
+  EXPECT_EQ(LookupOrStatus(table.get(), "a"), "2");
+  OpenOptions ignore = BuildOptions();
+  ignore.duplicates = DuplicateMode::kIgnore;
+  auto table2 = OpenOrDie(name, ignore);
+  table2->Update("a", "1");
+  table2->Update("a", "2");
+  EXPECT_EQ(LookupOrStatus(table2.get(), "a"), "1");
+  EXPECT_TRUE(warnings.lines().empty());
+}
+
+TEST(LmdbTable, ReadWriteUpdateDeleteAndFolding) {
+  testutil::TempDir dir;
+  std::string name = "lmdb:" + dir.path() + "/map";
+  OpenOptions create;
+  create.read_write = true;
+  create.create = true;
+  auto table = OpenOrDie(name, create);
+  ASSERT_TRUE(table->Update("Key", "v").ok());
+  EXPECT_TRUE(table->Delete("nothing").IsNotFound());
+  EXPECT_TRUE(table->Delete("KEY").ok());
+  EXPECT_EQ(LookupOrStatus(table.get(), "key"), "<not found>");
+  ASSERT_TRUE(table->Update("Key", "v2").ok());
+  ASSERT_TRUE(table->Close().ok());
+  OpenOptions unfolded;
+  unfolded.fold_keys = false;
+  auto reader = OpenOrDie(name, unfolded);
+  EXPECT_EQ(LookupOrStatus(reader.get(), "key"), "v2");
+  EXPECT_EQ(LookupOrStatus(reader.get(), "Key"), "<not found>");
+}
+
+TEST(LmdbTable, NulModes) {
+  testutil::TempDir dir;
+  for (NulMode write : {NulMode::kInclude, NulMode::kOmit}) {
+    std::string name = "lmdb:" + dir.path() + (write == NulMode::kInclude ? "/with" : "/without");
+    OpenOptions options = BuildOptions();
+    options.nul_mode = write;
+    auto table = OpenOrDie(name, options);
+    table->Update("k", "v");
+    ASSERT_TRUE(table->Close().ok());
+    // The default tries both forms; the other explicit mode misses.
+    EXPECT_EQ(LookupOrStatus(OpenOrDie(name).get(), "k"), "v");
+    OpenOptions same, other;
+    same.nul_mode = write;
+    other.nul_mode = write == NulMode::kInclude ? NulMode::kOmit : NulMode::kInclude;
+    EXPECT_EQ(LookupOrStatus(OpenOrDie(name, same).get(), "k"), "v");
+    EXPECT_EQ(LookupOrStatus(OpenOrDie(name, other).get(), "k"), "<not found>");
+  }
+}
+
+TEST(LmdbTable, Errors) {
+  testutil::TempDir dir;
+  std::unique_ptr<Table> table;
+  Status missing = OpenTable("lmdb:" + dir.path() + "/none", {}, &table);
+  EXPECT_TRUE(missing.IsConfigError());
+  EXPECT_EQ(missing.message(), "open database " + dir.path() + "/none.lmdb: No such file or directory");
+  OpenOptions rw;
+  rw.read_write = true;
+  missing = OpenTable("lmdb:" + dir.path() + "/none", rw, &table);
+  EXPECT_TRUE(missing.IsConfigError());
+  dir.WriteFile("bad.lmdb", "corrupt\n");
+  Status corrupt = OpenTable("lmdb:" + dir.path() + "/bad", {}, &table);
+  EXPECT_TRUE(corrupt.IsConfigError());
+  EXPECT_EQ(corrupt.message(),
+            "open database " + dir.path() + "/bad.lmdb: MDB_INVALID: File is not an LMDB file");
+}
+
+TEST(LmdbTable, AbandonedBuildLeavesOldTable) {
+  testutil::TempDir dir;
+  std::string name = "lmdb:" + dir.path() + "/map";
+  {
+    auto table = OpenOrDie(name, BuildOptions());
+    table->Update("old", "1");
+    ASSERT_TRUE(table->Close().ok());
+  }
+  {
+    auto table = OpenOrDie(name, BuildOptions());
+    table->Update("new", "2");
+    auto reader = OpenOrDie(name);
+    EXPECT_EQ(Dump(reader.get()), "old\t1\n");  // mid-build: the old table
+  }  // destroyed without Close(): abandoned
+  EXPECT_EQ(Dump(OpenOrDie(name).get()), "old\t1\n");
+  auto ls = testutil::RunCommand({"/bin/ls", dir.path()});
+  EXPECT_EQ(ls.out, "map.lmdb\n");
+}
+
+TEST(LmdbTable, GrowsTheMapDuringABuild) {
+  testutil::TempDir dir;
+  std::string name = "lmdb:" + dir.path() + "/big";
+  auto table = OpenOrDie(name, BuildOptions());
+  std::string value(400, 'x');
+  for (int i = 0; i < 60000; ++i) ASSERT_TRUE(table->Update("key" + std::to_string(i), value).ok());
+  ASSERT_TRUE(table->Close().ok());
+  auto reader = OpenOrDie(name);
+  EXPECT_EQ(LookupOrStatus(reader.get(), "key0"), value);
+  EXPECT_EQ(LookupOrStatus(reader.get(), "key59999"), value);
+}
+
+TEST(LmdbTable, PostmapBuiltTableReadsIdentically) {
+  testutil::Postmap postmap;
+  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
+  testutil::TempDir dir;
+  std::string src = dir.WriteFile("src", "User@Example.COM u1\nE\xe9 v\xe9\nk v1\n  v2\nz 9\n");
+  auto built = postmap.Run({"lmdb:" + src});
+  ASSERT_EQ(built.exit_status, 0) << built.err;
+  auto table = OpenOrDie("lmdb:" + src);
+  auto dump = postmap.Run({"-s", "lmdb:" + src});
+  EXPECT_EQ(Dump(table.get()), dump.out);
+  for (std::string key : {"user@example.com", "USER@example.com", "E\xe9", "k", "nope"}) {
+    auto result = postmap.Run({"-q", key, "lmdb:" + src});
+    std::string ours = LookupOrStatus(table.get(), key);
+    if (result.exit_status == 0)
+      EXPECT_EQ(result.out, ours + "\n") << key;
+    else
+      EXPECT_EQ(ours, "<not found>") << key;
+  }
+}
+
+TEST(LmdbTable, OurTableReadsIdenticallyInPostmap) {
+  testutil::Postmap postmap;
+  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
+  testutil::TempDir dir;
+  for (NulMode mode : {NulMode::kTypeDefault, NulMode::kOmit}) {
+    std::string name = "lmdb:" + dir.path() + (mode == NulMode::kOmit ? "/omit" : "/default");
+    OpenOptions options = BuildOptions();
+    options.nul_mode = mode;
+    auto table = OpenOrDie(name, options);
+    table->Update("User@Example.COM", "u1");
+    table->Update("E\xe9", "v\xe9 \xff");
+    table->Update("empty", "");
+    ASSERT_TRUE(table->Close().ok());
+    auto dump = postmap.Run({"-s", name});
+    EXPECT_EQ(dump.out, "empty\t\ne\xe9\tv\xe9 \xff\nuser@example.com\tu1\n");  // bytewise order
+    auto q = postmap.Run({"-q", "USER@EXAMPLE.COM", name});
+    EXPECT_EQ(q.out, "u1\n");
+    // postmap -d on our file, then we see the deletion.
+    auto del = postmap.Run({"-d", "e\xe9", name});
+    EXPECT_EQ(del.exit_status, 0) << del.err;
+    EXPECT_EQ(LookupOrStatus(OpenOrDie(name).get(), "e\xe9"), "<not found>");
+  }
+}
+
+TEST(LmdbTable, SharesTheFileWithPostmapIncrementalUpdates) {
+  testutil::Postmap postmap;
+  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
+  testutil::TempDir dir;
+  std::string name = "lmdb:" + dir.path() + "/map";
+  auto table = OpenOrDie(name, BuildOptions());
+  table->Update("a", "1");
+  ASSERT_TRUE(table->Close().ok());
+  auto reader = OpenOrDie(name);
+  EXPECT_EQ(LookupOrStatus(reader.get(), "b"), "<not found>");
+  auto added = postmap.Run({"-i", name}, "b 2\n");
+  ASSERT_EQ(added.exit_status, 0) << added.err;
+  EXPECT_EQ(LookupOrStatus(reader.get(), "b"), "2");  // same open table sees the update
+}
+
+}  // namespace
+}  // namespace mctable

@@ -1,0 +1,80 @@
+// Helpers shared by the table tests: capturing warnings, running Debian's
+// postmap against a private config directory, and dumping a table.
+// Test-only; failures are reported through GoogleTest assertions.
+#ifndef MCTABLE_TABLE_TABLE_TEST_UTIL_H_
+#define MCTABLE_TABLE_TABLE_TEST_UTIL_H_
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mctable/log.h"
+#include "mctable/table.h"
+#include "testutil/testutil.h"
+
+namespace mctable::testutil {
+
+// Collects warnings for the lifetime of the object.
+class CapturedWarnings {
+ public:
+  CapturedWarnings() {
+    old_ = SetLogSink([this](LogLevel level, std::string_view text) {
+      if (level == LogLevel::kWarning) lines_.emplace_back(text);
+    });
+  }
+  ~CapturedWarnings() { SetLogSink(std::move(old_)); }
+  const std::vector<std::string>& lines() const { return lines_; }
+  std::string joined() const {
+    std::string all;
+    for (const auto& line : lines_) all += line + "\n";
+    return all;
+  }
+
+ private:
+  LogSink old_;
+  std::vector<std::string> lines_;
+};
+
+// postmap with "-c DIR" where DIR holds an empty main.cf.
+class Postmap {
+ public:
+  Postmap() : binary_(PostmapBinary()) { dir_.WriteFile("main.cf", ""); }
+  bool available() const { return !binary_.empty(); }
+  CommandResult Run(std::vector<std::string> args, const std::string& input = "") const {
+    std::vector<std::string> argv = {binary_, "-c", dir_.path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, input);
+  }
+
+ private:
+  std::string binary_;
+  TempDir dir_;
+};
+
+inline std::unique_ptr<Table> OpenOrDie(const std::string& name, const OpenOptions& options = {}) {
+  std::unique_ptr<Table> table;
+  Status status = OpenTable(name, options, &table);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  return table;
+}
+
+// "key\tvalue\n" per entry in first/next order, as postmap -s prints.
+inline std::string Dump(Table* table) {
+  std::string out, key, value;
+  for (Status s = table->Sequence(SequenceOp::kFirst, &key, &value); s.ok();
+       s = table->Sequence(SequenceOp::kNext, &key, &value))
+    out += key + "\t" + value + "\n";
+  return out;
+}
+
+inline std::string LookupOrStatus(Table* table, const std::string& key) {
+  std::string value;
+  Status status = table->Lookup(key, &value);
+  return status.ok() ? value : "<" + status.ToString() + ">";
+}
+
+}  // namespace mctable::testutil
+
+#endif  // MCTABLE_TABLE_TABLE_TEST_UTIL_H_
