@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configures and builds mctable into ./build (or $BUILD_DIR).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR="${BUILD_DIR:-build}"
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCTABLE_BENCH=ON "$@" >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what mctable needs to build and test on Debian 12: the compiler
+# and libraries, memcached, and Debian's Postfix (postmap is the reference
+# the differential tests compare against).  Safe to run again.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+packages=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev
+          liblmdb-dev libdb5.3-dev libcdb-dev memcached postfix postfix-lmdb postfix-cdb
+          python3 clang libclang-rt-14-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  # Postfix must not ask questions or expect to run a mail system here.
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
