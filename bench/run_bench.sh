@@ -192,6 +192,7 @@ echo "== mctable benchmark: $N keys, $REPEATS repeats, memcached $(memcached -V 
 echo "   mctable: $MCTABLE"
 echo "   raw:     $RAW (minimal client: multi-key get of 512 keys, pipelined set/delete of 256)"
 echo "   postmap: ${POSTMAP:-not installed}"
+echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other processes on the machine add noise: compare ratios, not absolute rates)"
 
 declare -A R  # results: R[name]=keys/s
 
@@ -447,6 +448,7 @@ if [ -n "$TIME" ]; then
 fi
 [ -n "${R[backup_cold]:-}" ] && echo "  lookup with lmdb backup, misses written back: ${R[backup_cold]} keys/s (warm ${R[backup_warm]} keys/s)"
 
+echo "  load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$FAILURES" -gt 0 ]; then
   echo "RESULT: $FAILURES output mismatch(es)"
   exit 1
