@@ -1,0 +1,21 @@
+#!/bin/sh
+# Builds mctable with AddressSanitizer + UndefinedBehaviorSanitizer in its
+# own build directory and runs the whole test suite under them.
+#
+#   .ci/sanitize.sh [extra ctest arguments...]
+# Environment: BUILD_DIR (default build-sanitize), JOBS (default 2).
+# Exit status: ctest's (non-zero if any test fails or a sanitizer reports).
+set -eu
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$SRC/build-sanitize}
+JOBS=${JOBS:-2}
+
+# Any report is fatal; leaks are reported at exit of each test process.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+cmake -S "$SRC" -B "$BUILD_DIR" -DMCTABLE_SANITIZE=ON -DMCTABLE_BENCH=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build "$BUILD_DIR" -j"$JOBS"
+cd "$BUILD_DIR"
+ctest --output-on-failure -j"$JOBS" "$@"
