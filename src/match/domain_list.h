@@ -5,11 +5,18 @@
 //   /file/name  patterns read from the file, one or more per line, "#"
 //               comments
 //   type:table  matches when the domain, as a key, is found in the table
-//   !pattern    negation: a match stops the search with "no match"
-// Patterns are tried in order; the first that matches decides.
+//   !pattern    negation: a match stops the search with "no match"; before
+//               a /file/name it negates every pattern in the file, and
+//               "!!" cancels out (Postfix 3.7)
+// Patterns are tried in order; the first that matches decides.  Commas and
+// whitespace inside {braces} do not separate, so inline:{a.com=1, b.com=1}
+// is one pattern.  A pattern that starts with "#" ends its line, with
+// Postfix's warning "comment at end of line is not supported".
 //
 // A table in the list that fails makes Match return that error; a file or
-// table that cannot be opened is a ConfigError from Create.
+// table that cannot be opened is a ConfigError from Create.  Tables are
+// always opened read-only and with key folding, whatever the parent's -f,
+// as Postfix opens them (DICT_FLAG_FOLD_FIX).
 #ifndef MCTABLE_MATCH_DOMAIN_LIST_H_
 #define MCTABLE_MATCH_DOMAIN_LIST_H_
 
@@ -42,6 +49,12 @@ class DomainList {
     std::unique_ptr<Table> table;  // type:table pattern
   };
   DomainList() = default;
+  // Adds the patterns in `text`; `negated` applies to all of them (a
+  // "!/file/name" negates every pattern read from the file).
+  Status AddPatterns(std::string_view text, bool negated, const OpenOptions& table_options,
+                     int file_depth);
+
+  std::string origin_;
   std::vector<Pattern> patterns_;
 };
 

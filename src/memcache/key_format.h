@@ -32,15 +32,20 @@ class KeyFormat {
   // ConfigError naming `table_name` and the template.
   static Status Parse(std::string_view format, std::string_view table_name, KeyFormat* out);
 
-  // Expands `key` into *out (replacing its contents).  Returns false when
-  // the key cannot fill the template; *out is then unspecified.
+  // Expands `key` into *out (replacing its contents, reusing its
+  // capacity).  Returns false when the key cannot fill the template; *out
+  // is then unspecified.  A template without escapes (even an empty one,
+  // "key_format =") expands every key to itself: the caller skips an empty
+  // result as Postfix does ("empty lookup key expansion").
   bool Expand(std::string_view key, std::string* out) const;
 
   const std::string& format() const { return format_; }
-  bool is_identity() const { return format_ == "%s"; }
+  bool is_identity() const { return identity_; }
 
  private:
   std::string format_ = "%s";
+  bool identity_ = true;          // format_ is "%s": Expand is a copy
+  bool needs_at_ = false;         // some escape looks at the "@" split
   bool needs_domain_ = false;     // %d %D %1-%9
   bool needs_user_ = false;       // %u %U
   int domain_labels_needed_ = 0;  // highest N of %N

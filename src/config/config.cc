@@ -1,0 +1,444 @@
+// Config: reads a table's parameters in Postfix's main.cf syntax, either
+// from the table's own file or from main.cf as "TABLE_name" parameters.
+//
+// What it guarantees
+// - The logical-line rules are Postfix's (readllines + dict_load_fp):
+//   a physical line that starts with whitespace continues the logical line
+//   (its text, leading whitespace included, is appended); blank lines and
+//   lines whose first non-blank character is "#" are dropped without ending
+//   the logical line; a logical line that starts with whitespace (nothing
+//   before it to continue) is dropped with Postfix's warning.
+// - Each logical line is "name = value"; the name ends at whitespace or
+//   "="; the value is trimmed and may be empty.  A later duplicate wins,
+//   with Postfix's "overriding earlier entry" warning.
+// - main.cf values get $name, ${name}, $(name), $$, ${name?text},
+//   ${name:text}, ${name?{a}:{b}} and ${{a} == {b}?...} expansion, recursive,
+//   with undefined names expanding to nothing.  Only main.cf's own
+//   parameters are known: Postfix's built-in defaults ($myhostname ...)
+//   are not, except $config_directory.
+//
+// How it fails
+// - Every failure is a ConfigError with Postfix's wording: "open FILE:
+//   REASON", "read FILE: REASON" (a directory), "FILE, line N: missing '=' after attribute name: \"TEXT\"",
+//   "FILE: bad numerical configuration: NAME = VALUE", "FILE: invalid NAME
+//   parameter value V < MIN".  For the main.cf form the numeric messages
+//   carry no file prefix and use the full "TABLE_name" parameter name, as
+//   Postfix's get_mail_conf_int does.  A $-expansion error names main.cf
+//   and the parameter.
+// - main.cf values are expanded when the table is configured, for the
+//   table's own parameters only, so a broken unrelated parameter does not
+//   stop the table (Postfix expands a parameter only when it is used).
+#include "mctable/config.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include "mctable/log.h"
+
+namespace mctable {
+namespace {
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+bool IsBlankOrComment(std::string_view line) {
+  size_t i = 0;
+  while (i < line.size() && IsSpace(line[i])) ++i;
+  return i == line.size() || line[i] == '#';
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Splits "name = value" the way Postfix's split_nameval does; returns the
+// reason on failure, nullptr on success.
+const char* SplitNameValue(std::string_view line, std::string_view* name, std::string_view* value) {
+  size_t i = 0;
+  while (i < line.size() && IsSpace(line[i])) ++i;
+  size_t name_start = i;
+  while (i < line.size() && !IsSpace(line[i]) && line[i] != '=') ++i;
+  size_t name_end = i;
+  if (name_end == name_start) return "missing attribute name";
+  while (i < line.size() && IsSpace(line[i])) ++i;
+  if (i == line.size() || line[i] != '=') return "missing '=' after attribute name";
+  *name = line.substr(name_start, name_end - name_start);
+  *value = Trim(line.substr(i + 1));
+  return nullptr;
+}
+
+Status ReadWholeFile(const std::string& path, std::string* text) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::ConfigError("open " + path + ": " + std::strerror(errno));
+  text->clear();
+  char buffer[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      // A directory opens but does not read: "read DIR: Is a directory".
+      int read_errno = errno;
+      ::close(fd);
+      return Status::ConfigError("read " + path + ": " + std::strerror(read_errno));
+    }
+    text->append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return Status::OK();
+}
+
+// Postfix's main.cf parameter expansion (mac_expand with recursion) over
+// the parameters of one main.cf.  Errors are returned as Postfix's warning
+// text ("empty macro name: \"x$\"").
+class MacroExpander {
+ public:
+  using Params = std::map<std::string, std::string, std::less<>>;
+  explicit MacroExpander(const Params& params) : params_(params) {}
+
+  std::string Expand(std::string_view text, int depth, std::string* out) const {
+    size_t i = 0;
+    while (i < text.size()) {
+      char c = text[i];
+      if (c != '$') {
+        out->push_back(c);
+        ++i;
+        continue;
+      }
+      if (i + 1 < text.size() && text[i + 1] == '$') {  // "$$" is a literal "$"
+        out->push_back('$');
+        i += 2;
+        continue;
+      }
+      ++i;
+      std::string_view reference;
+      if (i < text.size() && (text[i] == '{' || text[i] == '(')) {
+        char open = text[i], close = open == '{' ? '}' : ')';
+        int level = 1;
+        size_t end = i + 1;
+        for (; end < text.size(); ++end) {
+          if (text[end] == open) ++level;
+          if (text[end] == close && --level == 0) break;
+        }
+        if (level > 0) return "truncated macro reference: \"" + std::string(text) + "\"";
+        reference = text.substr(i + 1, end - i - 1);
+        i = end + 1;
+        if (reference.empty()) return "empty macro name: \"" + std::string(text) + "\"";
+        std::string error = ExpandReference(reference, depth, out);
+        if (!error.empty()) return error;
+      } else {
+        size_t end = i;
+        while (end < text.size() && IsNameChar(text[end])) ++end;
+        reference = text.substr(i, end - i);
+        i = end;
+        if (reference.empty()) return "empty macro name: \"" + std::string(text) + "\"";
+        std::string error = ExpandReference(reference, depth, out);
+        if (!error.empty()) return error;
+      }
+    }
+    return {};
+  }
+
+ private:
+  static constexpr int kMaxDepth = 100;  // Postfix's limit on nested expansion
+  static constexpr char kTrue[] = "true";
+
+  static bool IsNameChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  }
+
+  static size_t SkipSpace(std::string_view s, size_t i) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) ++i;
+    return i;
+  }
+
+  // s[*i] is '{': extracts the balanced payload and moves *i past it and
+  // any whitespace after it.
+  static bool CurlyPayload(std::string_view s, size_t* i, std::string_view* payload) {
+    int level = 0;
+    for (size_t j = *i; j < s.size(); ++j) {
+      if (s[j] == '{') ++level;
+      if (s[j] == '}' && --level == 0) {
+        *payload = s.substr(*i + 1, j - *i - 1);
+        *i = SkipSpace(s, j + 1);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The text inside ${...} / $(...), or a bare name.
+  std::string ExpandReference(std::string_view ref, int depth, std::string* out) const {
+    if (depth > kMaxDepth)
+      return "unreasonable macro call nesting: \"" + std::string(ref) + "\"";
+    const std::string* value = nullptr;
+    std::string logical_value;
+    size_t i = SkipSpace(ref, 0);
+    char op = 0;
+    if (i < ref.size() && ref[i] == '{') {  // ${{a} == {b} ? ... : ...}
+      std::string error = EvaluateLogical(ref, &i, depth, &logical_value);
+      if (!error.empty()) return error;
+      value = &logical_value;
+      if (i < ref.size()) {
+        if (ref[i] != '?' && ref[i] != ':')
+          return "\"?\" or \":\" expected at: \"...}>>>" + std::string(ref.substr(i, 20)) + "\"";
+        op = ref[i++];
+      }
+    } else {
+      size_t name_end = 0;
+      while (name_end < ref.size() && ref[name_end] != '?' && ref[name_end] != ':') {
+        if (!IsNameChar(ref[name_end]))
+          return "attribute name syntax error at: \"..." + std::string(ref.substr(0, name_end)) +
+                 ">>>" + std::string(ref.substr(name_end, 20)) + "\"";
+        ++name_end;
+      }
+      auto it = params_.find(ref.substr(0, name_end));
+      if (it != params_.end()) value = &it->second;
+      i = name_end;
+      if (i < ref.size()) op = ref[i++];
+    }
+    bool non_empty = value != nullptr && !value->empty();
+    if (op == 0) {
+      if (non_empty) return Expand(*value, depth + 1, out);
+      return {};
+    }
+    if (op == '?') {
+      std::string_view if_true;
+      size_t j = SkipSpace(ref, i);
+      if (j < ref.size() && ref[j] == '{') {
+        if (!CurlyPayload(ref, &j, &if_true))
+          return "unbalanced {} in attribute expression: \"" + std::string(ref.substr(j)) + "\"";
+        i = j;
+      } else {
+        if_true = ref.substr(i);
+        i = ref.size();
+      }
+      if (non_empty) {
+        std::string error = Expand(if_true, depth + 1, out);
+        if (!error.empty()) return error;
+      }
+      if (i == ref.size()) return {};
+      if (ref[i] != ':')
+        return "\":\" expected at: \"..." + std::string(if_true) + "}>>>" +
+               std::string(ref.substr(i, 20)) + "\"";
+      ++i;
+    }
+    // op is ':' here, or '?' followed by ":{else}".
+    std::string_view if_false;
+    size_t j = SkipSpace(ref, i);
+    if (j < ref.size() && ref[j] == '{') {
+      if (!CurlyPayload(ref, &j, &if_false))
+        return "unbalanced {} in attribute expression: \"" + std::string(ref.substr(j)) + "\"";
+      i = j;
+    } else {
+      if_false = ref.substr(i);
+      i = ref.size();
+    }
+    if (!non_empty) {
+      std::string error = Expand(if_false, depth + 1, out);
+      if (!error.empty()) return error;
+    }
+    if (i != ref.size())
+      return "unexpected input at: \"..." + std::string(if_false) + "}>>>" +
+             std::string(ref.substr(i, 20)) + "\"";
+    return {};
+  }
+
+  // "{a} == {b}" or "{a} != {b}" starting at ref[*i]; sets *result to
+  // "true" or "" and moves *i past the right operand.
+  std::string EvaluateLogical(std::string_view ref, size_t* i, int depth, std::string* result) const {
+    std::string_view left, right;
+    if (!CurlyPayload(ref, i, &left))
+      return "unbalanced {} in attribute expression: \"" + std::string(ref.substr(*i)) + "\"";
+    size_t op_start = *i, op_end = *i;
+    while (op_end < ref.size() && std::strchr("<>!=?+-*/~&|%", ref[op_end]) != nullptr) ++op_end;
+    std::string_view op = ref.substr(op_start, op_end - op_start);
+    if (op != "==" && op != "!=")
+      return "\"==\" or \"!=\" expected at: \"..." + std::string(left) + "}>>>" +
+             std::string(ref.substr(op_start, 20)) + "\"";
+    size_t j = SkipSpace(ref, op_end);
+    if (j >= ref.size() || ref[j] != '{')
+      return "\"{expression}\" expected at: \"...{" + std::string(left) + "} " + std::string(op) +
+             ">>>" + std::string(ref.substr(j, 20)) + "\"";
+    if (!CurlyPayload(ref, &j, &right))
+      return "unbalanced {} in attribute expression: \"" + std::string(ref.substr(j)) + "\"";
+    *i = j;
+    std::string left_value, right_value;
+    std::string error = Expand(left, depth + 1, &left_value);
+    if (error.empty()) error = Expand(right, depth + 1, &right_value);
+    if (!error.empty()) return error;
+    bool equal = left_value == right_value;
+    *result = (op == "==") == equal ? kTrue : "";
+    return {};
+  }
+
+  const Params& params_;
+};
+
+// Parses a decimal int the way Postfix does (strtol over the whole value,
+// in range of int).  Leading whitespace and a sign are accepted, as strtol
+// accepts them.
+bool ParseDecimalInt(std::string_view text, int* value) {
+  size_t i = 0;
+  while (i < text.size() && IsSpace(text[i])) ++i;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+  if (i == text.size()) return false;
+  long long magnitude = 0;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    if (c < '0' || c > '9') return false;
+    magnitude = magnitude * 10 + (c - '0');
+    if (magnitude > static_cast<long long>(INT_MAX) + 1) return false;
+  }
+  long long signed_value = negative ? -magnitude : magnitude;
+  if (signed_value > INT_MAX || signed_value < INT_MIN) return false;
+  *value = static_cast<int>(signed_value);
+  return true;
+}
+
+}  // namespace
+
+Status Config::Parse(std::string_view text, std::string origin, Config* out) {
+  Config config;
+  config.origin_ = std::move(origin);
+
+  std::string logical;  // the logical line being assembled
+  int logical_first_line = 0;
+  bool have_logical = false;
+
+  auto finish_logical = [&]() -> Status {
+    if (!have_logical) return Status::OK();
+    have_logical = false;
+    std::string_view line = logical;
+    // Postfix handles lines as C strings: text after a NUL byte is lost.
+    size_t nul = line.find('\0');
+    if (nul != std::string_view::npos) {
+      LogWarning(config.origin_ + ", line " + std::to_string(logical_first_line) +
+                 ": text after null byte may be ignored");
+      line = line.substr(0, nul);
+    }
+    if (!line.empty() && IsSpace(line.front())) {
+      // Continuation text with nothing before it: Postfix warns and drops it
+      // rather than fail, so that a table build is not left half done.
+      LogWarning(config.origin_ + ": logical line must not start with whitespace: \"" +
+                 std::string(line.substr(0, 30)) + (line.size() > 30 ? "...\"" : "\""));
+      return Status::OK();
+    }
+    std::string_view name, value;
+    if (const char* why = SplitNameValue(line, &name, &value))
+      return Status::ConfigError(config.origin_ + ", line " + std::to_string(logical_first_line) +
+                                 ": " + why + ": \"" + std::string(line) + "\"");
+    auto it = config.params_.find(name);
+    if (it != config.params_.end()) {
+      LogWarning(config.origin_ + ", line " + std::to_string(logical_first_line) +
+                 ": overriding earlier entry: " + std::string(name) + "=" + it->second);
+      it->second.assign(value);
+    } else {
+      config.params_.emplace(std::string(name), std::string(value));
+    }
+    return Status::OK();
+  };
+
+  int line_number = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t newline = text.find('\n', pos);
+    size_t end = newline == std::string_view::npos ? text.size() : newline;
+    std::string_view physical = text.substr(pos, end - pos);
+    pos = newline == std::string_view::npos ? text.size() : newline + 1;
+    ++line_number;
+    if (IsBlankOrComment(physical)) continue;  // does not end the logical line
+    if (IsSpace(physical.front()) && have_logical) {
+      logical.append(physical);
+      continue;
+    }
+    Status s = finish_logical();
+    if (!s.ok()) return s;
+    logical.assign(physical);
+    logical_first_line = line_number;
+    have_logical = true;
+  }
+  Status s = finish_logical();
+  if (!s.ok()) return s;
+  *out = std::move(config);
+  return Status::OK();
+}
+
+Status Config::ReadFile(const std::string& path, Config* out) {
+  std::string text;
+  Status s = ReadWholeFile(path, &text);
+  if (!s.ok()) return s;
+  return Parse(text, path, out);
+}
+
+Status Config::ForTable(std::string_view table_name, const std::string& config_dir, Config* out) {
+  if (table_name.empty()) return Status::ConfigError("cfg_parser_alloc: null parser name");
+  if (table_name.front() == '/' || table_name.front() == '.')
+    return ReadFile(std::string(table_name), out);
+
+  // The main.cf form: only "TABLE_name" parameters belong to the table, and
+  // their values get main.cf's $name expansion.
+  std::string main_cf = config_dir + "/main.cf";
+  Config main_config;
+  Status s = ReadFile(main_cf, &main_config);
+  if (!s.ok()) return s;
+  MacroExpander::Params known = main_config.params_;
+  known.try_emplace("config_directory", config_dir);  // Postfix's built-in value
+
+  Config config;
+  config.origin_ = std::string(table_name);
+  config.prefix_ = std::string(table_name) + "_";
+  MacroExpander expander(known);
+  for (const auto& [name, raw] : main_config.params_) {
+    if (name.size() <= config.prefix_.size() || name.compare(0, config.prefix_.size(), config.prefix_) != 0)
+      continue;
+    std::string expanded;
+    std::string error = expander.Expand(raw, 0, &expanded);
+    if (!error.empty())
+      return Status::ConfigError(main_cf + ": " + name + ": macro processing error: " + error);
+    config.params_.emplace(name, std::move(expanded));
+  }
+  *out = std::move(config);
+  return Status::OK();
+}
+
+std::optional<std::string> Config::Find(std::string_view name) const {
+  auto it = prefix_.empty() ? params_.find(name) : params_.find(prefix_ + std::string(name));
+  if (it == params_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Config::GetString(std::string_view name, std::string_view default_value) const {
+  std::optional<std::string> value = Find(name);
+  return value ? std::move(*value) : std::string(default_value);
+}
+
+Status Config::GetInt(std::string_view name, int default_value, int min, int max, int* value) const {
+  // File form: "FILE: ... name"; main.cf form: the full main.cf parameter
+  // name and no prefix, as Postfix words them.
+  std::string shown_name = prefix_ + std::string(name);
+  std::string where = prefix_.empty() ? origin_ + ": " : std::string();
+  int result = default_value;
+  if (std::optional<std::string> text = Find(name)) {
+    if (!ParseDecimalInt(*text, &result))
+      return Status::ConfigError(where + "bad numerical configuration: " + shown_name + " = " + *text);
+  }
+  if (min != 0 && result < min)
+    return Status::ConfigError(where + "invalid " + shown_name + " parameter value " +
+                               std::to_string(result) + " < " + std::to_string(min));
+  if (max != 0 && result > max)
+    return Status::ConfigError(where + "invalid " + shown_name + " parameter value " +
+                               std::to_string(result) + " > " + std::to_string(max));
+  *value = result;
+  return Status::OK();
+}
+
+}  // namespace mctable

@@ -1,0 +1,136 @@
+// KeyFormat: validates a key_format template once, then expands lookup and
+// update keys with it on the per-key path.
+//
+// What it guarantees
+// - Parse accepts exactly Postfix's query-template escapes (%% %s %S %u %U
+//   %d %D %1..%9) and rejects anything else, a trailing "%" included, with
+//   Postfix's message "db_common_parse: TABLE: Invalid query template: FMT".
+// - Expand is all-or-nothing: when any escape cannot be filled the result
+//   is false and the caller skips the key.  The checks are made before any
+//   output is written, from what Parse recorded the template needs.
+// - Expand allocates nothing but the output string, whose capacity it
+//   reuses; the domain labels are located with a fixed array of views.
+//
+// Where we differ from Postfix 3.7: for %1..%9 an empty label among the
+// needed ones (mail..example.com, example.com.) suppresses the key; 3.7
+// drops empty labels first and so sends a label from the wrong position.
+#include "memcache/key_format.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace mctable {
+
+Status KeyFormat::Parse(std::string_view format, std::string_view table_name, KeyFormat* out) {
+  KeyFormat parsed;
+  parsed.format_.assign(format);
+  parsed.identity_ = format == "%s";
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') continue;
+    char escape = i + 1 < format.size() ? format[++i] : '\0';
+    switch (escape) {
+      case '%':
+      case 's':
+      case 'S':
+        break;
+      case 'u':
+      case 'U':
+        parsed.needs_user_ = true;
+        break;
+      case 'd':
+      case 'D':
+        parsed.needs_domain_ = true;
+        break;
+      default:
+        if (escape >= '1' && escape <= '9') {
+          parsed.needs_domain_ = true;
+          parsed.domain_labels_needed_ = std::max(parsed.domain_labels_needed_, escape - '0');
+          break;
+        }
+        return Status::ConfigError("db_common_parse: " + std::string(table_name) +
+                                   ": Invalid query template: " + std::string(format));
+    }
+  }
+  parsed.needs_at_ = parsed.needs_user_ || parsed.needs_domain_;
+  *out = std::move(parsed);
+  return Status::OK();
+}
+
+bool KeyFormat::Expand(std::string_view key, std::string* out) const {
+  if (identity_) {
+    out->assign(key);
+    return true;
+  }
+
+  // The "@" that splits an address is its last one (a@b@c.d: a@b and c.d).
+  std::string_view user = key, domain;
+  bool has_at = false;
+  if (needs_at_) {
+    size_t at = key.rfind('@');
+    if (at != std::string_view::npos) {
+      has_at = true;
+      user = key.substr(0, at);
+      domain = key.substr(at + 1);
+    }
+  }
+  if (needs_domain_ && domain.empty()) return false;  // no "@", or "user@"
+  if (needs_user_ && has_at && user.empty()) return false;  // "@domain"
+
+  // labels[n - 1] is %n, counted from the right.
+  std::array<std::string_view, 9> labels;
+  if (domain_labels_needed_ > 0) {
+    std::string_view rest = domain;
+    bool exhausted = false;
+    for (int n = 0; n < domain_labels_needed_; ++n) {
+      if (exhausted) return false;  // too few labels
+      size_t dot = rest.rfind('.');
+      if (dot == std::string_view::npos) {
+        labels[n] = rest;
+        exhausted = true;
+      } else {
+        labels[n] = rest.substr(dot + 1);
+        rest = rest.substr(0, dot);
+      }
+      if (labels[n].empty()) return false;  // "..", or a leading/trailing "."
+    }
+  }
+
+  out->clear();
+  const char* p = format_.data();
+  const char* end = p + format_.size();
+  while (p < end) {
+    const char* percent = static_cast<const char*>(std::memchr(p, '%', end - p));
+    if (percent == nullptr) {
+      out->append(p, end);
+      break;
+    }
+    out->append(p, percent);
+    // Parse guaranteed an escape character after every "%".
+    char escape = percent[1];
+    p = percent + 2;
+    switch (escape) {
+      case '%':
+        out->push_back('%');
+        break;
+      case 's':
+      case 'S':
+        out->append(key);
+        break;
+      case 'u':
+      case 'U':
+        out->append(user);
+        break;
+      case 'd':
+      case 'D':
+        out->append(domain);
+        break;
+      default:
+        out->append(labels[escape - '1']);
+        break;
+    }
+  }
+  return true;
+}
+
+}  // namespace mctable
