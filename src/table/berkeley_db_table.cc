@@ -1,0 +1,667 @@
+// hash:/path and btree:/path: the Berkeley DB 5.3 file /path.db, as Debian's
+// "postmap hash:/path" and "postmap btree:/path" make it (Postfix's dict_db
+// and mkmap_db, linked against the same libdb5.3).
+//
+// Conventions (dict_db.c, checked against Debian's Postfix 3.7 with strace)
+// - File: one DB_HASH (h_nelem 4096, as Postfix sets) or DB_BTREE database,
+//   no environment files; BDB's own messages are captured, not printed.
+// - NUL: keys and values are written with a trailing NUL unless
+//   NulMode::kOmit (Linux does not define DB_NO_TRAILING_NULL); with
+//   kTypeDefault a lookup or delete tries "key\0" then "key" and sticks to
+//   the first form found.  Values and sequence keys are cut at the first NUL.
+// - fold_keys lowercases the key (ASCII) for lookup, update and delete.
+// - First/next: btree in key order (bytewise), hash in the file's order;
+//   both are BDB cursor order, so postmap -s prints the same sequence.
+// - Duplicates: kWarn keeps the first and warns "/path.db: duplicate entry:
+//   "key"" (Postfix names the .db file here), kReplace overwrites, kIgnore
+//   keeps the first silently.
+//
+// Locking (Linux Postfix: INTERNAL_LOCK is MYFLOCK_STYLE_FLOCK, so flock(),
+// not fcntl() as for lmdb): the .db file itself is locked whole with flock().
+// Postfix takes a shared lock while opening, a shared lock around each
+// lookup and each first/next step, an exclusive lock around each update or
+// delete of a table opened with per-record locks (postmap -d, postscreen),
+// and postmap -i and postmap builds hold an exclusive lock from before the
+// open until after the final sync.  This table does the same, with these
+// additions so that several writers stay correct:
+// - Each process has a private BDB cache, so a handle can hold pages
+//   another process has since rewritten.  Every write batch therefore opens
+//   the database afresh under the exclusive lock, writes, syncs and only
+//   then unlocks; a read batch reopens it when the file's identity, size,
+//   mtime or ctime changed (writes by this table always move the mtime).
+// - After every lock the file at the path is compared with the locked one;
+//   when a rebuild has renamed a new file into place, the new file is
+//   opened and locked instead.
+// - A first/next walk holds the shared lock from the first step to the end
+//   (or to the next other operation), so it sees one consistent table.
+//
+// Modes
+// - read-only: Update/Delete are Refused.
+// - read_write: per-operation locking as above; create makes a missing or
+//   zero-length file (built aside and linked into place, so a racing
+//   creator cannot see a half-made file).
+// - truncate (build): postmap truncates /path.db in place under its
+//   exclusive lock, which stalls every reader for the whole build and
+//   leaves Postfix daemons with stale caches of the old file.  This builds a
+//   temporary file beside /path.db instead, and Close() syncs it and renames
+//   it into place: readers see the old table or the new one, and Postfix
+//   daemons notice the replaced file (st_nlink == 0) and restart.  While
+//   building, a shared lock on the existing /path.db keeps writers out.
+//   Destroying the table without Close() abandons the build.
+// Errors: a missing, unreadable, corrupt or wrong-type file is a ConfigError
+// "open database /path.db: REASON (BDB's message)"; BDB errors during
+// operations are TempErrors naming the table.
+#ifdef MCTABLE_HAVE_BDB
+#include <db.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
+#include <vector>
+
+#include "mctable/log.h"
+#include "mctable/table_registry.h"
+#include "table/file_lock.h"
+#include "table/key_folding.h"
+#include "table/nul_convention.h"
+
+namespace mctable {
+namespace {
+
+constexpr u_int32_t kHashElements = 4096;          // Postfix's DICT_DB_NELM
+constexpr u_int32_t kReadCacheSize = 128 * 1024;   // Postfix's db_read_buf default
+constexpr u_int32_t kBuildCacheSize = 16 << 20;    // Postfix's db_create_buf default
+constexpr int kMaxReopenAttempts = 100;
+
+// BDB reports details through an error callback; keep the last one so the
+// Status can carry it instead of BDB writing to stderr.
+thread_local std::string last_bdb_message;
+
+void CaptureBdbMessage(const DB_ENV*, const char*, const char* message) {
+  last_bdb_message = message != nullptr ? message : "";
+}
+
+// What identifies one state of the file: a change means another process
+// wrote it (or replaced it).
+struct FileSignature {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  off_t size = -1;
+  struct timespec mtime = {};
+  struct timespec ctime = {};
+  bool operator==(const FileSignature& o) const {
+    return dev == o.dev && ino == o.ino && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
+           mtime.tv_nsec == o.mtime.tv_nsec && ctime.tv_sec == o.ctime.tv_sec &&
+           ctime.tv_nsec == o.ctime.tv_nsec;
+  }
+};
+
+FileSignature SignatureOf(const struct stat& st) {
+  FileSignature s;
+  s.dev = st.st_dev;
+  s.ino = st.st_ino;
+  s.size = st.st_size;
+  s.mtime = st.st_mtim;
+  s.ctime = st.st_ctim;
+  return s;
+}
+
+bool TimeAfter(const struct timespec& a, const struct timespec& b) {
+  return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
+}
+
+class BerkeleyDbTable : public Table {
+ public:
+  BerkeleyDbTable(std::string type, std::string path, const OpenOptions& options)
+      : Table(type, path),
+        options_(options),
+        db_type_(type == "btree" ? DB_BTREE : DB_HASH),
+        db_path_(path + ".db"),
+        nul_(options.nul_mode, /*write_default_with_nul=*/true) {}
+  ~BerkeleyDbTable() override { Abandon(); }
+
+  Status Open();
+
+  Status Lookup(std::string_view key, std::string* value) override;
+  Status Update(std::string_view key, std::string_view value) override;
+  Status Delete(std::string_view key) override;
+  Status Sequence(SequenceOp op, std::string* key, std::string* value) override;
+  void LookupMany(std::span<const std::string> keys, std::vector<LookupResult>* results) override;
+  void UpdateMany(std::span<const KeyValue> entries, std::vector<Status>* results) override;
+  void DeleteMany(std::span<const std::string> keys, std::vector<Status>* results) override;
+  Status Close() override;
+
+ private:
+  enum class Mode { kReadOnly, kPerOperation, kBuild };
+
+  Status OpenError(const std::string& file, int rc) const {
+    std::string text = "open database " + file + ": " + db_strerror(rc);
+    if (!last_bdb_message.empty()) text += " (" + last_bdb_message + ")";
+    return Status::ConfigError(text);
+  }
+  Status DbError(const char* what, int rc) const {
+    std::string text = std::string(what) + " " + full_name() + ": " + db_strerror(rc);
+    if (!last_bdb_message.empty()) text += " (" + last_bdb_message + ")";
+    return Status::TempError(text);
+  }
+  Status ClosedError() const { return Status::TempError("table " + full_name() + ": table is closed"); }
+
+  // Opens `file` as a BDB handle into *db (flags: DB_RDONLY, DB_CREATE...).
+  Status OpenHandle(const std::string& file, u_int32_t flags, u_int32_t cache, DB** db);
+  void CloseHandle();
+  // Opens (or reopens) the descriptor that carries the locks.
+  Status OpenLockFd();
+  // Locks lock_fd_ with `op`, following a replaced file: on return the
+  // locked descriptor is the file now at db_path_.  *replaced says whether
+  // it had to switch files.
+  Status LockCurrentFile(LockOp op, bool* replaced);
+  void Unlock();
+  // Makes db_ a handle that sees the file as it is now (lock held).
+  Status Refresh(bool force);
+  Status RecordSignature();
+  // Creates an empty database at db_path_ if there is none (read_write+create).
+  Status CreateIfMissing();
+  Status CreateEmpty(const std::string& file, int mode);
+
+  // One locked round of reads or writes (not in build mode).
+  Status BeginRead();
+  Status BeginWrite();
+  Status EndWrite();
+
+  // Single operations on the open handle, no locking.
+  Status GetLocked(const std::string& folded_key, std::string* value);
+  Status PutLocked(const std::string& folded_key, std::string_view value);
+  Status DelLocked(const std::string& folded_key);
+
+  void EndSequence();
+  void Abandon();
+
+  OpenOptions options_;
+  DBTYPE db_type_;
+  std::string db_path_;
+  std::string temp_path_;  // build mode: the file being written
+  Mode mode_ = Mode::kReadOnly;
+  NulConvention nul_;
+  DB* db_ = nullptr;
+  int lock_fd_ = -1;
+  bool locked_ = false;           // a lock is held outside an operation (build, walk)
+  FileSignature signature_;       // of the file when db_ last saw it
+  DBC* cursor_ = nullptr;
+  bool closed_ = false;
+};
+
+Status BerkeleyDbTable::OpenHandle(const std::string& file, u_int32_t flags, u_int32_t cache,
+                                   DB** result) {
+  last_bdb_message.clear();
+  DB* db = nullptr;
+  int rc = db_create(&db, nullptr, 0);
+  if (rc != 0) return OpenError(file, rc);
+  db->set_errcall(db, CaptureBdbMessage);
+  db->set_cachesize(db, 0, cache, 0);
+  if (db_type_ == DB_HASH) db->set_h_nelem(db, kHashElements);
+  rc = db->open(db, nullptr, file.c_str(), nullptr, db_type_, flags, 0644);
+  if (rc != 0) {
+    db->close(db, DB_NOSYNC);
+    return OpenError(file, rc);
+  }
+  *result = db;
+  return Status::OK();
+}
+
+void BerkeleyDbTable::CloseHandle() {
+  EndSequence();
+  if (db_ != nullptr) db_->close(db_, 0);
+  db_ = nullptr;
+}
+
+Status BerkeleyDbTable::OpenLockFd() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+  locked_ = false;
+  int flags = (mode_ == Mode::kReadOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+  lock_fd_ = ::open(db_path_.c_str(), flags);
+  if (lock_fd_ < 0) return Status::ConfigError("open database " + db_path_ + ": " + strerror(errno));
+  return Status::OK();
+}
+
+Status BerkeleyDbTable::LockCurrentFile(LockOp op, bool* replaced) {
+  *replaced = false;
+  for (int attempt = 0;; ++attempt) {
+    Status status = LockFile(lock_fd_, LockStyle::kFlock, op, db_path_);
+    if (!status.ok()) return status;
+    struct stat locked, current;
+    if (fstat(lock_fd_, &locked) != 0)
+      return Status::TempError(db_path_ + ": lock dictionary: " + strerror(errno));
+    if (stat(db_path_.c_str(), &current) == 0 && current.st_dev == locked.st_dev &&
+        current.st_ino == locked.st_ino && locked.st_nlink > 0)
+      return Status::OK();
+    // A rebuild renamed a new file into place while we waited.
+    (void)LockFile(lock_fd_, LockStyle::kFlock, LockOp::kUnlock, db_path_);
+    if (attempt >= kMaxReopenAttempts)
+      return Status::TempError(db_path_ + ": lock dictionary: file keeps being replaced");
+    *replaced = true;
+    status = OpenLockFd();
+    if (!status.ok()) return status;
+  }
+}
+
+void BerkeleyDbTable::Unlock() {
+  if (lock_fd_ >= 0) (void)LockFile(lock_fd_, LockStyle::kFlock, LockOp::kUnlock, db_path_);
+  locked_ = false;
+}
+
+Status BerkeleyDbTable::RecordSignature() {
+  struct stat st;
+  if (fstat(lock_fd_, &st) != 0) return Status::TempError("stat " + db_path_ + ": " + strerror(errno));
+  signature_ = SignatureOf(st);
+  return Status::OK();
+}
+
+Status BerkeleyDbTable::Refresh(bool force) {
+  struct stat st;
+  if (fstat(lock_fd_, &st) != 0) return Status::TempError("stat " + db_path_ + ": " + strerror(errno));
+  if (!force && db_ != nullptr && SignatureOf(st) == signature_) return Status::OK();
+  CloseHandle();
+  Status status = OpenHandle(db_path_, mode_ == Mode::kReadOnly ? DB_RDONLY : 0, kReadCacheSize, &db_);
+  if (!status.ok()) {
+    // Not a configuration problem any more: the file was fine at open.
+    return Status::TempError(status.message());
+  }
+  signature_ = SignatureOf(st);
+  return Status::OK();
+}
+
+Status BerkeleyDbTable::CreateEmpty(const std::string& file, int mode) {
+  DB* db = nullptr;
+  Status status = OpenHandle(file, DB_CREATE | DB_EXCL, kReadCacheSize, &db);
+  if (!status.ok()) return status;
+  int rc = db->close(db, 0);
+  if (rc != 0) return OpenError(file, rc);
+  if (mode >= 0) chmod(file.c_str(), mode);
+  return Status::OK();
+}
+
+// A fresh name beside db_path_ for a file BDB will create (it refuses an
+// existing empty file, so the placeholder is removed again).
+static Status TempName(const std::string& db_path, std::string* temp) {
+  std::string name = db_path + ".XXXXXX";
+  int fd = mkstemp(name.data());
+  if (fd < 0) return Status::ConfigError("create " + name + ": " + strerror(errno));
+  ::close(fd);
+  unlink(name.c_str());
+  *temp = name;
+  return Status::OK();
+}
+
+Status BerkeleyDbTable::CreateIfMissing() {
+  for (int attempt = 0; attempt < kMaxReopenAttempts; ++attempt) {
+    struct stat st;
+    if (stat(db_path_.c_str(), &st) == 0) {
+      if (st.st_size > 0) return Status::OK();
+      // Zero-length (BDB cannot open it): remove it under an exclusive lock,
+      // as Postfix's mkmap_db does, unless someone filled it meanwhile.
+      int fd = ::open(db_path_.c_str(), O_RDWR | O_CLOEXEC);
+      if (fd < 0) continue;
+      Status locked = LockFile(fd, LockStyle::kFlock, LockOp::kExclusive, db_path_);
+      struct stat again;
+      if (locked.ok() && fstat(fd, &again) == 0 && again.st_size == 0 && again.st_nlink > 0) {
+        LogWarning("removing zero-length database file: " + db_path_);
+        unlink(db_path_.c_str());
+      }
+      ::close(fd);
+      continue;
+    }
+    if (errno != ENOENT) return Status::ConfigError("open database " + db_path_ + ": " + strerror(errno));
+    std::string temp;
+    Status status = TempName(db_path_, &temp);
+    if (!status.ok()) return status;
+    status = CreateEmpty(temp, -1);
+    if (!status.ok()) {
+      unlink(temp.c_str());
+      return status;
+    }
+    // link() does not replace: a creator that won the race keeps its file.
+    int rc = link(temp.c_str(), db_path_.c_str());
+    int saved = errno;
+    unlink(temp.c_str());
+    if (rc != 0 && saved != EEXIST)
+      return Status::ConfigError("create database " + db_path_ + ": " + strerror(saved));
+    return Status::OK();
+  }
+  return Status::TempError("create database " + db_path_ + ": file keeps changing");
+}
+
+Status BerkeleyDbTable::Open() {
+  if (options_.truncate)
+    mode_ = Mode::kBuild;
+  else if (options_.read_write || options_.create)
+    mode_ = Mode::kPerOperation;
+  else
+    mode_ = Mode::kReadOnly;
+
+  if (mode_ != Mode::kBuild) {
+    if (mode_ == Mode::kPerOperation && options_.create) {
+      Status created = CreateIfMissing();
+      if (!created.ok()) return created;
+    }
+    Status status = OpenLockFd();
+    if (!status.ok()) return status;
+    // Shared lock while opening, as dict_db does: no half-written view.
+    bool replaced;
+    status = LockCurrentFile(LockOp::kShared, &replaced);
+    if (!status.ok()) return status;
+    struct stat st;
+    fstat(lock_fd_, &st);
+    status = OpenHandle(db_path_, mode_ == Mode::kReadOnly ? DB_RDONLY : 0, kReadCacheSize, &db_);
+    if (status.ok()) signature_ = SignatureOf(st);
+    Unlock();
+    return status;
+  }
+
+  // Build: keep writers of the existing table out until the new one is in
+  // place (they need the exclusive lock; readers go on).
+  int mode = -1;
+  uid_t uid = static_cast<uid_t>(-1);
+  gid_t gid = static_cast<gid_t>(-1);
+  lock_fd_ = ::open(db_path_.c_str(), O_RDWR | O_CLOEXEC);
+  if (lock_fd_ >= 0) {
+    bool replaced;
+    Status locked = LockCurrentFile(LockOp::kShared, &replaced);
+    if (!locked.ok()) return locked;
+    locked_ = true;
+    struct stat st;
+    if (fstat(lock_fd_, &st) == 0) {
+      mode = st.st_mode & 07777;
+      uid = st.st_uid;
+      gid = st.st_gid;
+    }
+  } else if (errno != ENOENT) {
+    return Status::ConfigError("open database " + db_path_ + ": " + strerror(errno));
+  }
+  Status status = TempName(db_path_, &temp_path_);
+  if (!status.ok()) return status;
+  status = OpenHandle(temp_path_, DB_CREATE | DB_EXCL, kBuildCacheSize, &db_);
+  if (!status.ok()) {
+    temp_path_.clear();
+    return status;
+  }
+  if (mode >= 0) {
+    chmod(temp_path_.c_str(), mode);
+    if (chown(temp_path_.c_str(), uid, gid) != 0) { /* best effort: keep our own */ }
+  }
+  return Status::OK();
+}
+
+void BerkeleyDbTable::EndSequence() {
+  if (cursor_ != nullptr) cursor_->close(cursor_);
+  cursor_ = nullptr;
+  if (locked_ && mode_ != Mode::kBuild) Unlock();
+}
+
+void BerkeleyDbTable::Abandon() {
+  if (closed_) return;
+  EndSequence();
+  if (db_ != nullptr) db_->close(db_, mode_ == Mode::kBuild ? DB_NOSYNC : 0);
+  db_ = nullptr;
+  if (!temp_path_.empty()) unlink(temp_path_.c_str());
+  temp_path_.clear();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // drops any lock
+  lock_fd_ = -1;
+  locked_ = false;
+  closed_ = true;
+}
+
+Status BerkeleyDbTable::BeginRead() {
+  if (closed_) return ClosedError();
+  EndSequence();
+  if (mode_ == Mode::kBuild) return Status::OK();
+  bool replaced;
+  Status status = LockCurrentFile(LockOp::kShared, &replaced);
+  if (status.ok()) status = Refresh(replaced);
+  if (!status.ok()) Unlock();
+  return status;
+}
+
+Status BerkeleyDbTable::BeginWrite() {
+  if (closed_) return ClosedError();
+  if (mode_ == Mode::kReadOnly)
+    return Status::Refused("table " + full_name() + ": database is open read-only");
+  EndSequence();
+  if (mode_ == Mode::kBuild) return Status::OK();
+  bool replaced;
+  Status status = LockCurrentFile(LockOp::kExclusive, &replaced);
+  // Another process may have written since our cache was filled: always
+  // start from the file as it is.
+  if (status.ok()) status = Refresh(/*force=*/true);
+  if (!status.ok()) Unlock();
+  return status;
+}
+
+Status BerkeleyDbTable::EndWrite() {
+  if (mode_ == Mode::kBuild) return Status::OK();
+  Status result;
+  int rc = db_->sync(db_, 0);
+  if (rc != 0) result = DbError("error writing", rc);
+  // File timestamps are coarse (a clock tick): make sure readers that
+  // compare signatures see this write even within the tick.
+  struct stat after;
+  if (fstat(lock_fd_, &after) == 0 && !TimeAfter(after.st_mtim, signature_.mtime)) {
+    struct timespec times[2];
+    times[0].tv_nsec = UTIME_OMIT;
+    times[1] = signature_.mtime;
+    if (++times[1].tv_nsec >= 1000000000) {
+      times[1].tv_nsec = 0;
+      ++times[1].tv_sec;
+    }
+    (void)futimens(lock_fd_, times);
+  }
+  Status recorded = RecordSignature();
+  if (result.ok() && !recorded.ok()) result = recorded;
+  Unlock();
+  return result;
+}
+
+Status BerkeleyDbTable::GetLocked(const std::string& key, std::string* value) {
+  for (int with_nul = 1; with_nul >= 0; --with_nul) {
+    if (with_nul ? !nul_.try_with_nul() : !nul_.try_without_nul()) continue;
+    DBT k = {}, v = {};
+    k.data = const_cast<char*>(key.data());
+    k.size = static_cast<u_int32_t>(key.size() + with_nul);
+    if (k.size == 0) continue;
+    int rc = db_->get(db_, nullptr, &k, &v, 0);
+    if (rc == 0) {
+      with_nul ? nul_.FoundWithNul() : nul_.FoundWithoutNul();
+      value->assign(UpToNul(std::string_view(static_cast<const char*>(v.data), v.size)));
+      return Status::OK();
+    }
+    if (rc != DB_NOTFOUND && rc != DB_KEYEMPTY) return DbError("error reading", rc);
+  }
+  return Status::NotFound();
+}
+
+Status BerkeleyDbTable::PutLocked(const std::string& folded_key, std::string_view raw_value) {
+  std::string key = folded_key;
+  std::string value(UpToNul(raw_value));
+  if (nul_.DecideForWrite()) {
+    key.push_back('\0');
+    value.push_back('\0');
+  }
+  DBT k = {}, v = {};
+  k.data = key.data();
+  k.size = static_cast<u_int32_t>(key.size());
+  v.data = value.data();
+  v.size = static_cast<u_int32_t>(value.size());
+  u_int32_t flags = options_.duplicates == DuplicateMode::kReplace ? 0 : DB_NOOVERWRITE;
+  int rc = db_->put(db_, nullptr, &k, &v, flags);
+  if (rc == DB_KEYEXIST) {
+    if (options_.duplicates == DuplicateMode::kWarn)
+      LogWarning(db_path_ + ": duplicate entry: \"" + folded_key + "\"");
+    return Status::OK();
+  }
+  if (rc != 0) return DbError("error writing", rc);
+  return Status::OK();
+}
+
+Status BerkeleyDbTable::DelLocked(const std::string& key) {
+  for (int with_nul = 1; with_nul >= 0; --with_nul) {
+    if (with_nul ? !nul_.try_with_nul() : !nul_.try_without_nul()) continue;
+    DBT k = {};
+    k.data = const_cast<char*>(key.data());
+    k.size = static_cast<u_int32_t>(key.size() + with_nul);
+    if (k.size == 0) continue;
+    int rc = db_->del(db_, nullptr, &k, 0);
+    if (rc == 0) {
+      with_nul ? nul_.FoundWithNul() : nul_.FoundWithoutNul();
+      return Status::OK();
+    }
+    if (rc != DB_NOTFOUND && rc != DB_KEYEMPTY) return DbError("error deleting from", rc);
+  }
+  return Status::NotFound();
+}
+
+Status BerkeleyDbTable::Lookup(std::string_view key, std::string* value) {
+  std::vector<LookupResult> results;
+  std::string k(key);
+  LookupMany(std::span<const std::string>(&k, 1), &results);
+  if (results[0].status.ok()) *value = std::move(results[0].value);
+  return results[0].status;
+}
+
+void BerkeleyDbTable::LookupMany(std::span<const std::string> keys, std::vector<LookupResult>* results) {
+  results->assign(keys.size(), LookupResult{Status::NotFound(), {}});
+  if (keys.empty()) return;
+  Status status = BeginRead();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    LookupResult& r = (*results)[i];
+    r.status = status.ok() ? GetLocked(PrepareKey(keys[i], options_.fold_keys), &r.value) : status;
+  }
+  if (status.ok() && mode_ != Mode::kBuild) Unlock();
+}
+
+Status BerkeleyDbTable::Update(std::string_view key, std::string_view value) {
+  std::vector<Status> results;
+  KeyValue entry{std::string(key), std::string(value)};
+  UpdateMany(std::span<const KeyValue>(&entry, 1), &results);
+  return results[0];
+}
+
+void BerkeleyDbTable::UpdateMany(std::span<const KeyValue> entries, std::vector<Status>* results) {
+  results->assign(entries.size(), Status::OK());
+  if (entries.empty()) return;
+  Status status = BeginWrite();
+  if (!status.ok()) {
+    results->assign(entries.size(), status);
+    return;
+  }
+  for (size_t i = 0; i < entries.size(); ++i)
+    (*results)[i] = PutLocked(PrepareKey(entries[i].key, options_.fold_keys), entries[i].value);
+  status = EndWrite();
+  if (!status.ok())
+    for (Status& r : *results) r = status;  // nothing is sure to have reached the file
+}
+
+Status BerkeleyDbTable::Delete(std::string_view key) {
+  std::vector<Status> results;
+  std::string k(key);
+  DeleteMany(std::span<const std::string>(&k, 1), &results);
+  return results[0];
+}
+
+void BerkeleyDbTable::DeleteMany(std::span<const std::string> keys, std::vector<Status>* results) {
+  results->assign(keys.size(), Status::NotFound());
+  if (keys.empty()) return;
+  Status status = BeginWrite();
+  if (!status.ok()) {
+    results->assign(keys.size(), status);
+    return;
+  }
+  for (size_t i = 0; i < keys.size(); ++i) (*results)[i] = DelLocked(PrepareKey(keys[i], options_.fold_keys));
+  status = EndWrite();
+  if (!status.ok())
+    for (Status& r : *results) r = status;
+}
+
+Status BerkeleyDbTable::Sequence(SequenceOp op, std::string* key, std::string* value) {
+  if (closed_) return ClosedError();
+  if (op == SequenceOp::kFirst || cursor_ == nullptr) {
+    if (op == SequenceOp::kNext) return Status::NotFound();
+    Status status = BeginRead();  // ends any walk; takes the shared lock
+    if (!status.ok()) return status;
+    if (mode_ != Mode::kBuild) locked_ = true;  // held until the walk ends
+    int rc = db_->cursor(db_, nullptr, &cursor_, 0);
+    if (rc != 0) {
+      cursor_ = nullptr;
+      EndSequence();
+      return DbError("error seeking", rc);
+    }
+  }
+  DBT k = {}, v = {};
+  int rc = cursor_->get(cursor_, &k, &v, op == SequenceOp::kFirst ? DB_FIRST : DB_NEXT);
+  if (rc == DB_NOTFOUND) {
+    EndSequence();
+    return Status::NotFound();
+  }
+  if (rc != 0) {
+    EndSequence();
+    return DbError("error seeking", rc);
+  }
+  key->assign(UpToNul(std::string_view(static_cast<const char*>(k.data), k.size)));
+  value->assign(UpToNul(std::string_view(static_cast<const char*>(v.data), v.size)));
+  return Status::OK();
+}
+
+Status BerkeleyDbTable::Close() {
+  if (closed_) return Status::OK();
+  EndSequence();
+  Status result;
+  if (mode_ == Mode::kBuild) {
+    int rc = db_->sync(db_, 0);
+    int close_rc = db_->close(db_, 0);
+    db_ = nullptr;
+    if (rc == 0) rc = close_rc;
+    if (rc != 0) {
+      result = Status::TempError("error writing " + temp_path_ + ": " + db_strerror(rc));
+    } else if (rename(temp_path_.c_str(), db_path_.c_str()) != 0) {
+      result = Status::TempError("rename " + temp_path_ + " to " + db_path_ + ": " + strerror(errno));
+    } else {
+      temp_path_.clear();  // now the table itself: keep it
+    }
+  } else if (db_ != nullptr) {
+    // Writes were synced under their lock; only the handle remains.
+    int rc = db_->close(db_, mode_ == Mode::kReadOnly ? DB_NOSYNC : 0);
+    db_ = nullptr;
+    if (rc != 0) result = DbError("close database", rc);
+  }
+  Abandon();
+  return result;
+}
+
+template <const char* kType>
+Status OpenBerkeleyDbTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table) {
+  auto db = std::make_unique<BerkeleyDbTable>(kType, std::string(name), options);
+  Status status = db->Open();
+  if (!status.ok()) return status;
+  *table = std::move(db);
+  return Status::OK();
+}
+
+constexpr char kHash[] = "hash";
+constexpr char kBtree[] = "btree";
+
+Status OpenHashTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table) {
+  return OpenBerkeleyDbTable<kHash>(name, options, table);
+}
+Status OpenBtreeTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table) {
+  return OpenBerkeleyDbTable<kBtree>(name, options, table);
+}
+
+}  // namespace
+
+MCTABLE_REGISTER_TABLE_TYPE("hash", OpenHashTable);
+MCTABLE_REGISTER_TABLE_TYPE("btree", OpenBtreeTable);
+
+}  // namespace mctable
+#endif  // MCTABLE_HAVE_BDB
