@@ -357,6 +357,54 @@ TEST_P(BerkeleyDbTableTest, PostmapReadsOurTableAndWeReadPostmaps) {
   EXPECT_EQ(lines, (std::vector<std::string>{"added\t1", "e\t"}));
 }
 
+// The memcache table with this type as its backup: miss, backup hit and
+// cache fill, update, delete and first/next.
+TEST_P(BerkeleyDbTableTest, MemcacheWithBackup) {
+  testutil::MemcachedServer server;
+  if (!server.Start()) GTEST_SKIP() << "cannot run memcached: " << server.error();
+  std::string backup = Name("backup");
+  {
+    auto seed = OpenOrDie(backup, BuildOptions());
+    ASSERT_TRUE(seed->Update("seed@example.com", "s").ok());
+    ASSERT_TRUE(seed->Close().ok());
+  }
+  std::string config = dir_.WriteFile("mc.cf", "memcache = " + server.endpoint() +
+                                                   "\nkey_format = b:%s\nbackup = " + backup + "\n");
+  std::unique_ptr<Table> table;
+  Status opened = OpenTable("memcache:" + config, ReadWrite(), &table);
+  ASSERT_TRUE(opened.ok()) << opened.ToString();
+  std::string value;
+  bool found = false;
+  // Miss everywhere.
+  EXPECT_TRUE(table->Lookup("nobody@example.com", &value).IsNotFound());
+  server.Get("b:nobody@example.com", &found);
+  EXPECT_FALSE(found);
+  // Backup hit fills the cache.
+  ASSERT_TRUE(table->Lookup("Seed@Example.com", &value).ok());
+  EXPECT_EQ(value, "s");
+  EXPECT_EQ(server.Get("b:seed@example.com", &found), "s");
+  EXPECT_TRUE(found);
+  // Update reaches both.
+  ASSERT_TRUE(table->Update("New@Example.com", "n").ok());
+  EXPECT_EQ(server.Get("b:new@example.com", &found), "n");
+  EXPECT_EQ(LookupOrStatus(OpenOrDie(backup).get(), "new@example.com"), "n");
+  // First/next is the backup's.
+  std::string dump = Dump(table.get());
+  EXPECT_NE(dump.find("new@example.com\tn\n"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("seed@example.com\ts\n"), std::string::npos) << dump;
+  // Delete removes it from both.
+  ASSERT_TRUE(table->Delete("new@example.com").ok());
+  server.Get("b:new@example.com", &found);
+  EXPECT_FALSE(found);
+  EXPECT_EQ(LookupOrStatus(OpenOrDie(backup).get(), "new@example.com"), "<not found>");
+  EXPECT_TRUE(table->Lookup("new@example.com", &value).IsNotFound());
+  // memcached gone: the backup still answers.
+  server.Stop();
+  ASSERT_TRUE(table->Lookup("seed@example.com", &value).ok());
+  EXPECT_EQ(value, "s");
+  EXPECT_TRUE(table->Close().ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, BerkeleyDbTableTest, ::testing::Values("hash", "btree"),
                          [](const auto& info) { return info.param; });
 
