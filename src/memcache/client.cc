@@ -12,6 +12,7 @@ namespace {
 // try.  Small enough that a chunk's reply arrives well within a timeout,
 // large enough to amortise the round trip.
 constexpr size_t kMaxKeysPerGet = 512;
+constexpr size_t kMaxGetsPerChunk = 8;
 constexpr size_t kMaxCommandsPerChunk = 256;
 constexpr size_t kMaxChunkBytes = 256 * 1024;
 
@@ -72,13 +73,19 @@ class GetBatch : public MemcacheClient::Batch {
   const char* operation() const override { return "lookup"; }
 
   size_t BuildChunk(size_t begin, std::string* out) override {
-    out->append("get");
+    ends_.clear();
+    cmd_ = 0;
     size_t end = begin;
-    while (end < keys_.size() && end - begin < kMaxKeysPerGet && out->size() < kMaxChunkBytes) {
-      out->push_back(' ');
-      out->append(keys_[end++]);
+    while (end < keys_.size() && ends_.size() < kMaxGetsPerChunk && out->size() < kMaxChunkBytes) {
+      out->append("get");
+      size_t start = end;
+      while (end < keys_.size() && end - start < kMaxKeysPerGet && out->size() < kMaxChunkBytes) {
+        out->push_back(' ');
+        out->append(keys_[end++]);
+      }
+      out->append("\r\n");
+      ends_.push_back(end);
     }
-    out->append("\r\n");
     return end;
   }
 
@@ -99,14 +106,15 @@ class GetBatch : public MemcacheClient::Batch {
         case GetReplyStep::kEnd:
           LogReceived("END");
           *consumed += step.consumed;
-          for (; next_ < end_; ++next_) (*results_)[next_].status = Status::NotFound();
+          for (; next_ < ends_[cmd_]; ++next_) (*results_)[next_].status = Status::NotFound();
+          if (++cmd_ < ends_.size()) break;
           return Progress::kDone;
         case GetReplyStep::kValue: {
           // memcached answers in request order, skipping misses: the key
           // must be one still expected, and the ones before it were misses.
           size_t match = next_;
-          while (match < end_ && keys_[match] != step.key) ++match;
-          if (match == end_)
+          while (match < ends_[cmd_] && keys_[match] != step.key) ++match;
+          if (match == ends_[cmd_])
             return Error("unexpected memcache server reply: VALUE for a key not asked for: " +
                          ReplyExcerpt(step.key));
           LogReceived("VALUE " + std::string(step.key) + " " + std::to_string(step.flags) + " " +
@@ -125,6 +133,8 @@ class GetBatch : public MemcacheClient::Batch {
  private:
   std::span<const std::string_view> keys_;
   std::vector<LookupResult>* results_;
+  std::vector<size_t> ends_;  // end index of each get command in the chunk
+  size_t cmd_ = 0;            // the get command being answered
 };
 
 // Sets and deletes: one reply line per command.
@@ -307,7 +317,7 @@ void MemcacheClient::Run(Batch* batch) {
 }
 
 void MemcacheClient::Get(std::span<const std::string_view> keys, std::vector<LookupResult>* results) {
-  results->assign(keys.size(), LookupResult{});
+  results->resize(keys.size());  // every entry is set by the batch
   GetBatch batch(settings_, keys, results);
   Run(&batch);
 }

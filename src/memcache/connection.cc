@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "mctable/log.h"
@@ -74,11 +75,26 @@ bool IsRefusal(int err) { return err == ECONNREFUSED || err == ENOENT || err == 
 
 }  // namespace
 
+void Connection::ReserveInput(size_t want) {
+  if (input_start_ > 0 && input_start_ == input_end_) input_start_ = input_end_ = 0;
+  if (input_capacity_ - input_end_ >= want) return;
+  if (input_start_ > 0) {  // slide the unconsumed bytes to the front
+    std::memmove(input_.get(), input_.get() + input_start_, input_end_ - input_start_);
+    input_end_ -= input_start_;
+    input_start_ = 0;
+    if (input_capacity_ - input_end_ >= want) return;
+  }
+  size_t capacity = std::max(input_capacity_ * 2, input_end_ + want);
+  std::unique_ptr<char[]> bigger(new char[capacity]);
+  if (input_end_ > 0) std::memcpy(bigger.get(), input_.get(), input_end_);
+  input_ = std::move(bigger);
+  input_capacity_ = capacity;
+}
+
 Status Connection::Open(Deadline deadline, bool* refused) {
   *refused = false;
   if (fd_ >= 0) return Status::OK();
-  input_.clear();
-  input_start_ = 0;
+  input_start_ = input_end_ = 0;
   int err = 0;
   if (endpoint_.kind == Endpoint::Kind::kUnix) {
     sockaddr_un sun{};
@@ -121,8 +137,7 @@ Status Connection::Open(Deadline deadline, bool* refused) {
 void Connection::Close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  input_.clear();
-  input_start_ = 0;
+  input_start_ = input_end_ = 0;
 }
 
 Status Connection::Fail(std::string reason) {
@@ -135,9 +150,8 @@ Status Connection::Exchange(std::string_view request, ReplyConsumer* consumer, D
   size_t sent = 0;
   // Replies left over from an earlier exchange would belong to other
   // commands: the protocol has no such thing, so treat it as corruption.
-  if (input_start_ < input_.size()) return Fail("unexpected data from server before a command");
-  input_.clear();
-  input_start_ = 0;
+  if (input_start_ < input_end_) return Fail("unexpected data from server before a command");
+  input_start_ = input_end_ = 0;
   for (;;) {
     pollfd p{fd_, POLLIN, 0};
     if (sent < request.size()) p.events |= POLLOUT;
@@ -155,29 +169,23 @@ Status Connection::Exchange(std::string_view request, ReplyConsumer* consumer, D
       if (w > 0) sent += static_cast<size_t>(w);
     }
     if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
-      if (input_start_ > 0 && input_start_ >= input_.size() / 2) {
-        input_.erase(0, input_start_);
-        input_start_ = 0;
-      }
-      size_t old_size = input_.size();
-      input_.resize(old_size + kReadChunk);
-      ssize_t r = ::recv(fd_, input_.data() + old_size, kReadChunk, 0);
+      ReserveInput(kReadChunk);
+      ssize_t r = ::recv(fd_, input_.get() + input_end_, input_capacity_ - input_end_, 0);
       if (r < 0) {
-        input_.resize(old_size);
         if (errno == EAGAIN || errno == EINTR) continue;
         return Fail(std::strerror(errno));
       }
-      input_.resize(old_size + static_cast<size_t>(r));
       if (r == 0) return Fail("lost connection: end of file from server");
+      input_end_ += static_cast<size_t>(r);
       size_t consumed = 0;
-      auto progress = consumer->Consume(std::string_view(input_).substr(input_start_), &consumed);
+      auto progress = consumer->Consume(
+          std::string_view(input_.get() + input_start_, input_end_ - input_start_), &consumed);
       input_start_ += consumed;
       if (progress == ReplyConsumer::Progress::kError) return Fail(consumer->error());
       if (progress == ReplyConsumer::Progress::kDone) {
         if (sent < request.size()) return Fail("server replied before the request was sent");
-        if (input_start_ < input_.size()) return Fail("unexpected data from server after reply");
-        input_.clear();
-        input_start_ = 0;
+        if (input_start_ < input_end_) return Fail("unexpected data from server after reply");
+        input_start_ = input_end_ = 0;
         return Status::OK();
       }
     }

@@ -64,6 +64,7 @@ class LmdbTable : public Table {
   Status Open();
 
   Status Lookup(std::string_view key, std::string* value) override;
+  void LookupMany(std::span<const std::string> keys, std::vector<LookupResult>* results) override;
   Status Update(std::string_view key, std::string_view value) override;
   Status Delete(std::string_view key) override;
   Status Sequence(SequenceOp op, std::string* key, std::string* value) override;
@@ -85,6 +86,7 @@ class LmdbTable : public Table {
   // Runs fn(txn) in a read transaction (or in the build transaction).
   template <typename Fn>
   Status WithReadTxn(Fn fn);
+  Status LookupInTxn(MDB_txn* txn, std::string_view raw_key, std::string* value);
   // Runs fn(txn) -> mdb rc in a write transaction, growing the map on
   // MDB_MAP_FULL; *rc gets fn's result (MDB_KEYEXIST and MDB_NOTFOUND pass).
   template <typename Fn>
@@ -99,6 +101,7 @@ class LmdbTable : public Table {
   std::string temp_path_;  // build mode: the file being written
   Mode mode_ = Mode::kReadOnly;
   NulConvention nul_;
+  std::string key_buffer_;  // reused by lookups
   MDB_env* env_ = nullptr;
   MDB_dbi dbi_ = 0;
   int lock_fd_ = -1;             // the file others lock: db_path_
@@ -332,30 +335,44 @@ Status LmdbTable::WithWriteTxn(Fn fn, int* result) {
   }
 }
 
-Status LmdbTable::Lookup(std::string_view raw_key, std::string* value) {
-  std::string key = PrepareKey(raw_key, options_.fold_keys);
-  bool found = false;
-  int error = 0;
-  Status status = WithReadTxn([&](MDB_txn* txn) {
-    // size + 1 covers the NUL that std::string keeps after its data.
-    for (int with_nul = 1; with_nul >= 0 && !found && error == 0; --with_nul) {
-      if (with_nul ? !nul_.try_with_nul() : !nul_.try_without_nul()) continue;
-      MDB_val k{key.size() + with_nul, key.data()};
-      if (k.mv_size == 0) continue;  // LMDB has no empty keys
-      MDB_val v;
-      int rc = mdb_get(txn, dbi_, &k, &v);
-      if (rc == 0) {
-        found = true;
-        with_nul ? nul_.FoundWithNul() : nul_.FoundWithoutNul();
-        value->assign(UpToNul(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size)));
-      } else if (rc != MDB_NOTFOUND) {
-        error = rc;
-      }
+// Looks one key up inside an open read transaction, trying the NUL forms
+// in Postfix's order.
+Status LmdbTable::LookupInTxn(MDB_txn* txn, std::string_view raw_key, std::string* value) {
+  std::string& key = key_buffer_;
+  key = PrepareKey(raw_key, options_.fold_keys);
+  // size + 1 covers the NUL that std::string keeps after its data.
+  for (int with_nul = 1; with_nul >= 0; --with_nul) {
+    if (with_nul ? !nul_.try_with_nul() : !nul_.try_without_nul()) continue;
+    MDB_val k{key.size() + with_nul, key.data()};
+    if (k.mv_size == 0) continue;  // LMDB has no empty keys
+    MDB_val v;
+    int rc = mdb_get(txn, dbi_, &k, &v);
+    if (rc == 0) {
+      with_nul ? nul_.FoundWithNul() : nul_.FoundWithoutNul();
+      value->assign(UpToNul(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size)));
+      return Status::OK();
     }
+    if (rc != MDB_NOTFOUND) return LmdbError("error reading", rc);
+  }
+  return Status::NotFound();
+}
+
+Status LmdbTable::Lookup(std::string_view raw_key, std::string* value) {
+  Status result;
+  Status status = WithReadTxn([&](MDB_txn* txn) { result = LookupInTxn(txn, raw_key, value); });
+  return status.ok() ? result : status;
+}
+
+// One shared lock and one read transaction for the whole batch, instead of
+// a lock and unlock per key.
+void LmdbTable::LookupMany(std::span<const std::string> keys, std::vector<LookupResult>* results) {
+  results->resize(keys.size());
+  Status status = WithReadTxn([&](MDB_txn* txn) {
+    for (size_t i = 0; i < keys.size(); ++i)
+      (*results)[i].status = LookupInTxn(txn, keys[i], &(*results)[i].value);
   });
-  if (!status.ok()) return status;
-  if (error != 0) return LmdbError("error reading", error);
-  return found ? Status::OK() : Status::NotFound();
+  if (!status.ok())
+    for (auto& r : *results) r.status = status;
 }
 
 Status LmdbTable::Update(std::string_view raw_key, std::string_view raw_value) {

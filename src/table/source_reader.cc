@@ -49,16 +49,33 @@ Status SourceReader::OpenFile(const std::string& path, const Options& options,
 
 Status SourceReader::OpenDescriptor(int fd, const std::string& label, const Options& options,
                                     std::unique_ptr<SourceReader>* reader) {
-  std::string text;
-  Status status = ReadAll(fd, label, &text);
-  if (!status.ok()) return status;
-  *reader = std::make_unique<SourceReader>(label, std::move(text), options);
+  *reader = std::make_unique<SourceReader>(label, std::string(), options);
+  (*reader)->fd_ = fd;
+  (*reader)->eof_ = false;
   return Status::OK();
 }
 
+Status SourceReader::status() const {
+  if (read_errno_ == 0) return Status::OK();
+  return Status::TempError("read " + label_ + ": " + strerror(read_errno_));
+}
+
 bool SourceReader::NextPhysicalLine(std::string_view* line) {
+  size_t newline;
+  while ((newline = text_.find('\n', offset_)) == std::string::npos && !eof_) {
+    text_.erase(0, offset_);
+    offset_ = 0;
+    char buffer[65536];
+    ssize_t n = ::read(fd_, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n < 0) read_errno_ = errno;
+      eof_ = true;
+    } else {
+      text_.append(buffer, static_cast<size_t>(n));
+    }
+  }
   if (offset_ >= text_.size()) return false;
-  size_t newline = text_.find('\n', offset_);
   size_t end = newline == std::string::npos ? text_.size() : newline;
   *line = std::string_view(text_).substr(offset_, end - offset_);
   offset_ = newline == std::string::npos ? text_.size() : newline + 1;

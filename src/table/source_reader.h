@@ -18,8 +18,9 @@
 // - A key ending in ':' is kept, with the warning "FILE, line N: record is
 //   in "key: value" format; is this an alias file?".
 // N is the number of the first physical line of the logical line.  Warnings
-// go to the log; the reader never fails after it has the input, and the
-// whole input is read into memory at open.
+// go to the log.  A file is read into memory at open; a descriptor (stdin)
+// is read through a window as records are taken, so memory stays flat for
+// any input size, and a read error ends the input and shows in status().
 #ifndef MCTABLE_TABLE_SOURCE_READER_H_
 #define MCTABLE_TABLE_SOURCE_READER_H_
 
@@ -59,6 +60,8 @@ class SourceReader {
   bool Next(SourceRecord* record);
 
   const std::string& label() const { return label_; }
+  // After Next() has returned false: OK, or the read error that ended the input.
+  Status status() const;
 
  private:
   // The next logical line and its first line number; false at the end.
@@ -72,7 +75,11 @@ class SourceReader {
   int lines_read_ = 0;
   // A physical line read ahead that starts the next logical line.
   bool have_pending_ = false;
-  std::string_view pending_;
+  std::string pending_;   // a copy: the buffer below moves when refilled
+  // Streaming input (OpenDescriptor): text_ holds a window of the input.
+  int fd_ = -1;
+  bool eof_ = true;
+  int read_errno_ = 0;
   int pending_line_number_ = 0;
 };
 
