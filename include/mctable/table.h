@@ -87,6 +87,11 @@ class Table {
   virtual void UpdateMany(std::span<const KeyValue> entries, std::vector<Status>* results);
   virtual void DeleteMany(std::span<const std::string> keys, std::vector<Status>* results);
 
+  // How many entries a batch call should carry to pay off: 1 for types
+  // whose batch calls are plain loops (callers then keep warnings in input
+  // order), more for types that pipeline.
+  virtual size_t preferred_batch_size() const { return 1; }
+
   // Makes pending writes durable and releases locks (file types).  Called
   // once by the owner before destruction when the result matters.
   virtual Status Close() { return Status::OK(); }

@@ -23,6 +23,10 @@ bool RegisterTableType(std::string_view type, TableOpener opener);
 // The registered type names, sorted.
 std::vector<std::string> RegisteredTableTypes();
 
+// "type:name" as given, or with Postfix's default_database_type (hash;
+// lmdb when hash is not built in) for a bare name, as postmap does.
+std::string WithDefaultTableType(std::string_view name);
+
 #define MCTABLE_REGISTER_TABLE_TYPE(type, opener)                        \
   [[maybe_unused]] static const bool mctable_registered_##opener = \
       ::mctable::RegisterTableType(type, opener)

@@ -6,11 +6,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <span>
 
 #include "cli/line_reader.h"
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
-#include "table/source_reader.h"
+#include "table/build_table.h"
 
 namespace mctable {
 namespace {
@@ -45,20 +46,13 @@ Output output;
   std::exit(1);
 }
 
-// "type:name", or the default type when none is given (as postmap does).
-std::string WithType(const std::string& map) {
-  if (map.find(':') != std::string::npos) return map;
-  for (const std::string& type : RegisteredTableTypes())
-    if (type == "hash") return "hash:" + map;
-  return "lmdb:" + map;
-}
 
 // The maps of the command line, opened when first needed (postmap opens
 // lazily too: a later map's problems do not matter if an earlier one answers).
 class Maps {
  public:
   Maps(const std::vector<std::string>& names, OpenOptions options) : options_(std::move(options)) {
-    for (const auto& n : names) names_.push_back(WithType(n));
+    for (const auto& n : names) names_.push_back(WithDefaultTableType(n));
     tables_.resize(names_.size());
   }
   size_t size() const { return names_.size(); }
@@ -90,71 +84,89 @@ void WarnEmptyValue(const Table& table, std::string_view key) {
   LogWarning("table " + table.full_name() + " should return NO RESULT in case of NOT FOUND");
 }
 
-// Looks up a batch of keys over the maps in order, as postmap does key by
-// key: the first map that has the key answers; a map error is fatal, after
-// the keys before it have been printed.  Calls print(i, value) in input order.
-template <typename Print>
-bool LookupBatch(Maps* maps, const std::vector<std::string>& keys, Print print) {
-  const size_t n = keys.size();
-  std::vector<LookupResult> final_results(n, LookupResult{Status::NotFound(), {}});
-  std::vector<size_t> answered_by(n, 0);
-  std::vector<size_t> pending(n);
-  for (size_t i = 0; i < n; ++i) pending[i] = i;
-  size_t first_error = n;
-  std::vector<std::string> pending_keys;
-  std::vector<LookupResult> results;
-  for (size_t m = 0; m < maps->size() && !pending.empty(); ++m) {
-    Table& table = maps->Get(m);
-    pending_keys.clear();
-    for (size_t i : pending) pending_keys.push_back(keys[i]);
-    table.LookupMany(pending_keys, &results);
-    std::vector<size_t> still;
-    for (size_t j = 0; j < pending.size(); ++j) {
-      size_t i = pending[j];
-      if (i > first_error) break;  // postmap would have stopped before it
-      if (results[j].status.IsNotFound()) {
-        still.push_back(i);
-        continue;
+// Looks up batches of keys over the maps in order, with the results postmap
+// gets key by key: the first map that has the key answers; a map error is
+// fatal, after the keys before it have been printed.  Its vectors live from
+// one batch to the next so that a long job does not allocate per batch.
+class BatchLookup {
+ public:
+  explicit BatchLookup(Maps* maps) : maps_(maps) {}
+
+  // Calls print(i, value) for each key found, in input order; returns
+  // whether any key was found.
+  template <typename Print>
+  bool Run(std::span<const std::string> keys, Print print) {
+    const size_t n = keys.size();
+    final_.resize(n);
+    for (LookupResult& r : final_) r.status = Status::NotFound();
+    answered_by_.assign(n, 0);
+    pending_.resize(n);
+    for (size_t i = 0; i < n; ++i) pending_[i] = i;
+    size_t first_error = n;
+    for (size_t m = 0; m < maps_->size() && !pending_.empty(); ++m) {
+      Table& table = maps_->Get(m);
+      if (m == 0) {
+        table.LookupMany(keys, &results_);
+      } else {
+        pending_keys_.resize(pending_.size());
+        for (size_t j = 0; j < pending_.size(); ++j) pending_keys_[j] = keys[pending_[j]];
+        table.LookupMany(pending_keys_, &results_);
       }
-      final_results[i] = std::move(results[j]);
-      answered_by[i] = m;
-      if (final_results[i].status.IsError()) first_error = std::min(first_error, i);
+      still_pending_.clear();
+      for (size_t j = 0; j < pending_.size(); ++j) {
+        size_t i = pending_[j];
+        if (i > first_error) break;  // postmap would have stopped before it
+        if (results_[j].status.IsNotFound()) {
+          still_pending_.push_back(i);
+          continue;
+        }
+        std::swap(final_[i], results_[j]);
+        answered_by_[i] = m;
+        if (final_[i].status.IsError()) first_error = std::min(first_error, i);
+      }
+      pending_.swap(still_pending_);
     }
-    pending = std::move(still);
-  }
-  bool found = false;
-  for (size_t i = 0; i < n; ++i) {
-    const LookupResult& r = final_results[i];
-    if (r.status.IsError()) {
-      Table& table = maps->Get(answered_by[i]);
-      Fatal("table " + table.full_name() + ": query error: " + r.status.message());
+    bool found = false;
+    for (size_t i = 0; i < n; ++i) {
+      const LookupResult& r = final_[i];
+      if (r.status.IsError()) {
+        Table& table = maps_->Get(answered_by_[i]);
+        Fatal("table " + table.full_name() + ": query error: " + r.status.message());
+      }
+      if (!r.status.ok()) continue;
+      if (r.value.empty()) WarnEmptyValue(maps_->Get(answered_by_[i]), keys[i]);
+      print(i, r.value);
+      found = true;
     }
-    if (!r.status.ok()) continue;
-    if (r.value.empty()) WarnEmptyValue(maps->Get(answered_by[i]), keys[i]);
-    print(i, r.value);
-    found = true;
+    return found;
   }
-  return found;
-}
+
+ private:
+  Maps* maps_;
+  std::vector<LookupResult> final_, results_;
+  std::vector<size_t> answered_by_, pending_, still_pending_;
+  std::vector<std::string> pending_keys_;
+};
 
 int Query(const CommandOptions& options) {
   Maps maps(options.maps, options.open);
+  BatchLookup lookup(&maps);
   bool found = false;
   if (options.key != "-") {
     std::vector<std::string> keys{options.key};
-    found = LookupBatch(&maps, keys, [&](size_t, const std::string& v) { output.Line(v); });
+    found = lookup.Run(keys, [&](size_t, const std::string& v) { output.Line(v); });
   } else {
     LineReader reader(STDIN_FILENO);
-    std::vector<std::string> keys;
-    keys.reserve(kBatchKeys);
-    std::string line;
-    bool more = true;
-    while (more) {
-      keys.clear();
-      while (keys.size() < kBatchKeys && (more = reader.Next(&line))) keys.push_back(line);
-      if (keys.empty()) break;
-      if (LookupBatch(&maps, keys, [&](size_t i, const std::string& v) { output.Pair(keys[i], v); }))
+    // The key strings are reused from batch to batch: no allocation per key.
+    std::vector<std::string> buffer(kBatchKeys);
+    for (;;) {
+      size_t count = 0;
+      while (count < kBatchKeys && reader.Next(&buffer[count])) ++count;
+      if (count == 0) break;
+      std::span<const std::string> keys(buffer.data(), count);
+      if (lookup.Run(keys, [&](size_t i, const std::string& v) { output.Pair(keys[i], v); }))
         found = true;
+      if (count < kBatchKeys) break;
     }
     if (reader.error()) Fatal(std::string("read standard input: ") + std::strerror(reader.error()));
   }
@@ -163,7 +175,7 @@ int Query(const CommandOptions& options) {
 }
 
 // Deletes a batch from every map in order; returns whether any was deleted.
-bool DeleteBatch(Maps* maps, const std::vector<std::string>& keys) {
+bool DeleteBatch(Maps* maps, std::span<const std::string> keys) {
   bool deleted = false;
   std::vector<Status> results;
   for (size_t m = 0; m < maps->size(); ++m) {
@@ -182,18 +194,18 @@ int Delete(CommandOptions options) {
   Maps maps(options.maps, options.open);
   bool deleted = false;
   if (options.key != "-") {
-    deleted = DeleteBatch(&maps, {options.key});
+    deleted = DeleteBatch(&maps, std::span<const std::string>(&options.key, 1));
   } else {
     LineReader reader(STDIN_FILENO);
-    std::vector<std::string> keys;
-    std::string line;
-    bool more = true;
-    while (more) {
-      keys.clear();
-      while (keys.size() < kBatchKeys && (more = reader.Next(&line))) keys.push_back(line);
-      if (keys.empty()) break;
-      if (DeleteBatch(&maps, keys)) deleted = true;
+    std::vector<std::string> buffer(kBatchKeys);
+    for (;;) {
+      size_t count = 0;
+      while (count < kBatchKeys && reader.Next(&buffer[count])) ++count;
+      if (count == 0) break;
+      if (DeleteBatch(&maps, std::span<const std::string>(buffer.data(), count))) deleted = true;
+      if (count < kBatchKeys) break;
     }
+    if (reader.error()) Fatal(std::string("read standard input: ") + std::strerror(reader.error()));
   }
   maps.CloseAll();
   return deleted ? 0 : 1;
@@ -215,53 +227,13 @@ int Dump(const CommandOptions& options) {
   return 0;
 }
 
-// Stores records into one table; returns how many were refused (skipped keys).
-size_t StoreRecords(Table* table, SourceReader* reader) {
-  size_t refused = 0;
-  std::vector<KeyValue> batch;
-  std::vector<Status> results;
-  SourceRecord record;
-  bool more = true;
-  while (more) {
-    batch.clear();
-    while (batch.size() < kBatchKeys && (more = reader->Next(&record)))
-      batch.push_back({std::move(record.key), std::move(record.value)});
-    if (batch.empty()) break;
-    table->UpdateMany(batch, &results);
-    for (const Status& s : results) {
-      if (s.IsRefused()) {
-        ++refused;  // the table has said why
-      } else if (s.IsError()) {
-        Fatal("table " + table->full_name() + ": update error: " + s.message());
-      }
-    }
-  }
-  return refused;
-}
-
-int Load(CommandOptions options, bool from_stdin) {
-  options.open.read_write = true;
-  options.open.create = true;
-  options.open.truncate = !from_stdin;
+// postmap's build (from_stdin false) and -i (true) modes.
+int Load(const CommandOptions& options, bool from_stdin) {
   size_t refused = 0;
   for (const std::string& map : options.maps) {
-    std::string type_and_name = WithType(map);
-    std::unique_ptr<SourceReader> reader;
-    Status s;
-    if (from_stdin) {
-      s = SourceReader::OpenDescriptor(STDIN_FILENO, "stdin", {}, &reader);
-    } else {
-      std::string path = type_and_name.substr(type_and_name.find(':') + 1);
-      s = SourceReader::OpenFile(path, {}, &reader);
-    }
+    Status s = BuildTableFromSource(WithDefaultTableType(map), options.open, from_stdin, &refused);
     if (!s.ok()) Fatal(s.message());
-    std::unique_ptr<Table> table;
-    s = OpenTable(type_and_name, options.open, &table);
-    if (!s.ok()) Fatal(s.message());
-    refused += StoreRecords(table.get(), reader.get());
-    s = table->Close();
-    if (!s.ok()) Fatal(s.message());
-    if (from_stdin) break;  // stdin is read once, into the first map (as postmap)
+    if (from_stdin) break;  // standard input is read once, into the first map
   }
   if (refused > 0) {
     LogWarning(std::to_string(refused) + " entries were not stored: see the warnings above");

@@ -15,6 +15,11 @@
 // ConfigError "open /path/file: REASON"; a type that cannot be built is a
 // ConfigError "unsupported map type for this operation: TYPE"; table errors
 // are passed on, and then the table is left as it was.
+//
+// Records go to the table in batches (UpdateMany), so a memcache table
+// pipelines them.  An entry the table refuses with a warning of its own (a
+// memcache key outside the domain list, say) does not stop the build; it is
+// counted in *refused when that is given.
 #ifndef MCTABLE_TABLE_BUILD_TABLE_H_
 #define MCTABLE_TABLE_BUILD_TABLE_H_
 
@@ -27,12 +32,12 @@
 namespace mctable {
 
 Status BuildTableFromSource(std::string_view type_and_name, const OpenOptions& options,
-                            bool incremental);
+                            bool incremental, size_t* refused = nullptr);
 
 // The same with the records taken from `reader` (tests, or a caller with
 // its own input).
 Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& options,
-                            bool incremental, SourceReader* reader);
+                            bool incremental, SourceReader* reader, size_t* refused = nullptr);
 
 }  // namespace mctable
 

@@ -26,6 +26,12 @@ std::vector<std::string> RegisteredTableTypes() {
   return types;
 }
 
+std::string WithDefaultTableType(std::string_view name) {
+  if (name.find(':') != std::string_view::npos) return std::string(name);
+  const char* type = Registry().contains("hash") ? "hash:" : "lmdb:";
+  return type + std::string(name);
+}
+
 Status OpenTable(std::string_view type_and_name, const OpenOptions& options,
                  std::unique_ptr<Table>* table) {
   size_t colon = type_and_name.find(':');

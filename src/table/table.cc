@@ -5,11 +5,11 @@
 namespace mctable {
 
 Status Table::Update(std::string_view, std::string_view) {
-  return Status::Refused("table " + full_name() + ": update is not supported or table is read-only");
+  return Status::NotSupported("table " + full_name() + ": update is not supported");
 }
 
 Status Table::Delete(std::string_view) {
-  return Status::Refused("table " + full_name() + ": delete is not supported or table is read-only");
+  return Status::NotSupported("table " + full_name() + ": delete is not supported");
 }
 
 Status Table::Sequence(SequenceOp, std::string*, std::string*) {
