@@ -30,13 +30,13 @@
 //   stop the table (Postfix expands a parameter only when it is used).
 #include "mctable/config.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <climits>
 #include <cstring>
 
+#include "common/brace_syntax.h"
+#include "common/read_file.h"
 #include "mctable/log.h"
 
 namespace mctable {
@@ -58,41 +58,12 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// Splits "name = value" the way Postfix's split_nameval does; returns the
-// reason on failure, nullptr on success.
-const char* SplitNameValue(std::string_view line, std::string_view* name, std::string_view* value) {
-  size_t i = 0;
-  while (i < line.size() && IsSpace(line[i])) ++i;
-  size_t name_start = i;
-  while (i < line.size() && !IsSpace(line[i]) && line[i] != '=') ++i;
-  size_t name_end = i;
-  if (name_end == name_start) return "missing attribute name";
-  while (i < line.size() && IsSpace(line[i])) ++i;
-  if (i == line.size() || line[i] != '=') return "missing '=' after attribute name";
-  *name = line.substr(name_start, name_end - name_start);
-  *value = Trim(line.substr(i + 1));
-  return nullptr;
-}
-
-Status ReadWholeFile(const std::string& path, std::string* text) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::ConfigError("open " + path + ": " + std::strerror(errno));
-  text->clear();
-  char buffer[8192];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      // A directory opens but does not read: "read DIR: Is a directory".
-      int read_errno = errno;
-      ::close(fd);
-      return Status::ConfigError("read " + path + ": " + std::strerror(read_errno));
-    }
-    text->append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return Status::OK();
+Status ReadConfigFile(const std::string& path, std::string* text) {
+  bool open_failed = false;
+  int err = ReadWholeFile(path, text, &open_failed);
+  if (err == 0) return Status::OK();
+  // A directory opens but does not read: "read DIR: Is a directory".
+  return Status::ConfigError((open_failed ? "open " : "read ") + path + ": " + std::strerror(err));
 }
 
 // Postfix's main.cf parameter expansion (mac_expand with recursion) over
@@ -332,8 +303,9 @@ Status Config::Parse(std::string_view text, std::string origin, Config* out) {
                  std::string(line.substr(0, 30)) + (line.size() > 30 ? "...\"" : "\""));
       return Status::OK();
     }
-    std::string_view name, value;
-    if (const char* why = SplitNameValue(line, &name, &value))
+    std::string name, value;
+    std::string why = SplitNameValue(line, &name, &value);
+    if (!why.empty())
       return Status::ConfigError(config.origin_ + ", line " + std::to_string(logical_first_line) +
                                  ": " + why + ": \"" + std::string(line) + "\"");
     auto it = config.params_.find(name);
@@ -374,7 +346,7 @@ Status Config::Parse(std::string_view text, std::string origin, Config* out) {
 
 Status Config::ReadFile(const std::string& path, Config* out) {
   std::string text;
-  Status s = ReadWholeFile(path, &text);
+  Status s = ReadConfigFile(path, &text);
   if (!s.ok()) return s;
   return Parse(text, path, out);
 }

@@ -23,12 +23,11 @@
 //   TYPE:NAME: table lookup problem") and returned unchanged.
 #include "match/domain_list.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 
+#include "common/brace_syntax.h"
+#include "common/read_file.h"
 #include "mctable/log.h"
 
 namespace mctable {
@@ -37,8 +36,6 @@ namespace {
 // Pattern files may name other pattern files; Postfix would recurse
 // forever on a file that includes itself.
 constexpr int kMaxFileDepth = 32;
-
-bool IsSeparator(char c) { return c == ' ' || c == ',' || c == '\t' || c == '\r' || c == '\n'; }
 
 char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -56,47 +53,13 @@ bool EqualsIgnoringAsciiCase(std::string_view domain, std::string_view pattern) 
   return true;
 }
 
-// The next pattern of `text` starting at *pos (Postfix's mystrtokq with
-// braces): separators inside {} belong to the pattern.  An unbalanced "{"
-// runs to the end of the text.  Empty when no pattern is left.
-std::string_view NextToken(std::string_view text, size_t* pos) {
-  size_t i = *pos;
-  while (i < text.size() && IsSeparator(text[i])) ++i;
-  size_t start = i;
-  int depth = 0;
-  for (; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '{') {
-      ++depth;
-    } else if (c == '}') {
-      if (depth > 0) --depth;
-    } else if (depth == 0 && IsSeparator(c)) {
-      break;
-    }
-  }
-  *pos = i;
-  return text.substr(start, i - start);
-}
-
 Status ReadPatternFile(const std::string& path, std::string* content) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::ConfigError("open file " + path + ": " + std::strerror(errno));
-  char buffer[8192];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int read_errno = errno;
-      ::close(fd);
-      // Postfix words this one with its function name.
-      return Status::ConfigError("match_list_parse: read file " + path + ": " +
-                                 std::strerror(read_errno));
-    }
-    content->append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return Status::OK();
+  bool open_failed = false;
+  int err = ReadWholeFile(path, content, &open_failed);
+  if (err == 0) return Status::OK();
+  // Postfix words the read failure with its function name.
+  return Status::ConfigError((open_failed ? "open file " : "match_list_parse: read file ") + path +
+                             ": " + std::strerror(err));
 }
 
 }  // namespace
@@ -128,7 +91,7 @@ Status DomainList::AddPatterns(std::string_view text, bool negated, const OpenOp
                                int file_depth) {
   size_t pos = 0;
   for (;;) {
-    std::string_view token = NextToken(text, &pos);
+    std::string_view token = NextTokenOutsideBraces(text, &pos);
     if (token.empty()) return Status::OK();
     if (token.front() == '#') {
       // Postfix ignores the rest of the line but says so: a "#" inside a

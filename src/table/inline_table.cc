@@ -14,7 +14,7 @@
 #include <memory>
 
 #include "mctable/table_registry.h"
-#include "table/brace_syntax.h"
+#include "common/brace_syntax.h"
 #include "table/memory_table.h"
 
 namespace mctable {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/read_file.h"
 #include "mctable/log.h"
 
 namespace mctable {
@@ -20,29 +21,15 @@ bool IsIgnorable(std::string_view line) {
   return i == line.size() || line[i] == '#';
 }
 
-Status ReadAll(int fd, const std::string& label, std::string* text) {
-  char buffer[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n == 0) return Status::OK();
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::TempError("read " + label + ": " + strerror(errno));
-    }
-    text->append(buffer, static_cast<size_t>(n));
-  }
-}
-
 }  // namespace
 
 Status SourceReader::OpenFile(const std::string& path, const Options& options,
                               std::unique_ptr<SourceReader>* reader) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::ConfigError("open " + path + ": " + strerror(errno));
   std::string text;
-  Status status = ReadAll(fd, path, &text);
-  ::close(fd);
-  if (!status.ok()) return status;
+  bool open_failed = false;
+  if (int err = ReadWholeFile(path, &text, &open_failed))
+    return open_failed ? Status::ConfigError("open " + path + ": " + strerror(err))
+                       : Status::TempError("read " + path + ": " + strerror(err));
   *reader = std::make_unique<SourceReader>(path, std::move(text), options);
   return Status::OK();
 }

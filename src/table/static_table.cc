@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "mctable/table_registry.h"
-#include "table/brace_syntax.h"
+#include "common/brace_syntax.h"
 
 namespace mctable {
 namespace {

@@ -1,10 +1,10 @@
 // Postfix's brace syntax helpers (balpar, extpar, mystrtokq, split_nameval)
-// as used by inline: and static:.
+// as used by inline:, static: and the domain match list.
 //
 // All functions are pure: they return an error text (Postfix's wording)
 // or an empty string on success, and never throw.
-#ifndef MCTABLE_TABLE_BRACE_SYNTAX_H_
-#define MCTABLE_TABLE_BRACE_SYNTAX_H_
+#ifndef MCTABLE_COMMON_BRACE_SYNTAX_H_
+#define MCTABLE_COMMON_BRACE_SYNTAX_H_
 
 #include <string>
 #include <string_view>
@@ -21,7 +21,13 @@ size_t BalancedBraceLength(std::string_view text);
 // "syntax error after '}' in \"TEXT\"".
 std::string StripBraces(std::string_view text, std::string* inner);
 
-// Splits on commas and whitespace outside braces (mystrtokq with ", \t\r\n").
+// The next token of `text` from *pos, separated by commas and whitespace
+// (", \t\r\n") outside braces (mystrtokq): separators inside {} belong
+// to the token, and an unbalanced "{" runs to the end.  *pos moves past the
+// token; empty when no token is left.
+std::string_view NextTokenOutsideBraces(std::string_view text, size_t* pos);
+
+// All the tokens of `text`, as NextTokenOutsideBraces finds them.
 std::vector<std::string> SplitOutsideBraces(std::string_view text);
 
 // "name = value": name ends at whitespace or '='; value trimmed; value may be
@@ -30,4 +36,4 @@ std::string SplitNameValue(std::string_view text, std::string* name, std::string
 
 }  // namespace mctable
 
-#endif  // MCTABLE_TABLE_BRACE_SYNTAX_H_
+#endif  // MCTABLE_COMMON_BRACE_SYNTAX_H_

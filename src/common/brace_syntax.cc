@@ -1,5 +1,5 @@
 // Brace syntax helpers; see brace_syntax.h.
-#include "table/brace_syntax.h"
+#include "common/brace_syntax.h"
 
 namespace mctable {
 namespace {
@@ -35,27 +35,31 @@ std::string StripBraces(std::string_view text, std::string* inner) {
   return {};
 }
 
-std::vector<std::string> SplitOutsideBraces(std::string_view text) {
-  auto is_separator = [](char c) { return c == ',' || IsSpace(c); };
-  std::vector<std::string> tokens;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && is_separator(text[i])) ++i;
-    if (i >= text.size()) break;
-    size_t start = i;
-    int depth = 0;
-    for (; i < text.size(); ++i) {
-      char c = text[i];
-      if (c == '{') {
-        ++depth;
-      } else if (c == '}') {
-        if (depth > 0) --depth;
-      } else if (depth == 0 && is_separator(c)) {
-        break;
-      }
+std::string_view NextTokenOutsideBraces(std::string_view text, size_t* pos) {
+  auto is_separator = [](char c) { return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  size_t i = *pos;
+  while (i < text.size() && is_separator(text[i])) ++i;
+  size_t start = i;
+  int depth = 0;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '{') {
+      ++depth;
+    } else if (c == '}') {
+      if (depth > 0) --depth;
+    } else if (depth == 0 && is_separator(c)) {
+      break;
     }
-    tokens.emplace_back(text.substr(start, i - start));
   }
+  *pos = i;
+  return text.substr(start, i - start);
+}
+
+std::vector<std::string> SplitOutsideBraces(std::string_view text) {
+  std::vector<std::string> tokens;
+  size_t pos = 0;
+  for (std::string_view token; !(token = NextTokenOutsideBraces(text, &pos)).empty();)
+    tokens.emplace_back(token);
   return tokens;
 }
 
