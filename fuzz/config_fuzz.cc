@@ -33,8 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
                                        "retry_pause", "timeout", "key_digest", ""};
   for (const char* name : kNames) {
     auto found = config.Find(name);
-    std::string value = config.GetString(name, "\x01default");
-    Check(found ? value == *found : value == "\x01default");
+    std::string value = config.GetString(name, "\x01" "default");
+    Check(found ? value == *found : value == "\x01" "default");
     int n = 0;
     mctable::Status g = config.GetInt(name, 7, 1, 1000, &n);
     if (g.ok()) Check(n >= 1 && n <= 1000);
