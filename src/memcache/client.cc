@@ -42,12 +42,15 @@ class MemcacheClient::Batch : public ReplyConsumer {
   // its value is too long), rather than the connection.
   bool item_error() const { return item_error_; }
   bool protocol_error() const { return !error_.empty(); }
+  // The warning for a failed try caused by a reply (Postfix's wording).
+  const std::string& warning() const { return warning_; }
   std::string error() const override { return error_; }
 
  protected:
-  Progress Error(std::string message, bool item_error = false) {
+  Progress Error(std::string message, bool item_error = false, std::string warning = {}) {
     error_ = std::move(message);
     item_error_ = item_error;
+    warning_ = warning.empty() ? settings_.origin + ": " + error_ : std::move(warning);
     return Progress::kError;
   }
   void LogReceived(std::string_view line) const {
@@ -58,6 +61,7 @@ class MemcacheClient::Batch : public ReplyConsumer {
   size_t next_ = 0;
   size_t end_ = 0;
   std::string error_;
+  std::string warning_;
   bool item_error_ = false;
 };
 
@@ -158,9 +162,11 @@ class LineReplyBatch : public MemcacheClient::Batch {
       Status status;
       if (!Classify(line, &status))
         return Error("unexpected memcache server reply: " + ReplyExcerpt(line));
+      // A refusal (NOT_STORED, SERVER_ERROR) fails this command's try, as in
+      // Postfix: the item is tried again on a new connection after the pause.
       if (status.IsError())
-        LogWarning("database " + settings_.table_name + ": " + operation() + " failed: " +
-                   ReplyExcerpt(line));
+        return Error(status.message(), /*item_error=*/true,
+                     "database " + settings_.table_name + ": " + status.message());
       (*results_)[next_++] = std::move(status);
       *consumed += length;
     }
@@ -301,7 +307,7 @@ void MemcacheClient::Run(Batch* batch) {
     bool protocol = status.ok() == false && batch->protocol_error() && end > pos;
     if (tries > 0 || LogVerbosity() > 0) {
       if (protocol)
-        LogWarning(settings_.origin + ": " + status.message());
+        LogWarning(batch->warning());
       else
         LogWarning("database " + settings_.table_name + ": I/O error: " + status.message());
     }

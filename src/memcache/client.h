@@ -12,7 +12,9 @@
 // (connect plus the chunk's exchange) is bounded by timeout seconds.  A
 // server that accepts no connection is not retried.  When a key has used
 // up its tries because of a connection-level failure, the keys after it in
-// the batch fail with the same reason instead of waiting again.  A key is
+// the batch fail with the same reason instead of waiting again.  A reply
+// that concerns one key only (a value over data_size_limit, NOT_STORED,
+// SERVER_ERROR) costs that key its tries; the keys after it go on.  A key is
 // reported found, stored or deleted only on memcached's own reply for it.
 //
 // The connection is opened on first use and kept for later calls.  The
