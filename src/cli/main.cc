@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   mctable::CommandOptions options;
   int modes = 0;
   int c;
+  opterr = 0;  // a bad option gets postmap's usage message, not getopt's
   while ((c = ::getopt(argc, argv, "c:d:fiNnq:rsvw")) != -1) {
     switch (c) {
       case 'c':
