@@ -52,12 +52,6 @@ bool IsBlankOrComment(std::string_view line) {
   return i == line.size() || line[i] == '#';
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 Status ReadConfigFile(const std::string& path, std::string* text) {
   bool open_failed = false;
   int err = ReadWholeFile(path, text, &open_failed);
