@@ -73,6 +73,40 @@ namespace mctable {
 namespace {
 
 constexpr u_int32_t kHashElements = 4096;          // Postfix's DICT_DB_NELM
+
+// A file cut short (a full disk, a bad copy) opens without complaint and a
+// hash table then reads its missing pages as empty: lost keys would be
+// silently "not found".  The metadata page says how many pages the file
+// has, so compare: returns an empty string or why the file is damaged.
+std::string TruncationProblem(const std::string& file) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};  // BDB has opened it; nothing more to learn here
+  unsigned char meta[36];
+  struct stat st;
+  bool have = ::pread(fd, meta, sizeof meta, 0) == static_cast<ssize_t>(sizeof meta) &&
+              ::fstat(fd, &st) == 0;
+  ::close(fd);
+  if (!have) return {};
+  // DBMETA: magic at 12, pagesize at 20, last_pgno at 32, in the byte order
+  // of the machine that wrote it (the magic number tells which).
+  auto word = [&](size_t at, bool swap) {
+    uint32_t v;
+    memcpy(&v, meta + at, sizeof v);
+    return swap ? __builtin_bswap32(v) : v;
+  };
+  uint32_t magic = word(12, false);
+  bool swap = false;
+  if (magic != DB_HASHMAGIC && magic != DB_BTREEMAGIC) {
+    swap = true;
+    magic = word(12, true);
+    if (magic != DB_HASHMAGIC && magic != DB_BTREEMAGIC) return {};  // BDB judges the rest
+  }
+  uint64_t page_size = word(20, swap);
+  uint64_t pages = uint64_t{word(32, swap)} + 1;
+  if (page_size == 0 || static_cast<uint64_t>(st.st_size) >= pages * page_size) return {};
+  return "file is truncated: " + std::to_string(st.st_size) + " bytes, its metadata says " +
+         std::to_string(pages * page_size);
+}
 constexpr u_int32_t kReadCacheSize = 128 * 1024;   // Postfix's db_read_buf default
 constexpr u_int32_t kBuildCacheSize = 16 << 20;    // Postfix's db_create_buf default
 constexpr int kMaxReopenAttempts = 100;
@@ -207,6 +241,10 @@ Status BerkeleyDbTable::OpenHandle(const std::string& file, u_int32_t flags, u_i
   if (rc != 0) {
     db->close(db, DB_NOSYNC);
     return OpenError(file, rc);
+  }
+  if (std::string problem = TruncationProblem(file); !problem.empty()) {
+    db->close(db, DB_NOSYNC);
+    return Status::ConfigError("open database " + file + ": " + problem);
   }
   *result = db;
   return Status::OK();

@@ -125,6 +125,20 @@ Status LmdbTable::OpenEnvironment(const std::string& file, bool read_only) {
   if (rc != 0) return Status::ConfigError("open database " + db_path_ + ": " + mdb_strerror(rc));
   MDB_envinfo info;
   if (mdb_env_info(env_, &info) == 0 && info.me_mapsize > map_size_) map_size_ = info.me_mapsize;
+  // A file cut short (full disk, bad copy) would make LMDB touch pages past
+  // its end through the map: SIGBUS, as Debian's postmap dies.  The meta
+  // page says how many pages there are, so refuse such a file at open.
+  MDB_stat stat;
+  int fd = -1;
+  struct stat st;
+  if (mdb_env_info(env_, &info) == 0 && mdb_env_stat(env_, &stat) == 0 &&
+      mdb_env_get_fd(env_, &fd) == 0 && ::fstat(fd, &st) == 0) {
+    uint64_t needed = (uint64_t{info.me_last_pgno} + 1) * stat.ms_psize;
+    if (static_cast<uint64_t>(st.st_size) < needed)
+      return Status::ConfigError("open database " + db_path_ + ": file is truncated: " +
+                                 std::to_string(st.st_size) + " bytes, its metadata says " +
+                                 std::to_string(needed));
+  }
 
   for (int attempt = 0;; ++attempt) {
     MDB_txn* txn = nullptr;

@@ -1,6 +1,7 @@
 // Tests for lmdb: (files /path.lmdb as Debian's postmap makes them).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "table/table_test_util.h"
 
@@ -118,6 +119,24 @@ TEST(LmdbTable, Errors) {
   EXPECT_TRUE(corrupt.IsConfigError());
   EXPECT_EQ(corrupt.message(),
             "open database " + dir.path() + "/bad.lmdb: MDB_INVALID: File is not an LMDB file");
+}
+
+TEST(LmdbTable, TruncatedFileIsAnErrorNotACrash) {
+  testutil::TempDir dir;
+  std::string name = "lmdb:" + dir.path() + "/cut";
+  {
+    auto table = OpenOrDie(name, BuildOptions());
+    for (int i = 0; i < 3000; ++i)
+      ASSERT_TRUE(table->Update("key" + std::to_string(i), std::string(50, 'v')).ok());
+    ASSERT_TRUE(table->Close().ok());
+  }
+  std::string file = dir.path() + "/cut.lmdb";
+  ASSERT_EQ(truncate(file.c_str(), 16384), 0);
+  std::unique_ptr<Table> table;
+  Status s = OpenTable(name, {}, &table);  // Debian's postmap dies of SIGBUS here
+  EXPECT_TRUE(s.IsConfigError());
+  EXPECT_NE(s.message().find("open database " + file + ": file is truncated"), std::string::npos)
+      << s.message();
 }
 
 TEST(LmdbTable, AbandonedBuildLeavesOldTable) {
