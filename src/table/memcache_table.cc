@@ -50,6 +50,9 @@ class MemcacheTable : public Table {
   // Turns `key` into the key sent to memcached.  Returns OK, NotFound with
   // the reason when the key is to be skipped, or an error (domain table).
   Status PrepareKey(std::string_view key, std::string* wire_key) const;
+  // What memcached would refuse to return is not stored: false, with
+  // Postfix's warning, when `data` is over data_size_limit.
+  bool FitsDataLimit(std::string_view wire_key, std::string_view data) const;
   void LogSkip(std::string_view operation, std::string_view key, const Status& why, bool warn) const;
   void Verbose(std::string_view what, std::string_view key, std::string_view wire_key,
                std::string_view outcome) const;
@@ -126,6 +129,14 @@ Status MemcacheTable::PrepareKey(std::string_view key, std::string* wire_key) co
   return Status::OK();
 }
 
+bool MemcacheTable::FitsDataLimit(std::string_view wire_key, std::string_view data) const {
+  size_t limit = client_.settings().data_size_limit;
+  if (data.size() <= limit) return true;
+  LogWarning("database " + full_name() + ": data for key " + PrintableBytes(wire_key) +
+             " is too long (data_size_limit=" + std::to_string(limit) + ") -- not stored");
+  return false;
+}
+
 void MemcacheTable::LogSkip(std::string_view operation, std::string_view key, const Status& why,
                             bool warn) const {
   if (!warn && LogVerbosity() == 0) return;
@@ -165,6 +176,7 @@ void MemcacheTable::LookupMany(std::span<const std::string> keys, std::vector<Lo
       to_get_.push_back(wire[i]);
       get_index_.push_back(i);
     } else {
+      wire[i].clear();
       if (s.IsNotFound()) LogSkip("lookup", keys[i], s, false);
       (*results)[i].status = s.IsNotFound() ? Status::NotFound() : s;
     }
@@ -182,24 +194,16 @@ void MemcacheTable::LookupMany(std::span<const std::string> keys, std::vector<Lo
     for (size_t i : ask_backup) backup_keys.push_back(keys[i]);
     std::vector<LookupResult> from_backup;
     backup_->LookupMany(backup_keys, &from_backup);
+    // Cache fill: a failure here costs only a later backup lookup.
     std::vector<SetRequest> fill;
     for (size_t j = 0; j < ask_backup.size(); ++j) {
       size_t i = ask_backup[j];
       (*results)[i] = std::move(from_backup[j]);
-      if ((*results)[i].status.ok()) fill.push_back({wire[i], (*results)[i].value});
-    }
-    // Cache fill: a failure here costs only a later backup lookup.
-    std::vector<SetRequest> fits;
-    for (const SetRequest& r : fill) {
-      if (r.data.size() > client_.settings().data_size_limit)
-        LogWarning("database " + full_name() + ": data for key " + PrintableBytes(r.key) +
-                   " is too long (data_size_limit=" +
-                   std::to_string(client_.settings().data_size_limit) + ") -- not stored");
-      else
-        fits.push_back(r);
+      if ((*results)[i].status.ok() && FitsDataLimit(wire[i], (*results)[i].value))
+        fill.push_back({wire[i], (*results)[i].value});
     }
     std::vector<Status> stored;
-    client_.Set(fits, flags_, ttl_, &stored);
+    client_.Set(fill, flags_, ttl_, &stored);
   }
   if (LogVerbosity() > 0)
     for (size_t i = 0; i < n; ++i)
@@ -237,10 +241,7 @@ void MemcacheTable::UpdateMany(std::span<const KeyValue> entries, std::vector<St
       (*results)[i] = s;
       continue;
     }
-    if (entries[i].value.size() > client_.settings().data_size_limit) {
-      LogWarning("database " + full_name() + ": data for key " + PrintableBytes(wire[i]) +
-                 " is too long (data_size_limit=" +
-                 std::to_string(client_.settings().data_size_limit) + ") -- not stored");
+    if (!FitsDataLimit(wire[i], entries[i].value)) {
       (*results)[i] = Status::TempError("data for key " + PrintableBytes(wire[i]) +
                                         " is too long (data_size_limit=" +
                                         std::to_string(client_.settings().data_size_limit) + ")");
