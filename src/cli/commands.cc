@@ -84,6 +84,22 @@ void WarnEmptyValue(const Table& table, std::string_view key) {
   LogWarning("table " + table.full_name() + " should return NO RESULT in case of NOT FOUND");
 }
 
+// Reads keys from stdin, one per line, and calls fn(keys) per batch of up
+// to kBatchKeys.  The strings are reused from batch to batch: no allocation
+// per key, and memory does not grow with the input.
+template <typename Fn>
+void ForEachStdinBatch(Fn fn) {
+  LineReader reader(STDIN_FILENO);
+  std::vector<std::string> buffer(kBatchKeys);
+  for (;;) {
+    size_t count = 0;
+    while (count < kBatchKeys && reader.Next(&buffer[count])) ++count;
+    if (count > 0) fn(std::span<const std::string>(buffer.data(), count));
+    if (count < kBatchKeys) break;
+  }
+  if (reader.error()) Fatal(std::string("read standard input: ") + std::strerror(reader.error()));
+}
+
 // Looks up batches of keys over the maps in order, with the results postmap
 // gets key by key: the first map that has the key answers; a map error is
 // fatal, after the keys before it have been printed.  Its vectors live from
@@ -156,19 +172,10 @@ int Query(const CommandOptions& options) {
     std::vector<std::string> keys{options.key};
     found = lookup.Run(keys, [&](size_t, const std::string& v) { output.Line(v); });
   } else {
-    LineReader reader(STDIN_FILENO);
-    // The key strings are reused from batch to batch: no allocation per key.
-    std::vector<std::string> buffer(kBatchKeys);
-    for (;;) {
-      size_t count = 0;
-      while (count < kBatchKeys && reader.Next(&buffer[count])) ++count;
-      if (count == 0) break;
-      std::span<const std::string> keys(buffer.data(), count);
+    ForEachStdinBatch([&](std::span<const std::string> keys) {
       if (lookup.Run(keys, [&](size_t i, const std::string& v) { output.Pair(keys[i], v); }))
         found = true;
-      if (count < kBatchKeys) break;
-    }
-    if (reader.error()) Fatal(std::string("read standard input: ") + std::strerror(reader.error()));
+    });
   }
   output.Flush();
   return found ? 0 : 1;
@@ -196,16 +203,9 @@ int Delete(CommandOptions options) {
   if (options.key != "-") {
     deleted = DeleteBatch(&maps, std::span<const std::string>(&options.key, 1));
   } else {
-    LineReader reader(STDIN_FILENO);
-    std::vector<std::string> buffer(kBatchKeys);
-    for (;;) {
-      size_t count = 0;
-      while (count < kBatchKeys && reader.Next(&buffer[count])) ++count;
-      if (count == 0) break;
-      if (DeleteBatch(&maps, std::span<const std::string>(buffer.data(), count))) deleted = true;
-      if (count < kBatchKeys) break;
-    }
-    if (reader.error()) Fatal(std::string("read standard input: ") + std::strerror(reader.error()));
+    ForEachStdinBatch([&](std::span<const std::string> keys) {
+      if (DeleteBatch(&maps, keys)) deleted = true;
+    });
   }
   maps.CloseAll();
   return deleted ? 0 : 1;

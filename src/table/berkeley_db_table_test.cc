@@ -22,14 +22,7 @@ using testutil::Dump;
 using testutil::LookupOrStatus;
 using testutil::OpenOrDie;
 
-OpenOptions BuildOptions() {
-  OpenOptions options;
-  options.read_write = true;
-  options.create = true;
-  options.truncate = true;
-  return options;
-}
-
+using testutil::BuildOptions;
 OpenOptions ReadWrite(bool create = false) {
   OpenOptions options;
   options.read_write = true;

@@ -13,14 +13,7 @@ using testutil::Dump;
 using testutil::LookupOrStatus;
 using testutil::OpenOrDie;
 
-OpenOptions BuildOptions() {
-  OpenOptions options;
-  options.read_write = true;
-  options.create = true;
-  options.truncate = true;
-  return options;
-}
-
+using testutil::BuildOptions;
 TEST(LmdbTable, BuildLookupSequence) {
   testutil::TempDir dir;
   std::string name = "lmdb:" + dir.path() + "/map";

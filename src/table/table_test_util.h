@@ -53,6 +53,15 @@ class Postmap {
   TempDir dir_;
 };
 
+// Options for building a table from empty (postmap's build mode).
+inline OpenOptions BuildOptions() {
+  OpenOptions options;
+  options.read_write = true;
+  options.create = true;
+  options.truncate = true;
+  return options;
+}
+
 inline std::unique_ptr<Table> OpenOrDie(const std::string& name, const OpenOptions& options = {}) {
   std::unique_ptr<Table> table;
   Status status = OpenTable(name, options, &table);
