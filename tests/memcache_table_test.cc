@@ -1,6 +1,13 @@
 // The memcache table against a real memcached started by each test, over
 // TCP on a free loopback port and over a unix socket.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <memory>
 #include <string>
@@ -304,6 +311,45 @@ TEST_P(MemcacheTableTest, SecuritySensitiveUseIsRefused) {
   Status s = OpenTable("memcache:" + WriteConfig(""), options, &table);
   EXPECT_TRUE(s.IsRefused());
   EXPECT_NE(s.message().find("is not allowed for security-sensitive data"), std::string::npos);
+}
+
+// A server whose accept queue is full never completes the TCP handshake:
+// the connect itself must be bounded by timeout, per try.
+TEST(MemcacheConnectTest, ConnectTimeoutIsBounded) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
+  ASSERT_EQ(::listen(listener, 0), 0);
+  socklen_t len = sizeof sin;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&sin), &len);
+  std::vector<int> fillers;
+  for (int i = 0; i < 3; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+    fillers.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+  TempDir dir;
+  std::string cf = dir.WriteFile("mc.cf", "memcache = inet:127.0.0.1:" + std::to_string(ntohs(sin.sin_port)) +
+                                              "\ntimeout = 1\nmax_try = 2\nretry_pause = 1\n");
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable("memcache:" + cf, OpenOptions(), &table).ok());
+  LogCapture log;
+  auto start = std::chrono::steady_clock::now();
+  std::string value;
+  Status s = table->Lookup("k", &value);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_TRUE(s.IsTempError()) << s.ToString();
+  EXPECT_EQ(s.message(), "Connection timed out");
+  // Two tries of 1 s and one pause of 1 s: timeout x max_try + retry_pause x (max_try - 1).
+  EXPECT_GT(seconds, 2.9);
+  EXPECT_LT(seconds, 3.5);
+  EXPECT_NE(log.warnings.find("connect to 127.0.0.1:"), std::string::npos) << log.warnings;
+  for (int fd : fillers) ::close(fd);
+  ::close(listener);
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, MemcacheTableTest, ::testing::Values(false, true),
