@@ -9,6 +9,7 @@
 // Nothing is installed here: without /usr/sbin/postmap the test says so
 // and skips.  CI installs postfix and postfix-lmdb.
 #include <gtest/gtest.h>
+#include <sys/time.h>
 
 #include <string>
 #include <vector>
@@ -119,8 +120,21 @@ class PostmapDiffTest : public ::testing::Test {
     for (const auto& [k, v] : s.memcached) server_.Set(k, v);
   }
 
+  // Postfix rereads a configuration file modified within the last second
+  // (it might be half written) until it is older, about 2 s per run here:
+  // date the files back so the comparison does not wait for that.
+  static void Backdate(const std::string& path) {
+    struct timeval past[2];
+    ::gettimeofday(&past[0], nullptr);
+    past[0].tv_sec -= 60;
+    past[1] = past[0];
+    ::utimes(path.c_str(), past);
+  }
+
   CommandResult Run(const std::string& program, const Scenario& s) {
     std::string cf = dir_.WriteFile("table.cf", "memcache = " + server_.endpoint() + "\n" + s.config);
+    Backdate(cf);
+    Backdate(dir_.path() + "/main.cf");
     std::string map = "memcache:" + cf;
     std::vector<std::string> argv = {program, "-c", dir_.path()};
     bool placed = false;
@@ -168,6 +182,37 @@ TEST_F(PostmapDiffTest, SameOutputAndStatus) {
   }
   std::printf("[ differential ] %d scenarios identical to postmap, %d documented differences\n",
               compared, differing);
+}
+
+// A table named without "/" or "." takes NAME_param from main.cf, with
+// main.cf's $name expansion.
+TEST_F(PostmapDiffTest, ParametersFromMainCf) {
+  dir_.WriteFile("main.cf", "prefix = t\nmc_memcache = " + server_.endpoint() +
+                                "\nmc_key_format = ${prefix}:%s\nmc_max_try = 1\n");
+  server_.RawCommand("flush_all\r\n", "OK\r\n");
+  server_.Set("t:user1@example.com", "from-main-cf");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"-q", "User1@example.com"}, std::vector<std::string>{"-q", "other"}}) {
+    std::vector<std::string> theirs_argv = {postmap_, "-c", dir_.path()}, ours_argv = {testutil::MctableBinary(), "-c", dir_.path()};
+    for (const auto& a : args) {
+      theirs_argv.push_back(a);
+      ours_argv.push_back(a);
+    }
+    theirs_argv.push_back("memcache:mc");
+    ours_argv.push_back("memcache:mc");
+    CommandResult theirs = RunCommand(theirs_argv);
+    CommandResult ours = RunCommand(ours_argv);
+    EXPECT_EQ(ours.out, theirs.out) << theirs.err << "\n" << ours.err;
+    EXPECT_EQ(ours.exit_status, theirs.exit_status) << theirs.err << "\n" << ours.err;
+  }
+  CommandResult found = RunCommand({testutil::MctableBinary(), "-c", dir_.path(), "-q", "user1@example.com", "memcache:mc"});
+  EXPECT_EQ(found.out, "from-main-cf\n");
+  // A bad value is reported with the main.cf parameter's name, as Postfix does.
+  dir_.WriteFile("main.cf", "mc_ttl = 5x\n");
+  CommandResult bad = RunCommand({testutil::MctableBinary(), "-c", dir_.path(), "-q", "k", "memcache:mc"});
+  EXPECT_EQ(bad.exit_status, 1);
+  EXPECT_NE(bad.err.find("bad numerical configuration: mc_ttl = 5x"), std::string::npos) << bad.err;
+  dir_.WriteFile("main.cf", "");
 }
 
 TEST_F(PostmapDiffTest, ServerDown) {
