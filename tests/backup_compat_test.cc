@@ -29,12 +29,6 @@ using testutil::TempDir;
 
 constexpr int kEntries = 100000;
 
-bool HaveType(const std::string& type) {
-  for (const std::string& t : RegisteredTableTypes())
-    if (t == type) return true;
-  return false;
-}
-
 // The special records, in postmap source syntax, and lookups for them.
 const char kSpecialSource[] =
     "MixedCase@Example.COM folded-value\n"
@@ -63,9 +57,7 @@ std::string QueryInput() {
 }
 
 std::vector<std::string> SortedLines(const std::string& text) {
-  std::vector<std::string> lines;
-  for (size_t p = 0, n; (n = text.find('\n', p)) != std::string::npos; p = n + 1)
-    lines.push_back(text.substr(p, n - p));
+  std::vector<std::string> lines = testutil::SplitLines(text);
   std::sort(lines.begin(), lines.end());
   return lines;
 }
@@ -74,7 +66,7 @@ class BackupCompatTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (!postmap_.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
-    if (!HaveType(type())) GTEST_SKIP() << type() << " table type is not built in";
+    if (!testutil::HaveTableType(type())) GTEST_SKIP() << type() << " table type is not built in";
     config_.WriteFile("main.cf", "");
   }
   std::string type() const { return GetParam(); }

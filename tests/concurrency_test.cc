@@ -48,24 +48,11 @@ constexpr int kRounds = 12;      // per writer process kind
 constexpr int kPerRound = 40;    // records per -i round
 constexpr int kReaderRounds = 10;
 
-bool HaveType(const std::string& type) {
-  for (const std::string& t : RegisteredTableTypes())
-    if (t == type) return true;
-  return false;
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  for (size_t p = 0, n; (n = text.find('\n', p)) != std::string::npos; p = n + 1)
-    lines.push_back(text.substr(p, n - p));
-  return lines;
-}
-
 class ConcurrencyTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (!postmap_.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
-    if (!HaveType(type())) GTEST_SKIP() << type() << " table type is not built in";
+    if (!testutil::HaveTableType(type())) GTEST_SKIP() << type() << " table type is not built in";
     config_.WriteFile("main.cf", "");
   }
   std::string type() const { return GetParam(); }
@@ -135,7 +122,7 @@ TEST_P(ConcurrencyTest, WritersAndReadersShareOneFile) {
   };
   // Deletes go in slices so that they interleave with everything else.
   auto slices = [](const std::string& keys, int parts) {
-    std::vector<std::string> lines = Lines(keys), out(parts);
+    std::vector<std::string> lines = testutil::SplitLines(keys), out(parts);
     for (size_t i = 0; i < lines.size(); ++i) out[i % parts] += lines[i] + "\n";
     return out;
   };
@@ -164,7 +151,7 @@ TEST_P(ConcurrencyTest, WritersAndReadersShareOneFile) {
     threads.emplace_back([&] {
       // postmap -d takes one key per process: a sample concurrently, the
       // rest below.
-      std::vector<std::string> keys = Lines(postmap_deletes);
+      std::vector<std::string> keys = testutil::SplitLines(postmap_deletes);
       for (size_t i = 0; i < keys.size() && i < 30; ++i) {
         CommandResult res = Postmap({"-d", keys[i], map});
         if (res.exit_status != 0) fail("postmap -d " + keys[i], res);
@@ -203,13 +190,13 @@ TEST_P(ConcurrencyTest, WritersAndReadersShareOneFile) {
   EXPECT_EQ(ours.exit_status, 0) << ours.err;
   EXPECT_TRUE(ours.out == want) << "mctable -q - does not match the expected records";
   EXPECT_TRUE(theirs.out == want) << "postmap -q - does not match the expected records";
-  std::vector<std::string> want_lines = Lines(want);
+  std::vector<std::string> want_lines = testutil::SplitLines(want);
   std::sort(want_lines.begin(), want_lines.end());
   CommandResult our_dump = Mctable({"-s", map});
   CommandResult their_dump = Postmap({"-s", map});
   EXPECT_EQ(our_dump.exit_status, 0) << our_dump.err;
   EXPECT_EQ(their_dump.exit_status, 0) << their_dump.err;
-  std::vector<std::string> ours_sorted = Lines(our_dump.out), theirs_sorted = Lines(their_dump.out);
+  std::vector<std::string> ours_sorted = testutil::SplitLines(our_dump.out), theirs_sorted = testutil::SplitLines(their_dump.out);
   std::sort(ours_sorted.begin(), ours_sorted.end());
   std::sort(theirs_sorted.begin(), theirs_sorted.end());
   EXPECT_EQ(ours_sorted.size(), want_lines.size());

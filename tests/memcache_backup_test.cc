@@ -19,19 +19,13 @@ namespace {
 using testutil::MemcachedServer;
 using testutil::TempDir;
 
-bool Registered(const std::string& type) {
-  for (const auto& t : RegisteredTableTypes())
-    if (t == type) return true;
-  return false;
-}
-
 bool Writable(const std::string& type) { return type != "cdb" && type != "texthash"; }
 
 class MemcacheBackupTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     type_ = GetParam();
-    if (!Registered(type_)) GTEST_SKIP() << type_ << " is not built in (library missing at build time)";
+    if (!testutil::HaveTableType(type_)) GTEST_SKIP() << type_ << " is not built in (library missing at build time)";
     if (!server_.Start()) GTEST_SKIP() << "cannot run memcached: " << server_.error();
     std::string source = dir_.WriteFile("backup", "alice@example.com alice-v\nbob@example.com bob-v\n");
     backup_ = type_ + ":" + source;

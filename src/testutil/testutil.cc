@@ -21,6 +21,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "mctable/table_registry.h"
+
 namespace mctable::testutil {
 namespace {
 
@@ -86,6 +88,19 @@ std::string ReadFileOrDie(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+bool HaveTableType(const std::string& type) {
+  for (const std::string& t : RegisteredTableTypes())
+    if (t == type) return true;
+  return false;
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  for (size_t p = 0, n; (n = text.find('\n', p)) != std::string::npos; p = n + 1)
+    lines.push_back(text.substr(p, n - p));
+  return lines;
 }
 
 int FreeLoopbackPort() {

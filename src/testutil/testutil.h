@@ -69,6 +69,12 @@ class MemcachedServer {
   std::string error_;
 };
 
+// Whether the table type is built in (its library was found at build time).
+bool HaveTableType(const std::string& type);
+
+// The lines of `text` (each ended by "\n"), without their newlines.
+std::vector<std::string> SplitLines(const std::string& text);
+
 // Returns a loopback TCP port nobody listens on at the time of the call.
 int FreeLoopbackPort();
 
