@@ -748,7 +748,9 @@ TEST_F(FaultTest, EveryByteValueInABatch) {
   for (size_t i = 0; i < keys.size(); ++i) {
     bool hit = keys[i] == "ka" || keys[i] == "kA";
     EXPECT_EQ(results[i].status.ok(), hit) << i << ": " << results[i].status.ToString();
-    if (hit) EXPECT_EQ(results[i].value, "found");
+    if (hit) {
+      EXPECT_EQ(results[i].value, "found");
+    }
   }
   EXPECT_EQ(server_.AllReceived(), expected + "\r\n");
 }

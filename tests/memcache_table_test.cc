@@ -206,7 +206,9 @@ TEST_P(MemcacheTableTest, BatchesMatchSingleOperations) {
     std::string single;
     Status s = table->Lookup(keys[i], &single);
     ASSERT_EQ(s.code(), results[i].status.code()) << keys[i];
-    if (s.ok()) EXPECT_EQ(single, results[i].value);
+    if (s.ok()) {
+      EXPECT_EQ(single, results[i].value);
+    }
   }
   EXPECT_TRUE(results[0].status.ok());
   EXPECT_EQ(results[0].value, "value0");

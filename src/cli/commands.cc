@@ -231,7 +231,7 @@ int Dump(const CommandOptions& options) {
 int Load(const CommandOptions& options, bool from_stdin) {
   size_t refused = 0;
   for (const std::string& map : options.maps) {
-    Status s = BuildTableFromSource(WithDefaultTableType(map), options.open, from_stdin, &refused);
+    Status s = BuildTableFromSource(map, options.open, from_stdin, &refused);
     if (!s.ok()) Fatal(s.message());
     if (from_stdin) break;  // standard input is read once, into the first map
   }

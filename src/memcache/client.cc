@@ -304,7 +304,8 @@ void MemcacheClient::Run(Batch* batch) {
       for (size_t i = pos; i < n; ++i) batch->FailItem(i, status);
       return;
     }
-    bool protocol = status.ok() == false && batch->protocol_error() && end > pos;
+    // A failed try caused by a reply (not by the connection) has a warning of its own.
+    bool protocol = batch->protocol_error() && end > pos;
     if (tries > 0 || LogVerbosity() > 0) {
       if (protocol)
         LogWarning(batch->warning());

@@ -121,7 +121,6 @@ MemcachedServer::MemcachedServer(Options options) : options_(std::move(options))
 
 MemcachedServer::~MemcachedServer() {
   Stop();
-  delete own_dir_;
 }
 
 bool MemcachedServer::Start() {
@@ -144,7 +143,7 @@ bool MemcachedServer::Start() {
     if (options_.unix_socket) {
       std::string dir = options_.socket_dir;
       if (dir.empty()) {
-        if (own_dir_ == nullptr) own_dir_ = new TempDir();
+        if (own_dir_ == nullptr) own_dir_ = std::make_unique<TempDir>();
         dir = own_dir_->path();
       }
       socket_path_ = dir + "/memcached." + std::to_string(attempt) + ".sock";

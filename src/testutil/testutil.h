@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,7 @@ class MemcachedServer {
 
  private:
   Options options_;
-  TempDir* own_dir_ = nullptr;
+  std::unique_ptr<TempDir> own_dir_;  // for the unix socket, made on first need
   pid_t pid_ = -1;
   int port_ = 0;
   std::string socket_path_;
