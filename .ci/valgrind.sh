@@ -8,14 +8,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
-[ -x "$BUILD_DIR/mctable_tests" ] || scripts/build.sh
+[ -x "$BUILD_DIR/mctable_integration_tests" ] || scripts/build.sh
 VG=(valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
     --errors-for-leak-kinds=definite,indirect --track-origins=yes)
 
 # Time-measuring fault tests are left out: valgrind's slowdown, not the code,
 # would break their bounds.
-"${VG[@]}" "$BUILD_DIR/mctable_tests" --gtest_brief=1 \
-  --gtest_filter='Transports/MemcacheTableTest.*:Types/MemcacheBackupTest.*:Protocol*:Endpoint*:KeyFormat*:Config*:DomainList*:FaultTest.ValueFor*:FaultTest.Garbage*:FaultTest.EveryByte*:FaultTest.KeysAt*:FaultTest.ValueOver*:FaultTest.Closes*:FaultTest.Data*:FaultTest.RecoversOnTheSecondTry'
+filter='Transports/MemcacheTableTest.*:Types/MemcacheBackupTest.*:Protocol*:Endpoint*:KeyFormat*:Config*:DomainList*:FaultTest.ValueFor*:FaultTest.Garbage*:FaultTest.EveryByte*:FaultTest.KeysAt*:FaultTest.ValueOver*:FaultTest.Closes*:FaultTest.Data*:FaultTest.RecoversOnTheSecondTry'
+for tests in mctable_unit_tests mctable_integration_tests; do
+  "${VG[@]}" "$BUILD_DIR/$tests" --gtest_brief=1 --gtest_filter="$filter"
+done
 
 # The command itself on a batch, against a memcached started here.
 work=$(mktemp -d)

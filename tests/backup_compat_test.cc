@@ -17,7 +17,7 @@
 
 #include "mctable/table.h"
 #include "mctable/table_registry.h"
-#include "table/table_test_util.h"
+#include "testutil/table_util.h"
 #include "testutil/testutil.h"
 
 namespace mctable {
@@ -195,7 +195,7 @@ TEST_P(BackupCompatTest, EmptyValueAndOmittedNulReadIdentically) {
 
 INSTANTIATE_TEST_SUITE_P(Types, BackupCompatTest,
                          ::testing::Values("hash", "btree", "lmdb", "cdb", "texthash"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace mctable

@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "mctable/table_registry.h"
-#include "table/table_test_util.h"
+#include "testutil/table_util.h"
 #include "testutil/testutil.h"
 
 namespace mctable {
@@ -205,7 +205,7 @@ TEST_P(ConcurrencyTest, WritersAndReadersShareOneFile) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, ConcurrencyTest, ::testing::Values("lmdb", "hash", "btree"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace mctable

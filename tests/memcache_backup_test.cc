@@ -148,7 +148,7 @@ TEST_P(MemcacheBackupTest, UpdateAndDeleteReachBoth) {
 
 INSTANTIATE_TEST_SUITE_P(Types, MemcacheBackupTest,
                          ::testing::Values("lmdb", "hash", "btree", "cdb", "texthash"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace mctable

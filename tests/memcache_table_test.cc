@@ -351,7 +351,7 @@ TEST(MemcacheConnectTest, ConnectTimeoutIsBounded) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, MemcacheTableTest, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "Unix" : "Tcp"; });
+                         [](const auto& param_info) { return param_info.param ? "Unix" : "Tcp"; });
 
 }  // namespace
 }  // namespace mctable

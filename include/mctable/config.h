@@ -22,11 +22,12 @@
 #include <string>
 #include <string_view>
 
+#include "mctable/export.h"
 #include "mctable/status.h"
 
 namespace mctable {
 
-class Config {
+class MCTABLE_EXPORT Config {
  public:
   Config() = default;
 

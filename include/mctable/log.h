@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "mctable/export.h"
+
 namespace mctable {
 
 enum class LogLevel { kInfo, kWarning, kFatal };
@@ -19,22 +21,22 @@ enum class LogLevel { kInfo, kWarning, kFatal };
 using LogSink = std::function<void(LogLevel, std::string_view)>;
 
 // The default sink writes "PROGRAM: warning: TEXT\n" to stderr.
-void SetLogProgramName(std::string name);
-const std::string& LogProgramName();
+MCTABLE_EXPORT void SetLogProgramName(std::string name);
+MCTABLE_EXPORT const std::string& LogProgramName();
 // Replaces the sink; an empty function restores the default.  Returns the old one.
-LogSink SetLogSink(LogSink sink);
+MCTABLE_EXPORT LogSink SetLogSink(LogSink sink);
 // Verbosity as given by repeated -v; 0 is quiet.
-void SetLogVerbosity(int level);
-int LogVerbosity();
+MCTABLE_EXPORT void SetLogVerbosity(int level);
+MCTABLE_EXPORT int LogVerbosity();
 
-void LogInfo(std::string_view text);
-void LogWarning(std::string_view text);
+MCTABLE_EXPORT void LogInfo(std::string_view text);
+MCTABLE_EXPORT void LogWarning(std::string_view text);
 // Prints the fatal message; the caller decides how to exit.
-void LogFatal(std::string_view text);
+MCTABLE_EXPORT void LogFatal(std::string_view text);
 
 // Renders bytes for a log line: printable ASCII as is, anything else as \xHH,
 // so a key or a reply can never corrupt the log.
-std::string PrintableBytes(std::string_view bytes);
+MCTABLE_EXPORT std::string PrintableBytes(std::string_view bytes);
 
 }  // namespace mctable
 

@@ -18,9 +18,11 @@
 #include <string_view>
 #include <utility>
 
+#include "mctable/export.h"
+
 namespace mctable {
 
-class Status {
+class [[nodiscard]] MCTABLE_EXPORT Status {
  public:
   enum class Code { kOk, kNotFound, kTempError, kConfigError, kNotSupported, kRefused };
 

@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mctable/export.h"
+#include "mctable/lookup_result.h"
 #include "mctable/status.h"
 
 namespace mctable {
@@ -55,17 +57,12 @@ struct OpenOptions {
 
 enum class SequenceOp { kFirst, kNext };
 
-struct LookupResult {
-  Status status;      // OK (found), NotFound, or an error
-  std::string value;  // set when status.ok()
-};
-
 struct KeyValue {
   std::string key;
   std::string value;
 };
 
-class Table {
+class MCTABLE_EXPORT Table {
  public:
   Table(std::string type, std::string name) : type_(std::move(type)), name_(std::move(name)) {}
   virtual ~Table() = default;
@@ -103,7 +100,7 @@ class Table {
 
 // Opens "type:name".  On success *table is set; otherwise the Status says
 // why (unknown type, bad configuration, missing file...).
-Status OpenTable(std::string_view type_and_name, const OpenOptions& options,
+MCTABLE_EXPORT Status OpenTable(std::string_view type_and_name, const OpenOptions& options,
                  std::unique_ptr<Table>* table);
 
 }  // namespace mctable

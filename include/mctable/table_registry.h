@@ -1,6 +1,8 @@
-// The registry of table types.  Each type lives in one file that registers
-// its opener with MCTABLE_REGISTER_TABLE_TYPE; OpenTable() looks the type
-// up here.  Adding a type is adding that one file.
+// The registry of table types.  OpenTable() looks the type up here.  Every
+// type built into the library is present from the first call, whatever the
+// way the library was linked; a program may add types of its own with
+// RegisterTableType (before it opens tables: the registry is not
+// thread-safe while it changes).
 #ifndef MCTABLE_TABLE_REGISTRY_H_
 #define MCTABLE_TABLE_REGISTRY_H_
 
@@ -9,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mctable/export.h"
 #include "mctable/table.h"
 
 namespace mctable {
@@ -17,19 +20,15 @@ namespace mctable {
 using TableOpener = Status (*)(std::string_view name, const OpenOptions& options,
                                std::unique_ptr<Table>* table);
 
-// Registers `type`; returns true so it can initialise a static.
-bool RegisterTableType(std::string_view type, TableOpener opener);
+// Registers `type`, replacing a type of that name.
+MCTABLE_EXPORT void RegisterTableType(std::string_view type, TableOpener opener);
 
 // The registered type names, sorted.
-std::vector<std::string> RegisteredTableTypes();
+MCTABLE_EXPORT std::vector<std::string> RegisteredTableTypes();
 
 // "type:name" as given, or with Postfix's default_database_type (hash;
 // lmdb when hash is not built in) for a bare name, as postmap does.
-std::string WithDefaultTableType(std::string_view name);
-
-#define MCTABLE_REGISTER_TABLE_TYPE(type, opener)                        \
-  [[maybe_unused]] static const bool mctable_registered_##opener = \
-      ::mctable::RegisterTableType(type, opener)
+MCTABLE_EXPORT std::string WithDefaultTableType(std::string_view name);
 
 }  // namespace mctable
 

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "table/table_test_util.h"
+#include "testutil/table_util.h"
 #include "testutil/testutil.h"
 
 namespace mctable {

@@ -67,28 +67,17 @@ Status ReadPatternFile(const std::string& path, std::string* content) {
 DomainList::~DomainList() = default;
 
 Status DomainList::Create(std::string_view patterns, std::string_view origin,
-                          const OpenOptions& options, std::unique_ptr<DomainList>* out) {
-  // Postfix opens list tables O_RDONLY with DICT_FLAG_LOCK|DICT_FLAG_FOLD_FIX
-  // only: folding is on even under "postmap -f", and the NUL convention is
-  // the type's default.  Verified: with -f, lmdb entry y.com matches u@Y.com.
-  OpenOptions table_options;
-  table_options.config_dir = options.config_dir;
-  table_options.read_write = false;
-  table_options.create = false;
-  table_options.truncate = false;
-  table_options.fold_keys = true;
-  table_options.nul_mode = NulMode::kTypeDefault;
-
+                          const ListedTableOpener& open_table, std::unique_ptr<DomainList>* out) {
   std::unique_ptr<DomainList> list(new DomainList());
   list->origin_ = std::string(origin);
-  Status s = list->AddPatterns(patterns, false, table_options, 0);
+  Status s = list->AddPatterns(patterns, false, open_table, 0);
   if (!s.ok()) return s;
   *out = std::move(list);
   return Status::OK();
 }
 
-Status DomainList::AddPatterns(std::string_view text, bool negated, const OpenOptions& table_options,
-                               int file_depth) {
+Status DomainList::AddPatterns(std::string_view text, bool negated,
+                               const ListedTableOpener& open_table, int file_depth) {
   size_t pos = 0;
   for (;;) {
     std::string_view token = NextTokenOutsideBraces(text, &pos);
@@ -127,7 +116,7 @@ Status DomainList::AddPatterns(std::string_view text, bool negated, const OpenOp
         std::string_view line(content.data() + line_start, line_end - line_start);
         line_start = line_end + 1;
         if (!line.empty() && line.front() == '#') continue;
-        Status s = AddPatterns(line, pattern_negated, table_options, file_depth + 1);
+        Status s = AddPatterns(line, pattern_negated, open_table, file_depth + 1);
         if (!s.ok()) return s;
       }
       continue;
@@ -136,7 +125,10 @@ Status DomainList::AddPatterns(std::string_view text, bool negated, const OpenOp
     Pattern pattern;
     pattern.negated = pattern_negated;
     if (item.front() != '[' && item.find(':') != std::string_view::npos) {
-      Status s = OpenTable(item, table_options, &pattern.table);
+      if (!open_table)
+        return Status::ConfigError(origin_ + ": table patterns are not available here: " +
+                                   std::string(item));
+      Status s = open_table(item, &pattern.table);
       if (!s.ok())
         return s.IsConfigError() ? s : Status::ConfigError(s.message());
     } else {
@@ -148,7 +140,6 @@ Status DomainList::AddPatterns(std::string_view text, bool negated, const OpenOp
 
 Status DomainList::Match(std::string_view domain, bool* matched) const {
   *matched = false;
-  std::string value;  // a table's value is not used, only whether it has one
   for (const Pattern& pattern : patterns_) {
     if (!pattern.table) {
       if (EqualsIgnoringAsciiCase(domain, pattern.text)) {
@@ -157,7 +148,7 @@ Status DomainList::Match(std::string_view domain, bool* matched) const {
       }
       continue;
     }
-    Status s = pattern.table->Lookup(domain, &value);
+    Status s = pattern.table->Find(domain);
     if (s.ok()) {
       *matched = !pattern.negated;
       return Status::OK();

@@ -14,28 +14,45 @@
 // Postfix's warning "comment at end of line is not supported".
 //
 // A table in the list that fails makes Match return that error; a file or
-// table that cannot be opened is a ConfigError from Create.  Tables are
-// always opened read-only and with key folding, whatever the parent's -f,
-// as Postfix opens them (DICT_FLAG_FOLD_FIX).
+// table that cannot be opened is a ConfigError from Create.  The list does
+// not open tables itself: the caller passes an opener (the table layer's
+// opens them read-only with key folding, as Postfix does), so this module
+// depends on nothing but the common code.
 #ifndef MCTABLE_MATCH_DOMAIN_LIST_H_
 #define MCTABLE_MATCH_DOMAIN_LIST_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "mctable/status.h"
-#include "mctable/table.h"
 
 namespace mctable {
 
+// A type:table pattern as the list uses it: does the table hold a key?
+class ListedTable {
+ public:
+  virtual ~ListedTable() = default;
+  // OK when the table holds `key`, NotFound when it does not, else the
+  // table's error.
+  virtual Status Find(std::string_view key) = 0;
+  // "type:name", for messages.
+  virtual std::string full_name() const = 0;
+};
+
+// Opens the "type:name" of a pattern; errors are returned as they come.
+using ListedTableOpener =
+    std::function<Status(std::string_view type_and_name, std::unique_ptr<ListedTable>* table)>;
+
 class DomainList {
  public:
-  // `origin` names the configuration in messages.  Tables are opened
-  // read-only with `options` (fold_keys etc. as the parent table).
+  // `origin` names the configuration in messages.  `open_table` opens the
+  // type:table patterns (an empty opener makes every such pattern a
+  // ConfigError).
   static Status Create(std::string_view patterns, std::string_view origin,
-                       const OpenOptions& options, std::unique_ptr<DomainList>* out);
+                       const ListedTableOpener& open_table, std::unique_ptr<DomainList>* out);
 
   // Sets *matched; returns an error only when a table in the list fails.
   Status Match(std::string_view domain, bool* matched) const;
@@ -46,12 +63,12 @@ class DomainList {
   struct Pattern {
     bool negated = false;
     std::string text;              // lower-cased domain, when table is null
-    std::unique_ptr<Table> table;  // type:table pattern
+    std::unique_ptr<ListedTable> table;  // type:table pattern
   };
   DomainList() = default;
   // Adds the patterns in `text`; `negated` applies to all of them (a
   // "!/file/name" negates every pattern read from the file).
-  Status AddPatterns(std::string_view text, bool negated, const OpenOptions& table_options,
+  Status AddPatterns(std::string_view text, bool negated, const ListedTableOpener& open_table,
                      int file_depth);
 
   std::string origin_;

@@ -7,8 +7,6 @@
 
 #include <set>
 
-#include "mctable/table_registry.h"
-#include "table/table_test_util.h"
 #include "testutil/testutil.h"
 
 namespace mctable {
@@ -17,52 +15,47 @@ namespace {
 using testutil::CapturedWarnings;
 using testutil::TempDir;
 
-// "dltest:k1;k2" holds the keys k1 and k2 (exactly as written: the table
-// does not fold, so the test sees what DomainList asks for);
-// "dltest:error" fails every lookup.  The options of the last open are kept.
-OpenOptions last_dltest_options;
+// "dltest:k1;k2" holds the keys k1 and k2, exactly as written (no folding,
+// so the test sees what DomainList asks for); "dltest:error" fails every
+// lookup; "dltest:missing" cannot be opened.
 std::vector<std::string> dltest_lookups;
 
-class DomainListTestTable : public Table {
+class DomainListTestTable : public ListedTable {
  public:
-  DomainListTestTable(std::string name, bool fold) : Table("dltest", name), fold_(fold) {
+  explicit DomainListTestTable(std::string name) : name_(std::move(name)) {
     size_t start = 0;
-    while (start <= name.size()) {
-      size_t end = name.find(';', start);
-      if (end == std::string::npos) end = name.size();
-      keys_.insert(name.substr(start, end - start));
+    while (start <= name_.size()) {
+      size_t end = name_.find(';', start);
+      if (end == std::string::npos) end = name_.size();
+      keys_.insert(name_.substr(start, end - start));
       start = end + 1;
     }
   }
-  Status Lookup(std::string_view key, std::string* value) override {
-    std::string k(key);
-    if (fold_)
-      for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    dltest_lookups.push_back(k);
-    if (name() == "error") return Status::TempError("table dltest:error: lookup failed");
-    if (keys_.count(k) == 0) return Status::NotFound();
-    *value = "OK";
-    return Status::OK();
+  Status Find(std::string_view key) override {
+    dltest_lookups.emplace_back(key);
+    if (name_ == "error") return Status::TempError("table dltest:error: lookup failed");
+    return keys_.count(std::string(key)) != 0 ? Status::OK() : Status::NotFound();
   }
+  std::string full_name() const override { return "dltest:" + name_; }
 
  private:
-  bool fold_;
+  std::string name_;
   std::set<std::string> keys_;
 };
 
-Status OpenDomainListTestTable(std::string_view name, const OpenOptions& options,
-                               std::unique_ptr<Table>* table) {
-  last_dltest_options = options;
+Status OpenDomainListTestTable(std::string_view type_and_name, std::unique_ptr<ListedTable>* table) {
+  if (type_and_name.substr(0, 7) != "dltest:")
+    return Status::ConfigError("unsupported dictionary type: " +
+                               std::string(type_and_name.substr(0, type_and_name.find(':'))));
+  std::string_view name = type_and_name.substr(7);
   if (name == "missing") return Status::ConfigError("open database missing.db: No such file or directory");
-  *table = std::make_unique<DomainListTestTable>(std::string(name), options.fold_keys);
+  *table = std::make_unique<DomainListTestTable>(std::string(name));
   return Status::OK();
 }
 
-MCTABLE_REGISTER_TABLE_TYPE("dltest", OpenDomainListTestTable);
-
-std::unique_ptr<DomainList> CreateOrDie(std::string_view patterns, const OpenOptions& options = {}) {
+std::unique_ptr<DomainList> CreateOrDie(std::string_view patterns) {
   std::unique_ptr<DomainList> list;
-  Status s = DomainList::Create(patterns, "/etc/postfix/mc.cf", options, &list);
+  Status s = DomainList::Create(patterns, "/etc/postfix/mc.cf", OpenDomainListTestTable, &list);
   EXPECT_TRUE(s.ok()) << s.ToString();
   return list;
 }
@@ -204,25 +197,6 @@ TEST(DomainList, TablesAreLookedUpWithTheDomain) {
   EXPECT_EQ(dltest_lookups, (std::vector<std::string>{"y.com", "b.com", "x.com"}));
 }
 
-TEST(DomainList, TablesAreOpenedReadOnlyAndFoldingEvenUnderNoFold) {
-  // Observed: with "postmap -f", lmdb entry y.com still matched u@Y.com.
-  OpenOptions options;
-  options.fold_keys = false;
-  options.read_write = true;
-  options.create = true;
-  options.truncate = true;
-  options.nul_mode = NulMode::kInclude;
-  options.config_dir = "/some/dir";
-  auto list = CreateOrDie("dltest:y.com", options);
-  EXPECT_TRUE(last_dltest_options.fold_keys);
-  EXPECT_FALSE(last_dltest_options.read_write);
-  EXPECT_FALSE(last_dltest_options.create);
-  EXPECT_FALSE(last_dltest_options.truncate);
-  EXPECT_EQ(last_dltest_options.nul_mode, NulMode::kTypeDefault);
-  EXPECT_EQ(last_dltest_options.config_dir, "/some/dir");
-  EXPECT_EQ(MatchOf(list.get(), "Y.com"), "yes");
-}
-
 TEST(DomainList, NegatedTables) {
   auto list = CreateOrDie("!dltest:a.com a.com b.com");
   EXPECT_EQ(MatchOf(list.get(), "a.com"), "no");
@@ -249,12 +223,12 @@ TEST(DomainList, TableErrorsFailTheMatch) {
 
 TEST(DomainList, TableOpenErrorsAreConfigErrors) {
   std::unique_ptr<DomainList> list;
-  Status s = DomainList::Create("a.com dltest:missing", "mc", {}, &list);
+  Status s = DomainList::Create("a.com dltest:missing", "mc", OpenDomainListTestTable, &list);
   EXPECT_TRUE(s.IsConfigError());
   EXPECT_EQ(s.message(), "open database missing.db: No such file or directory");
-  s = DomainList::Create("nosuchtype:/x", "mc", {}, &list);
+  s = DomainList::Create("a.com dltest:x", "mc", ListedTableOpener(), &list);
   EXPECT_TRUE(s.IsConfigError());
-  EXPECT_EQ(s.message(), "unsupported dictionary type: nosuchtype");  // observed
+  EXPECT_EQ(s.message(), "mc: table patterns are not available here: dltest:x");
 }
 
 TEST(DomainList, BracesKeepSeparatorsInsideOnePattern) {
@@ -268,29 +242,6 @@ TEST(DomainList, BracesKeepSeparatorsInsideOnePattern) {
   EXPECT_EQ(MatchOf(CreateOrDie("{a.com} b.com").get(), "a.com"), "no");
   EXPECT_EQ(MatchOf(CreateOrDie("{a.com} b.com").get(), "b.com"), "yes");
   EXPECT_EQ(MatchOf(CreateOrDie("{a.com b.com}").get(), "b.com"), "no");
-}
-
-TEST(DomainList, InlineTables) {
-  if (RegisteredTableTypes().empty()) GTEST_FAIL() << "no table types registered";
-  bool have_inline = false;
-  for (const std::string& type : RegisteredTableTypes()) have_inline |= type == "inline";
-  ASSERT_TRUE(have_inline) << "the inline table type is part of the library";
-  // Observed: "inline:{a.com=1, b.com=1} example.com" sends u@b.com and
-  // u@example.com; "!inline:{a.com=1} a.com" skips u@a.com.
-  auto list = CreateOrDie("inline:{a.com=1, b.com=1} example.com");
-  EXPECT_EQ(MatchOf(list.get(), "b.com"), "yes");
-  EXPECT_EQ(MatchOf(list.get(), "example.com"), "yes");
-  EXPECT_EQ(MatchOf(list.get(), "c.com"), "no");
-  EXPECT_EQ(MatchOf(CreateOrDie("!inline:{a.com=1} a.com").get(), "a.com"), "no");
-  EXPECT_EQ(MatchOf(CreateOrDie("!inline:{a.com=1} b.com").get(), "b.com"), "yes");
-  EXPECT_EQ(MatchOf(CreateOrDie("inline:{ a.com=1 , { b.com = x y } }").get(), "b.com"), "yes");
-  EXPECT_EQ(MatchOf(CreateOrDie("inline:{a.com=1},example.com").get(), "example.com"), "yes");
-  // Postfix's inline needs name=value: "inline:{a.com, b.com}" is refused.
-  std::unique_ptr<DomainList> bad;
-  Status s = DomainList::Create("inline:{a.com, b.com}", "mc", {}, &bad);
-  EXPECT_TRUE(s.IsConfigError());
-  EXPECT_EQ(s.message(),
-            "missing '=' after attribute name: \"inline:{a.com, b.com}\"; need \"inline:{name=value...}\"");
 }
 
 }  // namespace

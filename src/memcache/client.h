@@ -30,8 +30,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mctable/lookup_result.h"
 #include "mctable/status.h"
-#include "mctable/table.h"
 #include "memcache/connection.h"
 #include "memcache/endpoint.h"
 

@@ -65,6 +65,7 @@
 
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
+#include "table/table_types.h"
 #include "table/file_lock.h"
 #include "table/key_folding.h"
 #include "table/nul_convention.h"
@@ -689,17 +690,14 @@ Status OpenBerkeleyDbTable(std::string_view name, const OpenOptions& options, st
 constexpr char kHash[] = "hash";
 constexpr char kBtree[] = "btree";
 
+}  // namespace
+
 Status OpenHashTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table) {
   return OpenBerkeleyDbTable<kHash>(name, options, table);
 }
 Status OpenBtreeTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table) {
   return OpenBerkeleyDbTable<kBtree>(name, options, table);
 }
-
-}  // namespace
-
-MCTABLE_REGISTER_TABLE_TYPE("hash", OpenHashTable);
-MCTABLE_REGISTER_TABLE_TYPE("btree", OpenBtreeTable);
 
 }  // namespace mctable
 #endif  // MCTABLE_HAVE_BDB

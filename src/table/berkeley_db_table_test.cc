@@ -12,7 +12,7 @@
 #include <chrono>
 #include <thread>
 
-#include "table/table_test_util.h"
+#include "testutil/table_util.h"
 
 namespace mctable {
 namespace {
@@ -103,14 +103,14 @@ TEST_P(BerkeleyDbTableTest, DuplicateModes) {
   OpenOptions replace = BuildOptions();
   replace.duplicates = DuplicateMode::kReplace;
   auto table = OpenOrDie(Name("r"), replace);
-  table->Update("a", "1");
-  table->Update("a", "2");
+  EXPECT_OK(table->Update("a", "1"));
+  EXPECT_OK(table->Update("a", "2"));
   EXPECT_EQ(LookupOrStatus(table.get(), "a"), "2");
   OpenOptions ignore = BuildOptions();
   ignore.duplicates = DuplicateMode::kIgnore;
   auto table2 = OpenOrDie(Name("i"), ignore);
-  table2->Update("a", "1");
-  table2->Update("a", "2");
+  EXPECT_OK(table2->Update("a", "1"));
+  EXPECT_OK(table2->Update("a", "2"));
   EXPECT_EQ(LookupOrStatus(table2.get(), "a"), "1");
   EXPECT_TRUE(warnings.lines().empty()) << warnings.joined();
 }
@@ -140,7 +140,7 @@ TEST_P(BerkeleyDbTableTest, NulModes) {
     OpenOptions options = BuildOptions();
     options.nul_mode = write;
     auto table = OpenOrDie(Name(base), options);
-    table->Update("k", "v");
+    EXPECT_OK(table->Update("k", "v"));
     ASSERT_TRUE(table->Close().ok());
     auto raw = RawRecords(File(base), db_type());
     ASSERT_EQ(raw.size(), 1u);
@@ -182,7 +182,7 @@ TEST_P(BerkeleyDbTableTest, ErrorsNameTheFile) {
   {
     std::string other = type() == "hash" ? "btree" : "hash";
     auto build = OpenOrDie(other + ":" + dir_.path() + "/other", BuildOptions());
-    build->Update("a", "b");
+    EXPECT_OK(build->Update("a", "b"));
     ASSERT_TRUE(build->Close().ok());
   }
   Status wrong = OpenTable(Name("other"), {}, &table);
@@ -193,7 +193,7 @@ TEST_P(BerkeleyDbTableTest, ErrorsNameTheFile) {
   // Truncated: a real table cut short must give errors, not a crash.
   {
     auto build = OpenOrDie(Name("cut"), BuildOptions());
-    for (int i = 0; i < 3000; ++i) build->Update("key" + std::to_string(i), std::string(50, 'v'));
+    for (int i = 0; i < 3000; ++i) EXPECT_OK(build->Update("key" + std::to_string(i), std::string(50, 'v')));
     ASSERT_TRUE(build->Close().ok());
   }
   ASSERT_EQ(truncate(File("cut").c_str(), 8192), 0);
@@ -205,7 +205,7 @@ TEST_P(BerkeleyDbTableTest, ErrorsNameTheFile) {
 
   if (geteuid() != 0) {
     auto build = OpenOrDie(Name("private"), BuildOptions());
-    build->Update("a", "b");
+    EXPECT_OK(build->Update("a", "b"));
     ASSERT_TRUE(build->Close().ok());
     chmod(File("private").c_str(), 0);
     Status denied = OpenTable(Name("private"), {}, &table);
@@ -218,13 +218,13 @@ TEST_P(BerkeleyDbTableTest, AbandonedBuildLeavesOldTableAndModeIsKept) {
   std::string name = Name("map");
   {
     auto table = OpenOrDie(name, BuildOptions());
-    table->Update("old", "1");
+    EXPECT_OK(table->Update("old", "1"));
     ASSERT_TRUE(table->Close().ok());
   }
   chmod(File("map").c_str(), 0640);
   {
     auto table = OpenOrDie(name, BuildOptions());
-    table->Update("new", "2");
+    EXPECT_OK(table->Update("new", "2"));
     auto reader = OpenOrDie(name);
     EXPECT_EQ(Dump(reader.get()), "old\t1\n");  // mid-build: the old table
   }
@@ -233,7 +233,7 @@ TEST_P(BerkeleyDbTableTest, AbandonedBuildLeavesOldTableAndModeIsKept) {
   EXPECT_EQ(ls.out, "map.db\n");
   {
     auto table = OpenOrDie(name, BuildOptions());
-    table->Update("new", "2");
+    EXPECT_OK(table->Update("new", "2"));
     ASSERT_TRUE(table->Close().ok());
   }
   EXPECT_EQ(Dump(OpenOrDie(name).get()), "new\t2\n");
@@ -258,7 +258,7 @@ TEST_P(BerkeleyDbTableTest, ReadersSeeOtherProcessesWrites) {
   // A rebuild renames a new file into place; both handles follow it.
   {
     auto build = OpenOrDie(name, BuildOptions());
-    build->Update("rebuilt", "yes");
+    EXPECT_OK(build->Update("rebuilt", "yes"));
     ASSERT_TRUE(build->Close().ok());
   }
   EXPECT_EQ(LookupOrStatus(reader.get(), "rebuilt"), "yes");
@@ -271,7 +271,7 @@ TEST_P(BerkeleyDbTableTest, UsesFlockOnTheDbFileLikePostfix) {
   std::string name = Name("map");
   {
     auto table = OpenOrDie(name, BuildOptions());
-    table->Update("a", "1");
+    EXPECT_OK(table->Update("a", "1"));
     ASSERT_TRUE(table->Close().ok());
   }
   // Hold an exclusive flock() as postmap -i does; a writer must wait for it.
@@ -309,8 +309,8 @@ TEST_P(BerkeleyDbTableTest, PostmapReadsOurTableAndWeReadPostmaps) {
   std::string name = Name("ours");
   {
     auto ours = OpenOrDie(name, BuildOptions());
-    ours->Update("Key", "value");
-    ours->Update("e", "");
+    EXPECT_OK(ours->Update("Key", "value"));
+    EXPECT_OK(ours->Update("e", ""));
     ASSERT_TRUE(ours->Close().ok());
   }
   auto q = postmap.Run({"-q", "KEY", name});
@@ -379,7 +379,7 @@ TEST_P(BerkeleyDbTableTest, MemcacheWithBackup) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, BerkeleyDbTableTest, ::testing::Values("hash", "btree"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace mctable

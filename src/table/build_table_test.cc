@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "table/table_test_util.h"
+#include "testutil/table_util.h"
 
 namespace mctable {
 namespace {

@@ -26,6 +26,7 @@
 
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
+#include "table/table_types.h"
 #include "table/key_folding.h"
 #include "table/nul_convention.h"
 
@@ -154,6 +155,8 @@ class CdbTable : public Table {
   std::vector<std::pair<std::string, std::string>> records_;  // insertion order
 };
 
+}  // namespace
+
 Status OpenCdbTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table) {
   auto cdb = std::make_unique<CdbTable>(std::string(name), options);
   Status status = cdb->Open();
@@ -161,10 +164,6 @@ Status OpenCdbTable(std::string_view name, const OpenOptions& options, std::uniq
   *table = std::move(cdb);
   return Status::OK();
 }
-
-}  // namespace
-
-MCTABLE_REGISTER_TABLE_TYPE("cdb", OpenCdbTable);
 
 }  // namespace mctable
 #endif  // MCTABLE_HAVE_CDB

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "table/build_table.h"
-#include "table/table_test_util.h"
+#include "testutil/table_util.h"
 
 #ifdef MCTABLE_HAVE_CDB
 namespace mctable {

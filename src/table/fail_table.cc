@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "mctable/table_registry.h"
+#include "table/table_types.h"
 
 namespace mctable {
 namespace {
@@ -24,13 +25,11 @@ class FailTable : public Table {
   }
 };
 
+}  // namespace
+
 Status OpenFailTable(std::string_view name, const OpenOptions&, std::unique_ptr<Table>* table) {
   *table = std::make_unique<FailTable>(std::string(name));
   return Status::OK();
 }
-
-}  // namespace
-
-MCTABLE_REGISTER_TABLE_TYPE("fail", OpenFailTable);
 
 }  // namespace mctable

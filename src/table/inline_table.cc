@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "mctable/table_registry.h"
+#include "table/table_types.h"
 #include "common/brace_syntax.h"
 #include "table/memory_table.h"
 
@@ -24,6 +25,8 @@ Status SyntaxError(std::string_view reason, std::string_view name) {
   return Status::ConfigError(std::string(reason) + ": \"inline:" + std::string(name) +
                              "\"; need \"inline:{name=value...}\"");
 }
+
+}  // namespace
 
 Status OpenInlineTable(std::string_view name, const OpenOptions& options,
                        std::unique_ptr<Table>* table) {
@@ -48,9 +51,5 @@ Status OpenInlineTable(std::string_view name, const OpenOptions& options,
   *table = std::move(memory);
   return Status::OK();
 }
-
-}  // namespace
-
-MCTABLE_REGISTER_TABLE_TYPE("inline", OpenInlineTable);
 
 }  // namespace mctable

@@ -1,7 +1,7 @@
 // Tests for inline:, static: and fail: (the tables named by their name).
 #include <gtest/gtest.h>
 
-#include "table/table_test_util.h"
+#include "testutil/table_util.h"
 
 namespace mctable {
 namespace {

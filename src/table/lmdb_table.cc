@@ -41,6 +41,7 @@
 
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
+#include "table/table_types.h"
 #include "table/file_lock.h"
 #include "table/key_folding.h"
 #include "table/nul_convention.h"
@@ -503,6 +504,8 @@ Status LmdbTable::Close() {
   return result;
 }
 
+}  // namespace
+
 Status OpenLmdbTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table) {
   auto lmdb = std::make_unique<LmdbTable>(std::string(name), options);
   Status status = lmdb->Open();
@@ -510,9 +513,5 @@ Status OpenLmdbTable(std::string_view name, const OpenOptions& options, std::uni
   *table = std::move(lmdb);
   return Status::OK();
 }
-
-}  // namespace
-
-MCTABLE_REGISTER_TABLE_TYPE("lmdb", OpenLmdbTable);
 
 }  // namespace mctable

@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "table/table_test_util.h"
+#include "testutil/table_util.h"
 
 namespace mctable {
 namespace {
@@ -46,14 +46,14 @@ TEST(LmdbTable, DuplicateModes) {
   OpenOptions replace = BuildOptions();
   replace.duplicates = DuplicateMode::kReplace;
   auto table = OpenOrDie(name, replace);
-  table->Update("a", "1");
-  table->Update("a", "2");
+  EXPECT_OK(table->Update("a", "1"));
+  EXPECT_OK(table->Update("a", "2"));
   EXPECT_EQ(LookupOrStatus(table.get(), "a"), "2");
   OpenOptions ignore = BuildOptions();
   ignore.duplicates = DuplicateMode::kIgnore;
   auto table2 = OpenOrDie(name, ignore);
-  table2->Update("a", "1");
-  table2->Update("a", "2");
+  EXPECT_OK(table2->Update("a", "1"));
+  EXPECT_OK(table2->Update("a", "2"));
   EXPECT_EQ(LookupOrStatus(table2.get(), "a"), "1");
   EXPECT_TRUE(warnings.lines().empty());
 }
@@ -85,7 +85,7 @@ TEST(LmdbTable, NulModes) {
     OpenOptions options = BuildOptions();
     options.nul_mode = write;
     auto table = OpenOrDie(name, options);
-    table->Update("k", "v");
+    EXPECT_OK(table->Update("k", "v"));
     ASSERT_TRUE(table->Close().ok());
     // The default tries both forms; the other explicit mode misses.
     EXPECT_EQ(LookupOrStatus(OpenOrDie(name).get(), "k"), "v");
@@ -137,12 +137,12 @@ TEST(LmdbTable, AbandonedBuildLeavesOldTable) {
   std::string name = "lmdb:" + dir.path() + "/map";
   {
     auto table = OpenOrDie(name, BuildOptions());
-    table->Update("old", "1");
+    EXPECT_OK(table->Update("old", "1"));
     ASSERT_TRUE(table->Close().ok());
   }
   {
     auto table = OpenOrDie(name, BuildOptions());
-    table->Update("new", "2");
+    EXPECT_OK(table->Update("new", "2"));
     auto reader = OpenOrDie(name);
     EXPECT_EQ(Dump(reader.get()), "old\t1\n");  // mid-build: the old table
   }  // destroyed without Close(): abandoned
@@ -192,9 +192,9 @@ TEST(LmdbTable, OurTableReadsIdenticallyInPostmap) {
     OpenOptions options = BuildOptions();
     options.nul_mode = mode;
     auto table = OpenOrDie(name, options);
-    table->Update("User@Example.COM", "u1");
-    table->Update("E\xe9", "v\xe9 \xff");
-    table->Update("empty", "");
+    EXPECT_OK(table->Update("User@Example.COM", "u1"));
+    EXPECT_OK(table->Update("E\xe9", "v\xe9 \xff"));
+    EXPECT_OK(table->Update("empty", ""));
     ASSERT_TRUE(table->Close().ok());
     auto dump = postmap.Run({"-s", name});
     EXPECT_EQ(dump.out, "empty\t\ne\xe9\tv\xe9 \xff\nuser@example.com\tu1\n");  // bytewise order
@@ -213,7 +213,7 @@ TEST(LmdbTable, SharesTheFileWithPostmapIncrementalUpdates) {
   testutil::TempDir dir;
   std::string name = "lmdb:" + dir.path() + "/map";
   auto table = OpenOrDie(name, BuildOptions());
-  table->Update("a", "1");
+  EXPECT_OK(table->Update("a", "1"));
   ASSERT_TRUE(table->Close().ok());
   auto reader = OpenOrDie(name);
   EXPECT_EQ(LookupOrStatus(reader.get(), "b"), "<not found>");

@@ -18,10 +18,12 @@
 #include "mctable/log.h"
 #include "mctable/table.h"
 #include "mctable/table_registry.h"
+#include "table/table_types.h"
 #include "match/domain_list.h"
 #include "memcache/client.h"
 #include "memcache/key_format.h"
 #include "memcache/protocol.h"
+#include "table/listed_table.h"
 
 namespace mctable {
 namespace {
@@ -94,10 +96,7 @@ Status MemcacheTable::Configure(const Config& config) {
   if (!s.ok()) return s;
   std::string domain = config.GetString("domain", "");
   if (!domain.empty()) {
-    OpenOptions domain_options = options_;
-    domain_options.read_write = false;
-    domain_options.create = domain_options.truncate = false;
-    s = DomainList::Create(domain, config.origin(), domain_options, &domain_);
+    s = DomainList::Create(domain, config.origin(), ListedTableOpenerFor(options_), &domain_);
     if (!s.ok()) return s;
   }
   std::string backup = config.GetString("backup", "");
@@ -323,6 +322,8 @@ Status MemcacheTable::Sequence(SequenceOp op, std::string* key, std::string* val
   return backup_->Sequence(op, key, value);
 }
 
+}  // namespace
+
 Status OpenMemcacheTable(std::string_view name, const OpenOptions& options,
                          std::unique_ptr<Table>* table) {
   std::string full = std::string(kType) + ":" + std::string(name);
@@ -368,7 +369,4 @@ Status OpenMemcacheTable(std::string_view name, const OpenOptions& options,
   return Status::OK();
 }
 
-MCTABLE_REGISTER_TABLE_TYPE(kType, OpenMemcacheTable);
-
-}  // namespace
 }  // namespace mctable

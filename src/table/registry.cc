@@ -1,23 +1,42 @@
 // Table type registry and OpenTable().
 #include <algorithm>
 #include <map>
-#include <mutex>
 
 #include "mctable/table_registry.h"
+#include "table/table_types.h"
 
 namespace mctable {
 namespace {
 
-std::map<std::string, TableOpener, std::less<>>& Registry() {
-  static std::map<std::string, TableOpener, std::less<>> registry;
+using TypeMap = std::map<std::string, TableOpener, std::less<>>;
+
+TypeMap BuiltinTypes() {
+  return {
+      {"memcache", OpenMemcacheTable},
+      {"lmdb", OpenLmdbTable},
+#ifdef MCTABLE_HAVE_BDB
+      {"hash", OpenHashTable},
+      {"btree", OpenBtreeTable},
+#endif
+#ifdef MCTABLE_HAVE_CDB
+      {"cdb", OpenCdbTable},
+#endif
+      {"texthash", OpenTexthashTable},
+      {"inline", OpenInlineTable},
+      {"static", OpenStaticTable},
+      {"fail", OpenFailTable},
+  };
+}
+
+TypeMap& Registry() {
+  static TypeMap registry = BuiltinTypes();
   return registry;
 }
 
 }  // namespace
 
-bool RegisterTableType(std::string_view type, TableOpener opener) {
+void RegisterTableType(std::string_view type, TableOpener opener) {
   Registry()[std::string(type)] = opener;
-  return true;
 }
 
 std::vector<std::string> RegisteredTableTypes() {

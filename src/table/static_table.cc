@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "mctable/table_registry.h"
+#include "table/table_types.h"
 #include "common/brace_syntax.h"
 
 namespace mctable {
@@ -29,7 +30,9 @@ class StaticTable : public Table {
   std::string value_;
 };
 
-Status OpenStaticTable(std::string_view name, const OpenOptions& options,
+}  // namespace
+
+Status OpenStaticTable(std::string_view name, const OpenOptions&,
                        std::unique_ptr<Table>* table) {
   std::string value(name);
   if (!name.empty() && name[0] == '{') {
@@ -39,9 +42,5 @@ Status OpenStaticTable(std::string_view name, const OpenOptions& options,
   *table = std::make_unique<StaticTable>(std::string(name), std::move(value));
   return Status::OK();
 }
-
-}  // namespace
-
-MCTABLE_REGISTER_TABLE_TYPE("static", OpenStaticTable);
 
 }  // namespace mctable

@@ -17,11 +17,14 @@
 
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
+#include "table/table_types.h"
 #include "table/memory_table.h"
 #include "table/source_reader.h"
 
 namespace mctable {
 namespace {
+
+}  // namespace
 
 Status OpenTexthashTable(std::string_view name, const OpenOptions& options,
                          std::unique_ptr<Table>* table) {
@@ -58,9 +61,5 @@ Status OpenTexthashTable(std::string_view name, const OpenOptions& options,
   *table = std::move(memory);
   return Status::OK();
 }
-
-}  // namespace
-
-MCTABLE_REGISTER_TABLE_TYPE("texthash", OpenTexthashTable);
 
 }  // namespace mctable

@@ -1,7 +1,7 @@
 // Tests for texthash: (the source file read into memory at open).
 #include <gtest/gtest.h>
 
-#include "table/table_test_util.h"
+#include "testutil/table_util.h"
 
 namespace mctable {
 namespace {

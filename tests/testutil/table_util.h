@@ -1,8 +1,8 @@
-// Helpers shared by the table tests: capturing warnings, running Debian's
-// postmap against a private config directory, and dumping a table.
+// Helpers shared by the table tests: running Debian's postmap against a
+// private config directory, opening, dumping and querying a table.
 // Test-only; failures are reported through GoogleTest assertions.
-#ifndef MCTABLE_TABLE_TABLE_TEST_UTIL_H_
-#define MCTABLE_TABLE_TABLE_TEST_UTIL_H_
+#ifndef MCTABLE_TESTUTIL_TABLE_UTIL_H_
+#define MCTABLE_TESTUTIL_TABLE_UTIL_H_
 
 #include <gtest/gtest.h>
 
@@ -10,32 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "mctable/log.h"
 #include "mctable/table.h"
 #include "testutil/testutil.h"
 
 namespace mctable::testutil {
-
-// Collects warnings for the lifetime of the object.
-class CapturedWarnings {
- public:
-  CapturedWarnings() {
-    old_ = SetLogSink([this](LogLevel level, std::string_view text) {
-      if (level == LogLevel::kWarning) lines_.emplace_back(text);
-    });
-  }
-  ~CapturedWarnings() { SetLogSink(std::move(old_)); }
-  const std::vector<std::string>& lines() const { return lines_; }
-  std::string joined() const {
-    std::string all;
-    for (const auto& line : lines_) all += line + "\n";
-    return all;
-  }
-
- private:
-  LogSink old_;
-  std::vector<std::string> lines_;
-};
 
 // postmap with "-c DIR" where DIR holds an empty main.cf.
 class Postmap {
@@ -86,4 +64,4 @@ inline std::string LookupOrStatus(Table* table, const std::string& key) {
 
 }  // namespace mctable::testutil
 
-#endif  // MCTABLE_TABLE_TABLE_TEST_UTIL_H_
+#endif  // MCTABLE_TESTUTIL_TABLE_UTIL_H_

@@ -1,5 +1,6 @@
 // Test utilities: a real memcached started and stopped by the test, a
-// temporary directory, and a runner for the mctable / postmap commands.
+// temporary directory, captured warnings, and a runner for the mctable /
+// postmap commands.
 //
 // Every server is bound to loopback (or a unix socket in the test's own
 // directory), started with a bounded wait for readiness, and killed by pid
@@ -12,6 +13,16 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "mctable/log.h"
+#include "mctable/status.h"
+
+// Expects a Status-returning call to succeed, printing the status if not.
+#define EXPECT_OK(expr)                                  \
+  do {                                                   \
+    const ::mctable::Status expect_ok_status = (expr);   \
+    EXPECT_TRUE(expect_ok_status.ok()) << #expr << ": " << expect_ok_status.ToString(); \
+  } while (0)
 
 namespace mctable::testutil {
 
@@ -29,6 +40,28 @@ class TempDir {
 };
 
 std::string ReadFileOrDie(const std::string& path);
+
+// Collects warnings for the lifetime of the object.
+class CapturedWarnings {
+ public:
+  CapturedWarnings() {
+    old_ = SetLogSink([this](LogLevel level, std::string_view text) {
+      if (level == LogLevel::kWarning) lines_.emplace_back(text);
+    });
+  }
+  ~CapturedWarnings() { SetLogSink(std::move(old_)); }
+  const std::vector<std::string>& lines() const { return lines_; }
+  std::string joined() const {
+    std::string all;
+    for (const auto& line : lines_) all += line + "\n";
+    return all;
+  }
+
+ private:
+  LogSink old_;
+  std::vector<std::string> lines_;
+};
+
 
 // A memcached process.  Start() picks a free loopback port (or a unix socket
 // when unix_socket is set) and waits until it answers.

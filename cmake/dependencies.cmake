@@ -1,0 +1,37 @@
+# The storage and system libraries the library uses, found once.
+# MCTABLE_DEPENDENCY_LIBRARIES lists them for linking; MCTABLE_PC_LIBS_PRIVATE
+# is the same as -l flags for mctable.pc.  Optional ones switch a table type
+# on with a MCTABLE_HAVE_* definition.
+find_package(PkgConfig REQUIRED)
+set(MCTABLE_DEPENDENCY_LIBRARIES "")
+set(MCTABLE_DEPENDENCY_INCLUDE_DIRS "")
+set(MCTABLE_DEPENDENCY_DEFINITIONS "")
+set(MCTABLE_PC_LIBS_PRIVATE "")
+
+# mctable_find_dependency(NAME LIBRARY HEADER [REQUIRED])
+macro(mctable_find_dependency name library header)
+  find_library(${name}_LIBRARY ${library})
+  find_path(${name}_INCLUDE_DIR ${header})
+  if(${name}_LIBRARY AND ${name}_INCLUDE_DIR)
+    list(APPEND MCTABLE_DEPENDENCY_LIBRARIES ${${name}_LIBRARY})
+    list(APPEND MCTABLE_DEPENDENCY_INCLUDE_DIRS ${${name}_INCLUDE_DIR})
+    list(APPEND MCTABLE_DEPENDENCY_DEFINITIONS MCTABLE_HAVE_${name}=1)
+    string(APPEND MCTABLE_PC_LIBS_PRIVATE " -l${library}")
+  elseif("${ARGN}" STREQUAL "REQUIRED")
+    message(FATAL_ERROR "mctable needs ${library} (${header}); on Debian: scripts/install-deps.sh")
+  else()
+    message(STATUS "mctable: ${library} not found, its table types are left out")
+  endif()
+endmacro()
+
+mctable_find_dependency(LMDB lmdb lmdb.h REQUIRED)
+mctable_find_dependency(BDB db-5.3 db.h)
+mctable_find_dependency(CDB cdb cdb.h)
+
+# Include paths and definitions of a build of the library sources (the
+# regular one, and the instrumented one in fuzz/).
+function(mctable_library_setup target)
+  target_include_directories(${target} PUBLIC ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/src
+                             ${MCTABLE_DEPENDENCY_INCLUDE_DIRS})
+  target_compile_definitions(${target} PUBLIC ${MCTABLE_DEPENDENCY_DEFINITIONS})
+endfunction()
