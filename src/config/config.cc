@@ -11,11 +11,9 @@
 // - Each logical line is "name = value"; the name ends at whitespace or
 //   "="; the value is trimmed and may be empty.  A later duplicate wins,
 //   with Postfix's "overriding earlier entry" warning.
-// - main.cf values get $name, ${name}, $(name), $$, ${name?text},
-//   ${name:text}, ${name?{a}:{b}} and ${{a} == {b}?...} expansion, recursive,
-//   with undefined names expanding to nothing.  Only main.cf's own
-//   parameters are known: Postfix's built-in defaults ($myhostname ...)
-//   are not, except $config_directory.
+// - main.cf values get main.cf's $name expansion (config/macro_expander.h).
+//   Only main.cf's own parameters are known: Postfix's built-in defaults
+//   ($myhostname ...) are not, except $config_directory.
 //
 // How it fails
 // - Every failure is a ConfigError with Postfix's wording: "open FILE:
@@ -30,13 +28,13 @@
 //   stop the table (Postfix expands a parameter only when it is used).
 #include "mctable/config.h"
 
-
 #include <cerrno>
 #include <climits>
 #include <cstring>
 
 #include "common/brace_syntax.h"
 #include "common/read_file.h"
+#include "config/macro_expander.h"
 #include "mctable/log.h"
 
 namespace mctable {
@@ -59,193 +57,6 @@ Status ReadConfigFile(const std::string& path, std::string* text) {
   // A directory opens but does not read: "read DIR: Is a directory".
   return Status::ConfigError((open_failed ? "open " : "read ") + path + ": " + std::strerror(err));
 }
-
-// Postfix's main.cf parameter expansion (mac_expand with recursion) over
-// the parameters of one main.cf.  Errors are returned as Postfix's warning
-// text ("empty macro name: \"x$\"").
-class MacroExpander {
- public:
-  using Params = std::map<std::string, std::string, std::less<>>;
-  explicit MacroExpander(const Params& params) : params_(params) {}
-
-  std::string Expand(std::string_view text, int depth, std::string* out) const {
-    size_t i = 0;
-    while (i < text.size()) {
-      char c = text[i];
-      if (c != '$') {
-        out->push_back(c);
-        ++i;
-        continue;
-      }
-      if (i + 1 < text.size() && text[i + 1] == '$') {  // "$$" is a literal "$"
-        out->push_back('$');
-        i += 2;
-        continue;
-      }
-      ++i;
-      std::string_view reference;
-      if (i < text.size() && (text[i] == '{' || text[i] == '(')) {
-        char open = text[i], close = open == '{' ? '}' : ')';
-        int level = 1;
-        size_t end = i + 1;
-        for (; end < text.size(); ++end) {
-          if (text[end] == open) ++level;
-          if (text[end] == close && --level == 0) break;
-        }
-        if (level > 0) return "truncated macro reference: \"" + std::string(text) + "\"";
-        reference = text.substr(i + 1, end - i - 1);
-        i = end + 1;
-        if (reference.empty()) return "empty macro name: \"" + std::string(text) + "\"";
-        std::string error = ExpandReference(reference, depth, out);
-        if (!error.empty()) return error;
-      } else {
-        size_t end = i;
-        while (end < text.size() && IsNameChar(text[end])) ++end;
-        reference = text.substr(i, end - i);
-        i = end;
-        if (reference.empty()) return "empty macro name: \"" + std::string(text) + "\"";
-        std::string error = ExpandReference(reference, depth, out);
-        if (!error.empty()) return error;
-      }
-    }
-    return {};
-  }
-
- private:
-  static constexpr int kMaxDepth = 100;  // Postfix's limit on nested expansion
-  static constexpr char kTrue[] = "true";
-
-  static bool IsNameChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  }
-
-  static size_t SkipSpace(std::string_view s, size_t i) {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) ++i;
-    return i;
-  }
-
-  // s[*i] is '{': extracts the balanced payload and moves *i past it and
-  // any whitespace after it.
-  static bool CurlyPayload(std::string_view s, size_t* i, std::string_view* payload) {
-    int level = 0;
-    for (size_t j = *i; j < s.size(); ++j) {
-      if (s[j] == '{') ++level;
-      if (s[j] == '}' && --level == 0) {
-        *payload = s.substr(*i + 1, j - *i - 1);
-        *i = SkipSpace(s, j + 1);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  // The text inside ${...} / $(...), or a bare name.
-  std::string ExpandReference(std::string_view ref, int depth, std::string* out) const {
-    if (depth > kMaxDepth)
-      return "unreasonable macro call nesting: \"" + std::string(ref) + "\"";
-    const std::string* value = nullptr;
-    std::string logical_value;
-    size_t i = SkipSpace(ref, 0);
-    char op = 0;
-    if (i < ref.size() && ref[i] == '{') {  // ${{a} == {b} ? ... : ...}
-      std::string error = EvaluateLogical(ref, &i, depth, &logical_value);
-      if (!error.empty()) return error;
-      value = &logical_value;
-      if (i < ref.size()) {
-        if (ref[i] != '?' && ref[i] != ':')
-          return "\"?\" or \":\" expected at: \"...}>>>" + std::string(ref.substr(i, 20)) + "\"";
-        op = ref[i++];
-      }
-    } else {
-      size_t name_end = 0;
-      while (name_end < ref.size() && ref[name_end] != '?' && ref[name_end] != ':') {
-        if (!IsNameChar(ref[name_end]))
-          return "attribute name syntax error at: \"..." + std::string(ref.substr(0, name_end)) +
-                 ">>>" + std::string(ref.substr(name_end, 20)) + "\"";
-        ++name_end;
-      }
-      auto it = params_.find(ref.substr(0, name_end));
-      if (it != params_.end()) value = &it->second;
-      i = name_end;
-      if (i < ref.size()) op = ref[i++];
-    }
-    bool non_empty = value != nullptr && !value->empty();
-    if (op == 0) {
-      if (non_empty) return Expand(*value, depth + 1, out);
-      return {};
-    }
-    if (op == '?') {
-      std::string_view if_true;
-      size_t j = SkipSpace(ref, i);
-      if (j < ref.size() && ref[j] == '{') {
-        if (!CurlyPayload(ref, &j, &if_true))
-          return "unbalanced {} in attribute expression: \"" + std::string(ref.substr(j)) + "\"";
-        i = j;
-      } else {
-        if_true = ref.substr(i);
-        i = ref.size();
-      }
-      if (non_empty) {
-        std::string error = Expand(if_true, depth + 1, out);
-        if (!error.empty()) return error;
-      }
-      if (i == ref.size()) return {};
-      if (ref[i] != ':')
-        return "\":\" expected at: \"..." + std::string(if_true) + "}>>>" +
-               std::string(ref.substr(i, 20)) + "\"";
-      ++i;
-    }
-    // op is ':' here, or '?' followed by ":{else}".
-    std::string_view if_false;
-    size_t j = SkipSpace(ref, i);
-    if (j < ref.size() && ref[j] == '{') {
-      if (!CurlyPayload(ref, &j, &if_false))
-        return "unbalanced {} in attribute expression: \"" + std::string(ref.substr(j)) + "\"";
-      i = j;
-    } else {
-      if_false = ref.substr(i);
-      i = ref.size();
-    }
-    if (!non_empty) {
-      std::string error = Expand(if_false, depth + 1, out);
-      if (!error.empty()) return error;
-    }
-    if (i != ref.size())
-      return "unexpected input at: \"..." + std::string(if_false) + "}>>>" +
-             std::string(ref.substr(i, 20)) + "\"";
-    return {};
-  }
-
-  // "{a} == {b}" or "{a} != {b}" starting at ref[*i]; sets *result to
-  // "true" or "" and moves *i past the right operand.
-  std::string EvaluateLogical(std::string_view ref, size_t* i, int depth, std::string* result) const {
-    std::string_view left, right;
-    if (!CurlyPayload(ref, i, &left))
-      return "unbalanced {} in attribute expression: \"" + std::string(ref.substr(*i)) + "\"";
-    size_t op_start = *i, op_end = *i;
-    while (op_end < ref.size() && std::strchr("<>!=?+-*/~&|%", ref[op_end]) != nullptr) ++op_end;
-    std::string_view op = ref.substr(op_start, op_end - op_start);
-    if (op != "==" && op != "!=")
-      return "\"==\" or \"!=\" expected at: \"..." + std::string(left) + "}>>>" +
-             std::string(ref.substr(op_start, 20)) + "\"";
-    size_t j = SkipSpace(ref, op_end);
-    if (j >= ref.size() || ref[j] != '{')
-      return "\"{expression}\" expected at: \"...{" + std::string(left) + "} " + std::string(op) +
-             ">>>" + std::string(ref.substr(j, 20)) + "\"";
-    if (!CurlyPayload(ref, &j, &right))
-      return "unbalanced {} in attribute expression: \"" + std::string(ref.substr(j)) + "\"";
-    *i = j;
-    std::string left_value, right_value;
-    std::string error = Expand(left, depth + 1, &left_value);
-    if (error.empty()) error = Expand(right, depth + 1, &right_value);
-    if (!error.empty()) return error;
-    bool equal = left_value == right_value;
-    *result = (op == "==") == equal ? kTrue : "";
-    return {};
-  }
-
-  const Params& params_;
-};
 
 // Parses a decimal int the way Postfix does (strtol over the whole value,
 // in range of int).  Leading whitespace and a sign are accepted, as strtol
@@ -356,18 +167,17 @@ Status Config::ForTable(std::string_view table_name, const std::string& config_d
   Config main_config;
   Status s = ReadFile(main_cf, &main_config);
   if (!s.ok()) return s;
-  MacroExpander::Params known = main_config.params_;
+  MainCfParams known = main_config.params_;
   known.try_emplace("config_directory", config_dir);  // Postfix's built-in value
 
   Config config;
   config.origin_ = std::string(table_name);
   config.prefix_ = std::string(table_name) + "_";
-  MacroExpander expander(known);
   for (const auto& [name, raw] : main_config.params_) {
     if (name.size() <= config.prefix_.size() || name.compare(0, config.prefix_.size(), config.prefix_) != 0)
       continue;
     std::string expanded;
-    std::string error = expander.Expand(raw, 0, &expanded);
+    std::string error = ExpandMainCfValue(raw, known, &expanded);
     if (!error.empty())
       return Status::ConfigError(main_cf + ": " + name + ": macro processing error: " + error);
     config.params_.emplace(name, std::move(expanded));
