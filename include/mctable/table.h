@@ -17,6 +17,7 @@
 #ifndef MCTABLE_TABLE_H_
 #define MCTABLE_TABLE_H_
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -62,6 +63,14 @@ struct KeyValue {
   std::string value;
 };
 
+// Work a table did behind its lookups since it was opened, for metrics:
+// lookups passed on to a backup table, and backup answers written back to
+// the cache in front of it.  Types without a cache report zeros.
+struct TableCounters {
+  uint64_t backup_lookups = 0;
+  uint64_t cache_fills = 0;
+};
+
 class MCTABLE_EXPORT Table {
  public:
   Table(std::string type, std::string name) : type_(std::move(type)), name_(std::move(name)) {}
@@ -88,6 +97,8 @@ class MCTABLE_EXPORT Table {
   // whose batch calls are plain loops (callers then keep warnings in input
   // order), more for types that pipeline.
   virtual size_t preferred_batch_size() const { return 1; }
+
+  virtual TableCounters counters() const { return {}; }
 
   // Makes pending writes durable and releases locks (file types).  Called
   // once by the owner before destruction when the result matters.

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -9,6 +10,7 @@
 #include <span>
 
 #include "cli/line_reader.h"
+#include "common/lookup_metrics.h"
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
 #include "table/build_table.h"
@@ -54,6 +56,7 @@ class Maps {
   Maps(const std::vector<std::string>& names, OpenOptions options) : options_(std::move(options)) {
     for (const auto& n : names) names_.push_back(WithDefaultTableType(n));
     tables_.resize(names_.size());
+    metrics_.resize(names_.size());
   }
   size_t size() const { return names_.size(); }
   Table& Get(size_t i) {
@@ -62,6 +65,15 @@ class Maps {
       if (!s.ok()) Fatal(s.message());
     }
     return *tables_[i];
+  }
+  LookupMetrics& metrics(size_t i) { return metrics_[i]; }
+  // --stats: mctabled's figures for each map that was opened, on stderr.
+  void LogStats() {
+    for (size_t i = 0; i < tables_.size(); ++i) {
+      if (!tables_[i]) continue;
+      metrics_[i].AddBackupFills(tables_[i]->counters().cache_fills);
+      LogInfo(metrics_[i].Format(names_[i]));
+    }
   }
   void CloseAll() {
     for (auto& t : tables_) {
@@ -76,7 +88,20 @@ class Maps {
   OpenOptions options_;
   std::vector<std::string> names_;
   std::vector<std::unique_ptr<Table>> tables_;
+  std::vector<LookupMetrics> metrics_;
 };
+
+// Counts a batch's answers; each key's latency is the batch call's time.
+void RecordBatch(LookupMetrics* metrics, std::chrono::steady_clock::time_point start,
+                 const std::vector<LookupResult>& results) {
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+  for (const LookupResult& r : results)
+    metrics->Record(r.status.ok()           ? LookupMetrics::Outcome::kHit
+                    : r.status.IsNotFound() ? LookupMetrics::Outcome::kMiss
+                                            : LookupMetrics::Outcome::kError,
+                    us);
+}
 
 void WarnEmptyValue(const Table& table, std::string_view key) {
   LogWarning("table " + table.full_name() + ": key " + std::string(key) +
@@ -121,6 +146,7 @@ class BatchLookup {
     size_t first_error = n;
     for (size_t m = 0; m < maps_->size() && !pending_.empty(); ++m) {
       Table& table = maps_->Get(m);
+      auto start = std::chrono::steady_clock::now();
       if (m == 0) {
         table.LookupMany(keys, &results_);
       } else {
@@ -128,6 +154,7 @@ class BatchLookup {
         for (size_t j = 0; j < pending_.size(); ++j) pending_keys_[j] = keys[pending_[j]];
         table.LookupMany(pending_keys_, &results_);
       }
+      RecordBatch(&maps_->metrics(m), start, results_);
       still_pending_.clear();
       for (size_t j = 0; j < pending_.size(); ++j) {
         size_t i = pending_[j];
@@ -178,6 +205,7 @@ int Query(const CommandOptions& options) {
     });
   }
   output.Flush();
+  if (options.print_stats) maps.LogStats();
   return found ? 0 : 1;
 }
 

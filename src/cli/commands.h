@@ -17,6 +17,7 @@ struct CommandOptions {
   bool incremental = false;
   std::string key;                // -q / -d argument; "-" means stdin
   std::vector<std::string> maps;  // [type:]name as given
+  bool print_stats = false;       // --stats: lookup figures per map on stderr after -q
   OpenOptions open;
 };
 

@@ -41,6 +41,8 @@ constexpr char kHelp[] =
     "  -N / -n    include / omit the terminating NUL of keys and values\n"
     "  -r         replace duplicate keys silently   -w  ignore duplicates silently\n"
     "  -v         verbose: log keys, expansions and the memcache dialogue (repeat for more)\n"
+    "  --stats    after -q: per-map lookups, hits, misses, errors, backup fills and\n"
+    "             latency percentiles on stderr (the figures mctabled reports)\n"
     "  --help     this text\n"
     "\n"
     "Types: memcache, lmdb, texthash, inline, static, fail and, where built in,\n"
@@ -55,8 +57,16 @@ constexpr char kHelp[] =
 
 int main(int argc, char** argv) {
   mctable::SetLogProgramName("mctable");
+  mctable::CommandOptions options;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--") == 0) break;
+    if (std::strcmp(argv[i], "--stats") == 0) {  // taken out before getopt sees it
+      options.print_stats = true;
+      for (int j = i; j + 1 <= argc; ++j) argv[j] = argv[j + 1];
+      --argc;
+      --i;
+      continue;
+    }
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::fputs(kHelp, stdout);
       return 0;
@@ -67,7 +77,6 @@ int main(int argc, char** argv) {
     }
   }
 
-  mctable::CommandOptions options;
   int modes = 0;
   int c;
   opterr = 0;  // a bad option gets postmap's usage message, not getopt's

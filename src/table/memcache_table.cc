@@ -47,6 +47,7 @@ class MemcacheTable : public Table {
   Status Close() override { return backup_ ? backup_->Close() : Status::OK(); }
   // Enough keys for several multi-key gets or pipelined chunks per round.
   size_t preferred_batch_size() const override { return 4096; }
+  TableCounters counters() const override { return counters_; }
 
  private:
   // Turns `key` into the key sent to memcached.  Returns OK, NotFound with
@@ -70,6 +71,7 @@ class MemcacheTable : public Table {
   std::unique_ptr<Table> backup_;
   uint32_t flags_ = 0;
   long ttl_ = 3600;
+  TableCounters counters_;
   // Reused by LookupMany from one batch to the next, so that a long batch
   // job does not allocate per key or per round.
   std::vector<std::string> wire_;
@@ -203,6 +205,9 @@ void MemcacheTable::LookupMany(std::span<const std::string> keys, std::vector<Lo
     }
     std::vector<Status> stored;
     client_.Set(fill, flags_, ttl_, &stored);
+    counters_.backup_lookups += ask_backup.size();
+    for (const Status& s : stored)
+      if (s.ok()) ++counters_.cache_fills;
   }
   if (LogVerbosity() > 0)
     for (size_t i = 0; i < n; ++i)
