@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "mctable/log.h"
@@ -53,13 +54,24 @@ MapWorker::MapWorker(std::string map_name, std::unique_ptr<Table> table, size_t 
 MapWorker::~MapWorker() { Stop(); }
 
 bool MapWorker::Submit(LookupRequest request) {
+  std::vector<LookupRequest> one;
+  one.push_back(std::move(request));
+  SubmitMany(&one);
+  return one.empty();
+}
+
+void MapWorker::SubmitMany(std::vector<LookupRequest>* requests) {
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (queue_.size() >= max_queue_ || stopping_) return false;
-    queue_.push_back(std::move(request));
+    if (stopping_) return;
+    size_t room = max_queue_ > queue_.size() ? max_queue_ - queue_.size() : 0;
+    size_t take = std::min(room, requests->size());
+    for (size_t i = 0; i < take; ++i) queue_.push_back(std::move((*requests)[i]));
+    requests->erase(requests->begin(), requests->begin() + static_cast<long>(take));
+    wake = take > 0 && idle_;
   }
-  wake_.notify_one();
-  return true;
+  if (wake) wake_.notify_one();
 }
 
 void MapWorker::ReplaceTable(std::unique_ptr<Table> table) {
@@ -94,7 +106,9 @@ void MapWorker::Run() {
     std::unique_ptr<Table> retired;
     {
       std::unique_lock<std::mutex> lock(mu_);
+      idle_ = true;
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty() || replacement_; });
+      idle_ = false;
       if (replacement_) {
         retired = std::move(table_);
         table_ = std::move(replacement_);

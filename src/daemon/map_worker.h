@@ -13,7 +13,7 @@
 // the batch size grows with the load by itself and costs no added delay at
 // low load.
 //
-// Contract: Submit never blocks and fails (returns false) only when
+// Contract: Submit(Many) never blocks and refuses only when
 // max_queue requests already wait; every accepted request gets exactly one
 // answer, even across ReplaceTable.  Stop() lets queued work finish and
 // joins; Abandon() asks the thread to stop without waiting (shutdown).
@@ -85,6 +85,9 @@ class MapWorker {
 
   const std::string& map_name() const { return map_name_; }
   bool Submit(LookupRequest request);
+  // Queues as many of *requests as max_queue allows, in one lock and at
+  // most one wake-up; the refused ones are left in *requests.
+  void SubmitMany(std::vector<LookupRequest>* requests);
   // The next batch uses `table`; the old one is closed by the worker.
   void ReplaceTable(std::unique_ptr<Table> table);
   void Stop();
@@ -107,6 +110,7 @@ class MapWorker {
   std::unique_ptr<Table> replacement_;
   bool stopping_ = false;
   bool finished_ = false;
+  bool idle_ = false;  // waiting for work: only then is a wake-up needed
   std::thread thread_;
 
   // Worker thread only: reused from batch to batch.

@@ -145,6 +145,7 @@ bool Server::Run() {
         if (it != clients_.end()) HandleClientEvent(it->second.get(), events[i].events, now);
       }
     }
+    FlushSubmissions(now);
     if (now - last_sweep_ >= kSweepInterval) Sweep(now);
   }
   Shutdown();
@@ -180,6 +181,7 @@ void Server::HandleSignals() {
 }
 
 void Server::Reload() {
+  FlushSubmissions(SteadyClock::now());  // to the workers they were meant for
   DaemonConfig fresh;
   Status s = reload_ ? reload_(&fresh) : Status::ConfigError("no configuration loader");
   if (s.ok()) s = ValidateConfig(fresh);
@@ -323,12 +325,30 @@ void Server::Dispatch(ClientConnection* client, const std::string& map_name, std
     client->Answer(slot, socketmap ? SocketmapErrorReply("PERM", why) : TcpErrorReply(why));
     return;
   }
-  if (!it->second->Submit(LookupRequest{client->id(), slot, std::move(key), now})) {
-    metrics_[map_name].Record(LookupMetrics::Outcome::kError, 0);
+  // Queued for the end of this turn of the loop: one lock and at most one
+  // wake-up per map however many clients asked.
+  to_submit_[it->second.get()].push_back(LookupRequest{client->id(), slot, std::move(key), now});
+}
+
+void Server::FlushSubmissions(SteadyClock::time_point now) {
+  for (auto& [worker, requests] : to_submit_) {
+    if (requests.empty()) continue;
+    worker->SubmitMany(&requests);
+    if (requests.empty()) continue;
     std::string why = "server busy: " + std::to_string(config_.max_queue) +
-                      " requests already wait for map " + map_name;
+                      " requests already wait for map " + worker->map_name();
     WarnRateLimited(why);
-    client->Answer(slot, socketmap ? SocketmapErrorReply("TEMP", why) : TcpErrorReply(why));
+    for (LookupRequest& refused : requests) {
+      metrics_[worker->map_name()].Record(LookupMetrics::Outcome::kError, 0);
+      auto it = clients_.find(refused.client);
+      if (it == clients_.end()) continue;
+      ClientConnection* client = it->second.get();
+      client->Answer(refused.slot, client->kind() == ListenerKind::kSocketmap
+                                       ? SocketmapErrorReply("TEMP", why)
+                                       : TcpErrorReply(why));
+      Settle(client, now);
+    }
+    requests.clear();
   }
 }
 
@@ -424,6 +444,7 @@ void Server::Shutdown() {
   }
   listeners_.clear();
   clients_.clear();
+  to_submit_.clear();
   for (auto& [name, worker] : workers_) worker->Abandon();
   for (auto& worker : retiring_) worker->Abandon();
 }

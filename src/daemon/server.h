@@ -75,6 +75,7 @@ class Server {
   void ParseRequests(ClientConnection* client, SteadyClock::time_point now);
   void Dispatch(ClientConnection* client, const std::string& map_name, std::string key,
                 SteadyClock::time_point now);
+  void FlushSubmissions(SteadyClock::time_point now);
   void HandleAnswers(SteadyClock::time_point now);
   // Writes, closes when finished, and registers the events the client now wants.
   void Settle(ClientConnection* client, SteadyClock::time_point now);
@@ -96,6 +97,8 @@ class Server {
   std::vector<std::unique_ptr<MapWorker>> retiring_;  // maps dropped by a reload
   std::map<std::string, LookupMetrics> metrics_;
   std::unordered_map<uint64_t, std::unique_ptr<ClientConnection>> clients_;
+  // Requests parsed in this turn of the loop, per map, not yet handed over.
+  std::unordered_map<MapWorker*, std::vector<LookupRequest>> to_submit_;
   uint64_t next_client_id_;
   uint64_t clients_refused_ = 0, clients_cut_off_ = 0;
 };
