@@ -30,6 +30,17 @@ class GatedTable : public Table {
     }
     Table::LookupMany(keys, results);
   }
+  void WaitUntilEntered() {
+    std::unique_lock<std::mutex> lock(mu);
+    entered_cv.wait(lock, [this] { return entered; });
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      released = true;
+    }
+    release_cv.notify_all();
+  }
   std::mutex mu;
   std::condition_variable entered_cv, release_cv;
   bool entered = false, released = false;
@@ -59,20 +70,13 @@ TEST(MapWorker, RequestsQueuedDuringABatchGoOutAsOneBatchWithDuplicatesAskedOnce
   GatedTable* table = owned.get();
   MapWorker worker("m", std::move(owned), 1024, 1000, &done);
   ASSERT_TRUE(worker.Submit({1, 0, "k0", SteadyClock::now()}));
-  {
-    std::unique_lock<std::mutex> lock(table->mu);
-    table->entered_cv.wait(lock, [&] { return table->entered; });
-  }
+  table->WaitUntilEntered();
   // While the first batch is inside the table: 100 clients, 10 keys.
   for (uint64_t c = 0; c < 100; ++c)
     ASSERT_TRUE(worker.Submit({c, 1, "k" + std::to_string(c % 10), SteadyClock::now()}));
   ASSERT_TRUE(worker.Submit({200, 0, "missing", SteadyClock::now()}));
   ASSERT_TRUE(worker.Submit({201, 0, "error", SteadyClock::now()}));
-  {
-    std::lock_guard<std::mutex> lock(table->mu);
-    table->released = true;
-  }
-  table->release_cv.notify_all();
+  table->Release();
   std::vector<AnsweredBatch> batches = WaitForAnswers(&done, 103);
   worker.Stop();
   ASSERT_EQ(table->batch_sizes.size(), 2u);
@@ -97,20 +101,13 @@ TEST(MapWorker, FullQueueRefusesAndMaxBatchSplits) {
   GatedTable* table = owned.get();
   MapWorker worker("m", std::move(owned), 4, 10, &done);
   ASSERT_TRUE(worker.Submit({1, 0, "k", SteadyClock::now()}));
-  {
-    std::unique_lock<std::mutex> lock(table->mu);
-    table->entered_cv.wait(lock, [&] { return table->entered; });
-  }
+  table->WaitUntilEntered();
   int accepted = 0;
   for (int i = 0; i < 20; ++i)
     if (worker.Submit({2, static_cast<uint64_t>(i), "k" + std::to_string(i), SteadyClock::now()}))
       ++accepted;
   EXPECT_EQ(accepted, 10);
-  {
-    std::lock_guard<std::mutex> lock(table->mu);
-    table->released = true;
-  }
-  table->release_cv.notify_all();
+  table->Release();
   WaitForAnswers(&done, 11);
   worker.Stop();
   EXPECT_EQ(table->batch_sizes, (std::vector<size_t>{1, 4, 4, 2}));
