@@ -201,6 +201,7 @@ void Server::Reload() {
       continue;
     }
     it->second->Abandon();  // answers what it has queued, then ends
+    to_submit_.erase(it->second.get());
     retiring_.push_back(std::move(it->second));
     it = workers_.erase(it);
   }
