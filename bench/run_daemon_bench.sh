@@ -90,7 +90,9 @@ trap 'exit 130' INT TERM
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
   local p
-  for _ in $(seq 50); do p=$((20000 + RANDOM % 40000)); port_free "$p" && { echo "$p"; return; }; done
+  # Below Linux's ephemeral range (32768-60999): the bench's own client
+  # connections hold ports there, and a listener cannot bind one of them.
+  for _ in $(seq 50); do p=$((20000 + RANDOM % 12000)); port_free "$p" && { echo "$p"; return; }; done
   die "no free port"
 }
 wait_port() { for _ in $(seq 100); do port_free "$1" || return 0; sleep 0.05; done; return 1; }
@@ -209,8 +211,8 @@ relay_run() {  # relay_run KIND: runs one side through a fresh relay, prints its
   kill "$relay"; wait "$relay"
   cat "$WORK/relay.out"
 }
-RA=$(relay_run postmap)
-RB=$(relay_run daemon)
+RA=$(relay_run postmap) || exit $?
+RB=$(relay_run daemon) || exit $?
 A_GETS=$(echo "$RA" | field get_commands)
 A_RP50=$(echo "$RA" | field get_p50_us)
 A_RP99=$(echo "$RA" | field get_p99_us)
