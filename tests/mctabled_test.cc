@@ -189,6 +189,45 @@ TEST_F(MctabledTest, TableErrorIsTempAndMemcachedDownLeavesTheBackupAnswering) {
   EXPECT_TRUE(daemon_.running());
 }
 
+// A listener that accepts (into its backlog) and never answers.
+class SilentServer {
+ public:
+  SilentServer() : port_(testutil::FreeLoopbackPort()) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(static_cast<uint16_t>(port_));
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0 && ::listen(fd_, 8) == 0;
+  }
+  ~SilentServer() { ::close(fd_); }
+  bool ok() const { return ok_; }
+  std::string endpoint() const { return "inet:127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int port_, fd_;
+  bool ok_ = false;
+};
+
+TEST_F(MctabledTest, TableTimeoutIsTimeoutAndPostmapFailsAsMctableDoes) {
+  SilentServer silent;
+  ASSERT_TRUE(silent.ok());
+  std::string slow = dir_.WriteFile("slow.cf", "memcache = " + silent.endpoint() +
+                                                   "\ntimeout = 1\nmax_try = 1\n");
+  StartDaemon({"-m", "slow=memcache:" + slow});
+  LineClient client("unix:" + socket_);
+  ASSERT_TRUE(client.Send(SocketmapRequest("slow", "k")));
+  std::string reply = client.ReadNetstring(10);
+  EXPECT_EQ(reply.substr(0, 8), "TIMEOUT ") << reply;
+  if (postmap_.available()) {
+    CommandResult theirs = postmap_.Run({"-q", "k", "socketmap:unix:" + socket_ + ":slow"});
+    CommandResult ours = Mctable({"-q", "k", "memcache:" + slow});
+    EXPECT_EQ(theirs.exit_status, ours.exit_status) << theirs.err << ours.err;
+    EXPECT_EQ(theirs.out, ours.out);
+    EXPECT_NE(theirs.err.find("socketmap server timeout error"), std::string::npos) << theirs.err;
+  }
+}
+
 TEST_F(MctabledTest, PipelinedRequestsAnswerInOrder) {
   StartDaemon({"-m", "inl=inline:{k1=one, k2=two}"});
   LineClient client("unix:" + socket_);
@@ -299,17 +338,10 @@ TEST_F(MctabledTest, SigtermExitsZeroPromptlyAndRemovesTheSocket) {
 TEST_F(MctabledTest, SigtermIsPromptEvenWithATableCallInProgress) {
   // A "memcached" that accepts and never answers: the lookup waits for the
   // table's timeout, and shutdown does not.
-  testutil::TempDir d;
-  int port = testutil::FreeLoopbackPort();
-  std::string stall = d.WriteFile("stall.cf", "memcache = inet:127.0.0.1:" + std::to_string(port) +
-                                                  "\ntimeout = 30\nmax_try = 1\n");
-  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(static_cast<uint16_t>(port));
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
-  ASSERT_EQ(::listen(listener, 8), 0);
+  SilentServer silent;
+  ASSERT_TRUE(silent.ok());
+  std::string stall = dir_.WriteFile("stall.cf", "memcache = " + silent.endpoint() +
+                                                     "\ntimeout = 30\nmax_try = 1\n");
   StartDaemon({"-m", "stall=memcache:" + stall});
   LineClient client("unix:" + socket_);
   ASSERT_TRUE(client.Send(SocketmapRequest("stall", "k")));
@@ -319,7 +351,6 @@ TEST_F(MctabledTest, SigtermIsPromptEvenWithATableCallInProgress) {
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(daemon_.Stop(10), 0);
   EXPECT_LT(Seconds(start), 4.0);
-  ::close(listener);
 }
 
 TEST_F(MctabledTest, SighupReopensTablesWithoutDroppingConnections) {

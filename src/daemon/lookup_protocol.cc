@@ -109,7 +109,10 @@ std::string SocketmapReply(const LookupResult& result) {
     return EncodeNetstring(payload);
   }
   if (result.status.IsNotFound()) return EncodeNetstring("NOTFOUND ");
-  return SocketmapErrorReply("TEMP", ErrorReason(result.status));
+  // Postfix retries both alike, but logs a timeout as such.
+  bool timeout = result.status.IsTempError() &&
+                 result.status.message().find("timed out") != std::string::npos;
+  return SocketmapErrorReply(timeout ? "TIMEOUT" : "TEMP", ErrorReason(result.status));
 }
 
 std::string TcpReply(const LookupResult& result) {

@@ -62,7 +62,8 @@ ParseStatus ParseTcpRequest(std::string_view input, size_t limit, ParsedRequest*
 
 // The reply to one lookup, ready to send: an answer that does not fit the
 // protocol (a value over the reply limit) becomes an error reply naming the
-// limit; a table error becomes TEMP / 400 with its message made printable.
+// limit; a table error becomes TEMP (TIMEOUT when the table timed out) or
+// 400, with its message made printable.
 std::string SocketmapReply(const LookupResult& result);
 std::string TcpReply(const LookupResult& result);
 // Replies for a request refused before any table saw it: PERM / 400.

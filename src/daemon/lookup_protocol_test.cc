@@ -95,6 +95,8 @@ TEST(Replies, Socketmap) {
   EXPECT_EQ(SocketmapReply({Status::NotFound(), ""}), "9:NOTFOUND ,");
   EXPECT_EQ(SocketmapReply({Status::TempError("memcache:x: timeout\n"), ""}),
             EncodeNetstring("TEMP memcache:x: timeout\\x0a"));
+  EXPECT_EQ(SocketmapReply({Status::TempError("memcache:x: read: Connection timed out"), ""}),
+            EncodeNetstring("TIMEOUT memcache:x: read: Connection timed out"));
   std::string big = SocketmapReply({Status::OK(), std::string(kSocketmapLimit, 'v')});
   EXPECT_NE(big.find("PERM value of 100000 bytes exceeds"), std::string::npos) << big;
 }
