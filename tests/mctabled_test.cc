@@ -292,7 +292,8 @@ TEST_F(MctabledTest, ThousandsOfIdleConnectionsDoNotStopService) {
   limit.rlim_cur = limit.rlim_max;
   ::setrlimit(RLIMIT_NOFILE, &limit);
   if (limit.rlim_max < 3200) GTEST_SKIP() << "RLIMIT_NOFILE hard limit " << limit.rlim_max << " < 3200";
-  StartDaemon();
+  std::string conf = dir_.WriteFile("d.conf", "idle_timeout 3\n");
+  StartDaemon({"-f", conf});
   std::vector<std::unique_ptr<LineClient>> idle;
   for (int i = 0; i < 3000; ++i) {
     idle.push_back(std::make_unique<LineClient>("unix:" + socket_));
@@ -301,6 +302,11 @@ TEST_F(MctabledTest, ThousandsOfIdleConnectionsDoNotStopService) {
   LineClient good("inet:" + std::to_string(inet_port_));
   ASSERT_TRUE(good.Send(SocketmapRequest("aliases", "dave@example.com")));
   EXPECT_EQ(good.ReadNetstring(), "OK dave-v");
+  // And idle_timeout lets every one of them go.
+  int closed = 0;
+  for (auto& c : idle)
+    if (c->WaitClosed(closed == 0 ? 10 : 2)) ++closed;
+  EXPECT_EQ(closed, 3000);
 }
 
 TEST_F(MctabledTest, MaxClientsRefusesTheExtraClient) {
