@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/casefold.h"
 #include "common/read_file.h"
 #include "mctable/log.h"
 
@@ -105,6 +106,11 @@ bool SourceReader::Next(SourceRecord* record) {
     if (IsSpace(line[0])) {
       LogWarning(label_ + ": logical line must not start with whitespace: \"" + line.substr(0, 30) +
                  (line.size() > 30 ? "..." : "") + "\"");
+      continue;
+    }
+    if (options_.require_utf8 && !IsValidUtf8(line)) {
+      LogWarning(label_ + ", line " + std::to_string(line_number) + ": non-UTF-8 input \"" +
+                 PrintableBytes(line) + "\" -- ignoring this line");
       continue;
     }
     // The key ends at whitespace outside quotes; a backslash protects the

@@ -43,6 +43,10 @@ class SourceReader {
   struct Options {
     // texthash: says " -- ignoring this line" after the format warning.
     bool format_warning_says_ignoring = false;
+    // smtputf8_enable (OpenOptions::utf8): a logical line that is not valid
+    // UTF-8 is skipped with Postfix's warning "FILE, line N: non-UTF-8
+    // input "LINE" -- ignoring this line" (the bytes shown escaped).
+    bool require_utf8 = false;
   };
 
   // Reads `path`.  A missing or unreadable file: ConfigError "open PATH: REASON".

@@ -129,6 +129,11 @@ std::string MctableBinary();
 // Path of Debian's postmap, or "" if it is not installed.
 std::string PostmapBinary();
 
+// Dates `path` a minute back.  Postfix rereads a table configuration file
+// modified within the last second (it might be half written) until it is
+// older, about 2 s per run: tests that just wrote one call this.
+void BackdateFile(const std::string& path);
+
 }  // namespace mctable::testutil
 
 #endif  // MCTABLE_TESTUTIL_TESTUTIL_H_
