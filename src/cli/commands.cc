@@ -9,7 +9,7 @@
 #include <memory>
 #include <span>
 
-#include "cli/line_reader.h"
+#include "common/line_reader.h"
 #include "config/postfix_settings.h"
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
