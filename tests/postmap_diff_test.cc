@@ -67,6 +67,7 @@ std::vector<Scenario> Scenarios() {
       {"t:user1@example.com", "t-one"}, {"mail", "from-label"},
       {"x\x01y", "control"},            {"example.com", "domain-value"},
       {"p:joe.example", "joe-parts"},   {"big", std::string(20000, 'b')},
+      {"com", "label-com"},
   };
   return {
       {"hit", data, "", {"-q", "user1@example.com"}, ""},
@@ -101,6 +102,8 @@ std::vector<Scenario> Scenarios() {
       {"bad_template", data, "key_format = %x\n", {"-q", "user1@example.com"}, ""},
       {"control_character_key", data, "", {"-q", "x\x01y"}, ""},
       {"empty_domain_label", data, "key_format = %3\n", {"-q", "u@mail..example.com"}, ""},
+      {"absolute_domain", data, "key_format = %1\n", {"-q", "u@example.com."}, ""},
+      {"absolute_domain_labels", data, "key_format = %2.%1\n", {"-q", "u@mail.example.com."}, ""},
       {"bulk_load", data, "", {"-i"}, "new1 v1\nnew2 v2\n"},
   };
 }
