@@ -39,25 +39,12 @@ class Utf8CheckedTable : public Table {
   }
 
   void LookupMany(std::span<const std::string> keys, std::vector<LookupResult>* results) override {
-    results->resize(keys.size());
-    std::vector<size_t> valid = ValidIndexes(keys, [](const std::string& k) { return IsUtf8Text(k); });
-    if (valid.size() == keys.size()) {
-      inner_->LookupMany(keys, results);
-    } else {
-      std::vector<std::string> subset;
-      for (size_t i : valid) subset.push_back(keys[i]);
-      std::vector<LookupResult> got;
-      inner_->LookupMany(subset, &got);
-      size_t j = 0;
-      for (size_t i = 0; i < keys.size(); ++i) {
-        if (j < valid.size() && valid[j] == i) {
-          (*results)[i] = std::move(got[j++]);
-        } else {
-          (*results)[i].value.clear();
-          (*results)[i].status = BadKey(keys[i], Status::NotFound());
-        }
-      }
-    }
+    Forward<std::string, LookupResult>(
+        keys, results, [](const std::string& k) { return IsUtf8Text(k); },
+        [this](std::span<const std::string> valid, std::vector<LookupResult>* got) {
+          inner_->LookupMany(valid, got);
+        },
+        [this](const std::string& k) { return LookupResult{BadKey(k, Status::NotFound()), {}}; });
     for (size_t i = 0; i < keys.size(); ++i) {
       LookupResult& r = (*results)[i];
       if (r.status.ok() && !IsUtf8Text(r.value)) {
@@ -68,59 +55,58 @@ class Utf8CheckedTable : public Table {
   }
 
   void UpdateMany(std::span<const KeyValue> entries, std::vector<Status>* results) override {
-    std::vector<size_t> valid = ValidIndexes(
-        entries, [](const KeyValue& e) { return IsUtf8Text(e.key) && IsUtf8Text(e.value); });
-    if (valid.size() == entries.size()) {
-      inner_->UpdateMany(entries, results);
-      return;
-    }
-    results->assign(entries.size(), Status::OK());
-    std::vector<KeyValue> subset;
-    for (size_t i : valid) subset.push_back(entries[i]);
-    std::vector<Status> stored;
-    inner_->UpdateMany(subset, &stored);
-    size_t j = 0;
-    for (size_t i = 0; i < entries.size(); ++i) {
-      if (j < valid.size() && valid[j] == i)
-        (*results)[i] = std::move(stored[j++]);
-      else if (!IsUtf8Text(entries[i].key))
-        (*results)[i] = BadKey(entries[i].key, Refusal(entries[i].key));
-      else
-        (*results)[i] = BadValue(entries[i].key, entries[i].value, /*lookup=*/false);
-    }
+    Forward<KeyValue, Status>(
+        entries, results,
+        [](const KeyValue& e) { return IsUtf8Text(e.key) && IsUtf8Text(e.value); },
+        [this](std::span<const KeyValue> valid, std::vector<Status>* stored) {
+          inner_->UpdateMany(valid, stored);
+        },
+        [this](const KeyValue& e) {
+          return IsUtf8Text(e.key) ? BadValue(e.key, e.value, /*lookup=*/false)
+                                   : BadKey(e.key, Refusal(e.key));
+        });
   }
 
   void DeleteMany(std::span<const std::string> keys, std::vector<Status>* results) override {
-    std::vector<size_t> valid = ValidIndexes(keys, [](const std::string& k) { return IsUtf8Text(k); });
-    if (valid.size() == keys.size()) {
-      inner_->DeleteMany(keys, results);
-      return;
-    }
-    results->assign(keys.size(), Status::NotFound());
-    std::vector<std::string> subset;
-    for (size_t i : valid) subset.push_back(keys[i]);
-    std::vector<Status> deleted;
-    inner_->DeleteMany(subset, &deleted);
-    size_t j = 0;
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (j < valid.size() && valid[j] == i)
-        (*results)[i] = std::move(deleted[j++]);
-      else
-        (*results)[i] = BadKey(keys[i], Status::NotFound());
-    }
+    Forward<std::string, Status>(
+        keys, results, [](const std::string& k) { return IsUtf8Text(k); },
+        [this](std::span<const std::string> valid, std::vector<Status>* deleted) {
+          inner_->DeleteMany(valid, deleted);
+        },
+        [this](const std::string& k) { return BadKey(k, Status::NotFound()); });
   }
 
   size_t preferred_batch_size() const override { return inner_->preferred_batch_size(); }
   Status Close() override { return inner_->Close(); }
 
  private:
-  template <typename Item, typename IsValid>
-  static std::vector<size_t> ValidIndexes(std::span<const Item> items, IsValid is_valid) {
+  // Gives the inner table the items that pass `is_valid` in one batch call
+  // (all of them, without a copy, in the common case) and `reject(item)`
+  // as the result of each other one; results stay in input order.
+  template <typename Item, typename Result, typename IsValid, typename Call, typename Reject>
+  static void Forward(std::span<const Item> items, std::vector<Result>* results, IsValid is_valid,
+                      Call call, Reject reject) {
     std::vector<size_t> valid;
     valid.reserve(items.size());
     for (size_t i = 0; i < items.size(); ++i)
       if (is_valid(items[i])) valid.push_back(i);
-    return valid;
+    if (valid.size() == items.size()) {
+      call(items, results);
+      return;
+    }
+    std::vector<Item> subset;
+    subset.reserve(valid.size());
+    for (size_t i : valid) subset.push_back(items[i]);
+    std::vector<Result> got;
+    call(std::span<const Item>(subset), &got);
+    results->resize(items.size());
+    size_t j = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (j < valid.size() && valid[j] == i)
+        (*results)[i] = std::move(got[j++]);
+      else
+        (*results)[i] = reject(items[i]);
+    }
   }
 
   Status Refusal(std::string_view key) const {
