@@ -27,6 +27,8 @@ endmacro()
 mctable_find_dependency(LMDB lmdb lmdb.h REQUIRED)
 mctable_find_dependency(BDB db-5.3 db.h)
 mctable_find_dependency(CDB cdb cdb.h)
+# Unicode case folding of keys under smtputf8_enable, as Debian's Postfix does it.
+mctable_find_dependency(ICU icuuc unicode/casemap.h REQUIRED)
 
 # Include paths and definitions of a build of the library sources (the
 # regular one, and the instrumented one in fuzz/).

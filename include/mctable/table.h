@@ -50,6 +50,11 @@ struct OpenOptions {
   bool create = false;            // create the table (file types), empty if truncate
   bool truncate = false;          // start from an empty table (postmap build mode)
   bool fold_keys = true;          // DICT_FLAG_FOLD_FIX; postmap -f turns it off
+  // smtputf8_enable (Postfix's DICT_FLAG_UTF8_REQUEST with util_utf8_enable):
+  // keys fold with Unicode case folding, and keys and values must be valid
+  // UTF-8 (a table says so with a warning and skips the key).  The command
+  // takes it from main.cf; off, keys fold as ASCII and bytes are opaque.
+  bool utf8 = false;
   bool security_sensitive = false;  // DICT_FLAG_NO_UNAUTH: memcache refuses to open
   NulMode nul_mode = NulMode::kTypeDefault;
   DuplicateMode duplicates = DuplicateMode::kWarn;

@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <errno.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -9,8 +10,9 @@
 #include <memory>
 #include <span>
 
-#include "cli/line_reader.h"
+#include "common/line_reader.h"
 #include "common/lookup_metrics.h"
+#include "config/postfix_settings.h"
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
 #include "table/build_table.h"
@@ -22,28 +24,51 @@ namespace {
 // enough that memory stays flat whatever the input size.
 constexpr size_t kBatchKeys = 4096;
 
+[[noreturn]] void Fatal(const std::string& text);
+
 // stdout through one large buffer; flushed before any fatal message so the
-// output a failure leaves behind is exactly what was done.
+// output a failure leaves behind is exactly what was done.  Output that
+// cannot be written (a full disk, /dev/full, a closed descriptor) is fatal:
+// "write standard output: REASON", exit 1.  postmap ignores such errors and
+// exits 0; a caller that saves the output must not take a cut-off result
+// for the whole one.
 class Output {
  public:
   Output() { std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16); }
   void Line(std::string_view a) {
-    std::fwrite(a.data(), 1, a.size(), stdout);
-    std::fputc('\n', stdout);
+    Write(a);
+    Write("\n");
   }
   void Pair(std::string_view key, std::string_view value) {
-    std::fwrite(key.data(), 1, key.size(), stdout);
-    std::fputc('\t', stdout);
-    std::fwrite(value.data(), 1, value.size(), stdout);
-    std::fputc('\n', stdout);
+    Write(key);
+    Write("\t");
+    Write(value);
+    Write("\n");
   }
-  void Flush() { std::fflush(stdout); }
+  void Flush() {
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) Failed(errno);
+  }
+  // Before a fatal message: whatever can still be written is.
+  void FlushIgnoringErrors() {
+    if (!failed_) std::fflush(stdout);
+  }
+
+ private:
+  void Write(std::string_view bytes) {
+    if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) Failed(errno);
+  }
+  [[noreturn]] void Failed(int err) {
+    failed_ = true;
+    Fatal(std::string("write standard output: ") + std::strerror(err != 0 ? err : EIO));
+  }
+
+  bool failed_ = false;
 };
 
 Output output;
 
 [[noreturn]] void Fatal(const std::string& text) {
-  output.Flush();
+  output.FlushIgnoringErrors();
   LogFatal(text);
   std::exit(1);
 }
@@ -53,8 +78,9 @@ Output output;
 // lazily too: a later map's problems do not matter if an earlier one answers).
 class Maps {
  public:
-  Maps(const std::vector<std::string>& names, OpenOptions options) : options_(std::move(options)) {
-    for (const auto& n : names) names_.push_back(WithDefaultTableType(n));
+  // `names` are "type:name" (RunCommand has added the default type).
+  Maps(const std::vector<std::string>& names, OpenOptions options)
+      : options_(std::move(options)), names_(names) {
     tables_.resize(names_.size());
     metrics_.resize(names_.size());
   }
@@ -272,7 +298,17 @@ int Load(const CommandOptions& options, bool from_stdin) {
 
 }  // namespace
 
-int RunCommand(const CommandOptions& options) {
+int RunCommand(const CommandOptions& given) {
+  // What postmap takes from main.cf: the type of a bare table name, and
+  // whether keys are UTF-8 (postfix_settings.h).  With -c the file must
+  // exist, as in postmap; without, a host with no main.cf gets Postfix's
+  // defaults.
+  CommandOptions options = given;
+  PostfixSettings settings;
+  Status s = ReadPostfixSettings(options.open.config_dir, options.config_dir_given, &settings);
+  if (!s.ok()) Fatal(s.message());
+  options.open.utf8 = settings.smtputf8_enable;
+  for (std::string& map : options.maps) map = WithDefaultTableType(map, settings.default_database_type);
   switch (options.mode) {
     case CommandMode::kQuery:
       return Query(options);

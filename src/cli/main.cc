@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
     switch (c) {
       case 'c':
         options.open.config_dir = optarg;
+        options.config_dir_given = true;
         break;
       case 'd':
         options.mode = mctable::CommandMode::kDelete;

@@ -14,6 +14,7 @@
 // the backup's.  The batch forms do the same in pipelined rounds.
 #include <memory>
 
+#include "common/casefold.h"
 #include "mctable/config.h"
 #include "mctable/log.h"
 #include "mctable/table.h"
@@ -98,7 +99,8 @@ Status MemcacheTable::Configure(const Config& config) {
   if (!s.ok()) return s;
   std::string domain = config.GetString("domain", "");
   if (!domain.empty()) {
-    s = DomainList::Create(domain, config.origin(), ListedTableOpenerFor(options_), &domain_);
+    s = DomainList::Create(domain, config.origin(), options_.utf8, ListedTableOpenerFor(options_),
+                           &domain_);
     if (!s.ok()) return s;
   }
   std::string backup = config.GetString("backup", "");
@@ -120,9 +122,7 @@ Status MemcacheTable::PrepareKey(std::string_view key, std::string* wire_key) co
     if (!matched) return Status::NotFound("domain mismatch");
   }
   if (options_.fold_keys) {
-    folded_.assign(key);
-    for (char& c : folded_)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    CaseFold(key, options_.utf8, &folded_);
     key = folded_;
   }
   if (!key_format_.Expand(key, wire_key)) return Status::NotFound("empty lookup key expansion");
