@@ -1,7 +1,11 @@
+// mctable's commands; see commands.h.
 #include "cli/commands.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -9,6 +13,9 @@
 #include <span>
 
 #include "cli/line_reader.h"
+#include "cli/privileges.h"
+#include "cli/signals.h"
+#include "common/interrupt.h"
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
 #include "table/build_table.h"
@@ -40,11 +47,18 @@ class Output {
 
 Output output;
 
-[[noreturn]] void Fatal(const std::string& text) {
-  output.Flush();
-  LogFatal(text);
-  std::exit(1);
-}
+// A failure that ends the command.  Fatal() throws it and RunCommand()
+// reports it once the stack is unwound, so that every table on it has
+// been closed (synced) and every unfinished build removed: exit() would
+// skip those destructors.  It never leaves this file.
+struct CommandFailure {
+  std::string message;
+};
+
+[[noreturn]] void Fatal(const std::string& text) { throw CommandFailure{text}; }
+
+// How far the command got, for the report of an interrupted run.
+std::string progress;
 
 
 // The maps of the command line, opened when first needed (postmap opens
@@ -67,8 +81,16 @@ class Maps {
     for (auto& t : tables_) {
       if (!t) continue;
       Status s = t->Close();
-      if (!s.ok()) Fatal(s.message());
       t.reset();
+      if (!s.ok()) Fatal(s.message());
+    }
+  }
+  // On the way out of a failure: close what is still open, keep going.
+  ~Maps() {
+    for (auto& t : tables_) {
+      if (!t) continue;
+      Status s = t->Close();
+      if (!s.ok()) LogWarning(s.message());
     }
   }
 
@@ -91,13 +113,16 @@ template <typename Fn>
 void ForEachStdinBatch(Fn fn) {
   LineReader reader(STDIN_FILENO);
   std::vector<std::string> buffer(kBatchKeys);
-  for (;;) {
+  // A stop signal ends the input between batches (or a blocked read).
+  while (InterruptSignal() == 0) {
     size_t count = 0;
     while (count < kBatchKeys && reader.Next(&buffer[count])) ++count;
+    if (InterruptSignal() != 0) break;  // the batch may be cut short: leave it
     if (count > 0) fn(std::span<const std::string>(buffer.data(), count));
     if (count < kBatchKeys) break;
   }
-  if (reader.error()) Fatal(std::string("read standard input: ") + std::strerror(reader.error()));
+  if (reader.error() && InterruptSignal() == 0)
+    Fatal(std::string("read standard input: ") + std::strerror(reader.error()));
 }
 
 // Looks up batches of keys over the maps in order, with the results postmap
@@ -172,25 +197,29 @@ int Query(const CommandOptions& options) {
     std::vector<std::string> keys{options.key};
     found = lookup.Run(keys, [&](size_t, const std::string& v) { output.Line(v); });
   } else {
+    size_t done = 0;
     ForEachStdinBatch([&](std::span<const std::string> keys) {
       if (lookup.Run(keys, [&](size_t i, const std::string& v) { output.Pair(keys[i], v); }))
         found = true;
+      done += keys.size();
+      progress = std::to_string(done) + " keys from stdin were looked up; the rest of the input was not read";
     });
   }
   output.Flush();
   return found ? 0 : 1;
 }
 
-// Deletes a batch from every map in order; returns whether any was deleted.
-bool DeleteBatch(Maps* maps, std::span<const std::string> keys) {
-  bool deleted = false;
+// Deletes a batch from every map in order; returns how many deletions
+// were made.
+size_t DeleteBatch(Maps* maps, std::span<const std::string> keys) {
+  size_t deleted = 0;
   std::vector<Status> results;
   for (size_t m = 0; m < maps->size(); ++m) {
     Table& table = maps->Get(m);
     table.DeleteMany(keys, &results);
     for (const Status& s : results) {
       if (s.IsError()) Fatal("table " + table.full_name() + ": delete error: " + s.message());
-      if (s.ok()) deleted = true;
+      if (s.ok()) ++deleted;
     }
   }
   return deleted;
@@ -201,11 +230,16 @@ int Delete(CommandOptions options) {
   Maps maps(options.maps, options.open);
   bool deleted = false;
   if (options.key != "-") {
-    deleted = DeleteBatch(&maps, std::span<const std::string>(&options.key, 1));
+    deleted = DeleteBatch(&maps, std::span<const std::string>(&options.key, 1)) > 0;
   } else {
+    size_t done = 0, removed = 0;
     ForEachStdinBatch([&](std::span<const std::string> keys) {
-      if (DeleteBatch(&maps, keys)) deleted = true;
+      removed += DeleteBatch(&maps, keys);
+      done += keys.size();
+      progress = std::to_string(done) + " keys from stdin were processed (" + std::to_string(removed) +
+                 " entries deleted); the rest of the input was not read";
     });
+    deleted = removed > 0;
   }
   maps.CloseAll();
   return deleted ? 0 : 1;
@@ -227,24 +261,71 @@ int Dump(const CommandOptions& options) {
   return 0;
 }
 
-// postmap's build (from_stdin false) and -i (true) modes.
+// Closes a descriptor on every way out.
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+
+ private:
+  int fd_;
+};
+
+// postmap's build (from_stdin false) and -i (true) modes.  As postmap: the
+// source (or standard input) is opened first, then its stat gives the mode
+// of a new table and, for root, the user to run as.  Entries skipped by -i
+// (malformed lines, entries the table refuses) are each warned, counted in
+// a summary and make the exit status 1; a build from a source file treats
+// malformed lines as postmap does (a warning, exit 0).
 int Load(const CommandOptions& options, bool from_stdin) {
-  size_t refused = 0;
+  bool skipped_any = false;
   for (const std::string& map : options.maps) {
-    Status s = BuildTableFromSource(map, options.open, from_stdin, &refused);
+    if (InterruptSignal() != 0) break;  // the tables before this one are done
+    const std::string full_name = WithDefaultTableType(map);
+    const std::string path = full_name.substr(full_name.find(':') + 1);
+    const std::string label = from_stdin ? "stdin" : path;
+    int fd = from_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) Fatal("open " + path + ": " + std::strerror(errno));
+    FdCloser closer(from_stdin ? -1 : fd);
+    struct stat st;
+    if (fstat(fd, &st) != 0) Fatal("fstat " + label + ": " + std::strerror(errno));
+    OpenOptions open = options.open;
+    open.new_file_mode = InheritedTableMode(st, options.inherit_mode);
+    if (options.as_source_owner) {
+      Status s = RunAsSourceOwner(st);
+      if (!s.ok()) Fatal(s.message());
+    }
+    std::unique_ptr<SourceReader> reader;
+    Status s = SourceReader::OpenDescriptor(fd, label, {}, &reader);
     if (!s.ok()) Fatal(s.message());
+    BuildReport report;
+    progress = from_stdin ? "nothing from stdin was stored in " + full_name
+                          : full_name + " was not changed";
+    s = BuildTableFromReader(full_name, open, from_stdin, reader.get(), &report);
+    if (from_stdin)
+      progress = std::to_string(report.stored) + " entries from stdin were stored in " + full_name +
+                 (report.stored > 0 ? " (through input line " + std::to_string(report.last_line) + ")" : "") +
+                 "; the rest of the input was not stored";
+    else if (s.ok())
+      progress = full_name + " was rebuilt before the signal took effect";
+    if (!s.ok()) Fatal(s.message());
+    size_t skipped = report.refused + (from_stdin ? report.malformed : 0);
+    if (skipped > 0) {
+      LogWarning(full_name + ": " + std::to_string(skipped) + " of " +
+                 std::to_string(report.stored + report.refused + report.malformed) + " entries from " +
+                 label + " were not stored: see the warnings above");
+      skipped_any = true;
+    }
     if (from_stdin) break;  // standard input is read once, into the first map
   }
-  if (refused > 0) {
-    LogWarning(std::to_string(refused) + " entries were not stored: see the warnings above");
-    return 1;
-  }
-  return 0;
+  return skipped_any ? 1 : 0;
 }
 
-}  // namespace
-
-int RunCommand(const CommandOptions& options) {
+int Dispatch(const CommandOptions& options) {
   switch (options.mode) {
     case CommandMode::kQuery:
       return Query(options);
@@ -258,6 +339,30 @@ int RunCommand(const CommandOptions& options) {
       return Load(options, false);
   }
   return 1;
+}
+
+}  // namespace
+
+int RunCommand(const CommandOptions& options) {
+  InstallSignalHandlers();
+  progress = "nothing was changed";
+  int status = 1;
+  std::string failure;
+  try {
+    status = Dispatch(options);
+  } catch (const CommandFailure& f) {
+    failure = f.message;
+  }
+  output.Flush();
+  if (int signal_number = InterruptSignal()) {
+    LogFatal("interrupted by " + SignalName(signal_number) + ": " + progress);
+    DieBySignal(signal_number);
+  }
+  if (!failure.empty()) {
+    LogFatal(failure);
+    return 1;
+  }
+  return status;
 }
 
 }  // namespace mctable

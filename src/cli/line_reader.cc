@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "common/interrupt.h"
+
 namespace mctable {
 
 bool LineReader::Fill() {
@@ -16,7 +18,7 @@ bool LineReader::Fill() {
   }
   for (;;) {
     ssize_t n = ::read(fd_, buffer_ + end_, sizeof(buffer_) - end_);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR && InterruptSignal() == 0) continue;  // else: asked to stop
     if (n < 0) error_ = errno;
     if (n <= 0) {
       eof_ = true;

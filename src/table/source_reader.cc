@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/interrupt.h"
 #include "common/read_file.h"
 #include "mctable/log.h"
 
@@ -54,7 +55,7 @@ bool SourceReader::NextPhysicalLine(std::string_view* line) {
     offset_ = 0;
     char buffer[65536];
     ssize_t n = ::read(fd_, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR && InterruptSignal() == 0) continue;
     if (n <= 0) {
       if (n < 0) read_errno_ = errno;
       eof_ = true;
@@ -105,6 +106,7 @@ bool SourceReader::Next(SourceRecord* record) {
     if (IsSpace(line[0])) {
       LogWarning(label_ + ": logical line must not start with whitespace: \"" + line.substr(0, 30) +
                  (line.size() > 30 ? "..." : "") + "\"");
+      ++skipped_;
       continue;
     }
     // The key ends at whitespace outside quotes; a backslash protects the
@@ -124,6 +126,7 @@ bool SourceReader::Next(SourceRecord* record) {
     if (in_quotes) {
       LogWarning(label_ + ", line " + std::to_string(line_number) + ": unbalanced '\"' in '" + line +
                  "' -- ignoring this line");
+      ++skipped_;
       continue;
     }
     key_end = std::min(key_end, line.size());
@@ -137,6 +140,7 @@ bool SourceReader::Next(SourceRecord* record) {
       LogWarning(label_ + ", line " + std::to_string(line_number) +
                  ": expected format: key whitespace value" +
                  (options_.format_warning_says_ignoring ? " -- ignoring this line" : ""));
+      ++skipped_;
       continue;
     }
     if (key.back() == ':')
