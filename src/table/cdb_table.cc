@@ -15,7 +15,11 @@
 // Duplicates are handled with postmap's tinycdb calls, so the files are
 // byte for byte postmap's: kWarn keeps the first and warns "/path:
 // duplicate entry: "key"", kReplace unindexes the old record, kIgnore
-// stores both (lookups find the first).  Errors: ConfigError "open database
+// stores both (lookups find the first).  tinycdb finds a duplicate by
+// scanning every record so far with the same low hash byte, which makes a
+// build quadratic; a small filter of the keys seen (a few bits per record)
+// skips that scan for every key it has not seen, so the scan only runs for
+// real duplicates and the filter's rare false alarms.  Errors: ConfigError "open database
 // /path.cdb: REASON" for a missing or unreadable file; a failed write is a
 // TempError naming the table and the key.
 #ifdef MCTABLE_HAVE_CDB
@@ -25,8 +29,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
@@ -38,6 +47,68 @@
 
 namespace mctable {
 namespace {
+
+// The keys added so far, approximately: MaybeSeen() is true for every key
+// added and, rarely, for another.  Two bits per key out of eight, in a table
+// sized from the expected number of keys (a few percent false alarms); past
+// that a table twice as large is added for the keys that follow.
+class SeenKeys {
+ public:
+  explicit SeenKeys(size_t expected_keys) { AddGeneration(expected_keys); }
+
+  bool MaybeSeen(std::string_view key) const {
+    const uint64_t h = Hash(key);
+    for (const Generation& g : generations_)
+      if (g.Test(h)) return true;
+    return false;
+  }
+  void Add(std::string_view key) {
+    if (generations_.back().keys >= generations_.back().capacity)
+      AddGeneration(generations_.back().capacity * 2);
+    generations_.back().Set(Hash(key));
+  }
+
+ private:
+  static constexpr size_t kBitsPerKey = 8;
+  struct Generation {
+    std::vector<uint64_t> words;
+    uint64_t bits = 0;
+    size_t keys = 0;
+    size_t capacity = 0;
+    // Each 32-bit half of the hash picks one bit (scaled, not masked, so the
+    // size need not be a power of two).
+    uint64_t Index(uint32_t half) const { return (uint64_t{half} * bits) >> 32; }
+    bool Test(uint64_t h) const {
+      return Bit(Index(static_cast<uint32_t>(h))) && Bit(Index(static_cast<uint32_t>(h >> 32)));
+    }
+    void Set(uint64_t h) {
+      SetBit(Index(static_cast<uint32_t>(h)));
+      SetBit(Index(static_cast<uint32_t>(h >> 32)));
+      ++keys;
+    }
+    bool Bit(uint64_t i) const { return (words[i >> 6] >> (i & 63)) & 1; }
+    void SetBit(uint64_t i) { words[i >> 6] |= uint64_t{1} << (i & 63); }
+  };
+  static uint64_t Hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
+  void AddGeneration(size_t keys) {
+    keys = std::max<size_t>(keys, 4096);
+    keys = std::min<size_t>(keys, size_t{1} << 28);  // 2^31 bits at most: 32-bit scaling
+    Generation g;
+    g.bits = keys * kBitsPerKey;
+    g.words.assign((g.bits + 63) / 64, 0);
+    g.capacity = keys;
+    generations_.push_back(std::move(g));
+  }
+  std::vector<Generation> generations_;
+};
+
+// The number of keys a build from /path is likely to add: its source file's
+// size over a typical line (50 bytes), or a modest default.
+size_t ExpectedKeys(const std::string& source_path) {
+  struct stat st;
+  if (stat(source_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 1 << 16;
+  return static_cast<size_t>(st.st_size) / 50 + 1;
+}
 
 class CdbTable : public Table {
  public:
@@ -79,6 +150,7 @@ class CdbTable : public Table {
     if (cdb_make_start(&maker_, fd_) != 0)
       return Status::TempError("error writing " + replacement_->temp_path() + ": " + strerror(errno));
     making_ = true;
+    seen_ = std::make_unique<SeenKeys>(ExpectedKeys(name()));
     return Status::OK();
   }
 
@@ -111,7 +183,12 @@ class CdbTable : public Table {
     enum cdb_put_mode put = options_.duplicates == DuplicateMode::kReplace  ? CDB_PUT_REPLACE
                             : options_.duplicates == DuplicateMode::kIgnore ? CDB_PUT_ADD
                                                                             : CDB_PUT_INSERT;
-    int rc = cdb_make_put(&maker_, key.c_str(), static_cast<unsigned>(key.size() + with_nul), value_data,
+    const std::string_view stored_key(key.c_str(), key.size() + with_nul);
+    if (put != CDB_PUT_ADD) {
+      if (!seen_->MaybeSeen(stored_key)) put = CDB_PUT_ADD;  // new for sure: the same record, no scan
+      seen_->Add(stored_key);
+    }
+    int rc = cdb_make_put(&maker_, stored_key.data(), static_cast<unsigned>(stored_key.size()), value_data,
                           static_cast<unsigned>(value.size() + with_nul), put);
     if (rc < 0) {
       Status error = Status::TempError("error writing " + full_name() + ": key " + QuotedKey(key) + ": " +
@@ -177,6 +254,7 @@ class CdbTable : public Table {
   std::unique_ptr<ReplacementFile> replacement_;  // building
   struct cdb_make maker_ = {};
   bool making_ = false;  // maker_ holds records (freed by cdb_make_finish)
+  std::unique_ptr<SeenKeys> seen_;
 };
 
 }  // namespace

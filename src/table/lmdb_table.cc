@@ -21,10 +21,12 @@
 // - truncate (build): the table is written into a temporary file beside
 //   /path.lmdb (replacement_file.h: lock, mode and owner) and Close() puts
 //   it in place, so a reader sees the old table or the new one, never half.
-//   The build commits every few megabytes into that private file, so its
-//   memory does not grow with the table; only the writes since the last
-//   commit are kept, to be replayed when the map must grow.  Destroying the
-//   table without Close() abandons the build and leaves the old table.
+//   The build is one transaction, as postmap's, in a map reserved large
+//   enough (1 TB of address space, not of file) that it never has to grow:
+//   growing would abort the transaction, and replaying it would mean keeping
+//   every record in memory (postmap reads its source again instead).
+//   Destroying the table without Close() abandons the build and leaves the
+//   old table.
 // - A new file (read_write + create) gets OpenOptions::new_file_mode.
 // Errors: a missing or corrupt file is a ConfigError "open database
 // /path.lmdb: REASON"; LMDB errors during operations are TempErrors naming
@@ -59,10 +61,10 @@ namespace {
 constexpr size_t kInitialMapSize = 16 * 1024 * 1024;  // Postfix's lmdb_map_size default
 constexpr size_t kMaxMapSize = size_t{1} << 44;
 constexpr int kMaxResizeRetries = 64;
-// A transaction keeps every page it dirtied in memory until it commits, so
-// a build commits into its private file once the writes since the last
-// commit reach this size: memory stays flat whatever the table's size.
-constexpr size_t kBuildCommitBytes = 4 << 20;
+// The map of a build: address space only (the file grows with its data).
+// Where the process may not map that much, open halves it down to the
+// initial size.
+constexpr size_t kBuildMapSize = size_t{1} << 40;
 
 class LmdbTable : public Table {
  public:
@@ -84,13 +86,6 @@ class LmdbTable : public Table {
 
  private:
   enum class Mode { kReadOnly, kPerOperation, kBuild };
-  // A build write since the last commit, replayed when the map grows.
-  struct LoggedWrite {
-    bool is_delete;
-    std::string key;  // as stored, NUL included when written with one
-    std::string value;
-    unsigned put_flags;
-  };
 
   Status OpenEnvironment(const std::string& file, bool read_only);
   Status LmdbError(const char* what, int rc) const {
@@ -114,13 +109,7 @@ class LmdbTable : public Table {
   Status Write(std::string_view stored_key, Fn fn, int* rc);
   template <typename Fn>
   Status WriteOwnTxn(std::string_view stored_key, Fn fn, int* rc);
-  template <typename Fn>
-  Status WriteBuildStep(Fn fn, int* rc);
   Status GrowMap();
-  // Build transaction management.
-  Status RestartBuildTxn();  // begin, then replay the uncommitted writes
-  Status CommitBuildTxn();   // commit what there is (growing if needed)
-  Status LogBuildWrite(LoggedWrite write);
   void EndSequence();
   void Abandon();
 
@@ -137,8 +126,6 @@ class LmdbTable : public Table {
   MDB_txn* read_txn_ = nullptr;  // reset between reads, renewed for each
   std::unique_ptr<ReplacementFile> replacement_;  // build mode
   MDB_txn* build_txn_ = nullptr;
-  std::vector<LoggedWrite> uncommitted_;
-  size_t uncommitted_bytes_ = 0;
   MDB_txn* seq_txn_ = nullptr;  // own read transaction of first/next
   MDB_cursor* seq_cursor_ = nullptr;
   bool closed_ = false;
@@ -151,6 +138,12 @@ Status LmdbTable::OpenEnvironment(const std::string& file, bool read_only) {
   if (read_only) flags |= MDB_RDONLY;
   if (mode_ == Mode::kBuild || (mode_ == Mode::kPerOperation && options_.create)) flags |= MDB_NOSYNC;
   if (rc == 0) rc = mdb_env_open(env_, file.c_str(), flags, 0644);
+  // A build's large map may be more than the process may map (ulimit -v).
+  while (rc == ENOMEM && mode_ == Mode::kBuild && map_size_ > kInitialMapSize) {
+    map_size_ /= 2;
+    rc = mdb_env_set_mapsize(env_, map_size_);
+    if (rc == 0) rc = mdb_env_open(env_, file.c_str(), flags, 0644);
+  }
   if (rc != 0) return Status::ConfigError("open database " + db_path_ + ": " + mdb_strerror(rc));
   max_key_size_ = static_cast<size_t>(mdb_env_get_maxkeysize(env_));
   MDB_envinfo info;
@@ -211,6 +204,7 @@ Status LmdbTable::Open() {
   if (mode_ == Mode::kReadOnly) return OpenEnvironment(db_path_, true);
 
   replacement_ = std::make_unique<ReplacementFile>(db_path_, LockStyle::kFcntl, NewTableFileMode(options_));
+  map_size_ = kBuildMapSize;
   Status status = replacement_->Begin();
   if (status.ok()) status = replacement_->CreateTemp();  // empty: LMDB makes it a new database
   if (status.ok()) status = OpenEnvironment(replacement_->temp_path(), false);
@@ -245,7 +239,6 @@ void LmdbTable::Abandon() {
   if (env_ != nullptr) mdb_env_close(env_);
   env_ = nullptr;
   replacement_.reset();
-  uncommitted_.clear();
   lock_fd_ = -1;
   closed_ = true;
 }
@@ -287,86 +280,6 @@ Status LmdbTable::GrowMap() {
   int rc = mdb_env_set_mapsize(env_, map_size_);
   if (rc != 0) return LmdbError("error resizing", rc);
   return Status::OK();
-}
-
-Status LmdbTable::RestartBuildTxn() {
-  EndSequence();
-  if (build_txn_ != nullptr) mdb_txn_abort(build_txn_);
-  build_txn_ = nullptr;
-  for (int attempt = 0;; ++attempt) {
-    int rc = mdb_txn_begin(env_, nullptr, 0, &build_txn_);
-    if (rc != 0) {
-      build_txn_ = nullptr;
-      return LmdbError("begin transaction for", rc);
-    }
-    for (const LoggedWrite& w : uncommitted_) {
-      MDB_val k{w.key.size(), const_cast<char*>(w.key.data())};
-      if (w.is_delete) {
-        rc = mdb_del(build_txn_, dbi_, &k, nullptr);
-      } else {
-        MDB_val v{w.value.size(), const_cast<char*>(w.value.data())};
-        rc = mdb_put(build_txn_, dbi_, &k, &v, w.put_flags);
-      }
-      if (rc != 0) break;  // each of these succeeded before: only MAP_FULL is expected
-    }
-    if (rc == 0) return Status::OK();
-    mdb_txn_abort(build_txn_);
-    build_txn_ = nullptr;
-    if (rc != MDB_MAP_FULL || attempt >= kMaxResizeRetries) return LmdbError("error updating", rc);
-    Status grown = GrowMap();
-    if (!grown.ok()) return grown;
-  }
-}
-
-Status LmdbTable::CommitBuildTxn() {
-  EndSequence();
-  for (int attempt = 0;; ++attempt) {
-    if (build_txn_ == nullptr) return Status::TempError("table " + full_name() + ": build failed");
-    int rc = mdb_txn_commit(build_txn_);  // frees the handle, committed or not
-    build_txn_ = nullptr;
-    if (rc == 0) break;
-    if (rc != MDB_MAP_FULL || attempt >= kMaxResizeRetries) return LmdbError("error writing", rc);
-    Status status = GrowMap();
-    if (status.ok()) status = RestartBuildTxn();
-    if (!status.ok()) return status;
-  }
-  uncommitted_.clear();
-  uncommitted_bytes_ = 0;
-  return Status::OK();
-}
-
-Status LmdbTable::LogBuildWrite(LoggedWrite write) {
-  uncommitted_bytes_ += write.key.size() + write.value.size() + sizeof write;
-  uncommitted_.push_back(std::move(write));
-  if (uncommitted_bytes_ < kBuildCommitBytes) return Status::OK();
-  Status status = CommitBuildTxn();
-  if (!status.ok()) return status;
-  int rc = mdb_txn_begin(env_, nullptr, 0, &build_txn_);
-  if (rc != 0) {
-    build_txn_ = nullptr;
-    return LmdbError("begin transaction for", rc);
-  }
-  return Status::OK();
-}
-
-template <typename Fn>
-Status LmdbTable::WriteBuildStep(Fn fn, int* result) {
-  for (int attempt = 0;; ++attempt) {
-    if (build_txn_ == nullptr) return Status::TempError("table " + full_name() + ": build failed");
-    int rc = fn(build_txn_);
-    if (rc != MDB_MAP_FULL) {
-      *result = rc;
-      return Status::OK();
-    }
-    // The transaction is dead: start it over in a bigger map.
-    if (attempt >= kMaxResizeRetries) return LmdbError("error updating", rc);
-    EndSequence();
-    mdb_txn_abort(build_txn_);
-    build_txn_ = nullptr;
-    Status status = GrowMap();
-    if (status.ok()) status = RestartBuildTxn();
-    if (!status.ok()) return status;
-  }
 }
 
 template <typename Fn>
@@ -412,7 +325,12 @@ Status LmdbTable::Write(std::string_view stored_key, Fn fn, int* rc) {
   if (closed_) return Status::TempError("table " + full_name() + ": table is closed");
   if (mode_ == Mode::kReadOnly)
     return Status::Refused("table " + full_name() + ": database is open read-only");
-  return mode_ == Mode::kBuild ? WriteBuildStep(fn, rc) : WriteOwnTxn(stored_key, fn, rc);
+  if (mode_ != Mode::kBuild) return WriteOwnTxn(stored_key, fn, rc);
+  // One transaction in a map that does not grow: MDB_MAP_FULL is an error
+  // like any other (and the build is then abandoned).
+  if (build_txn_ == nullptr) return Status::TempError("table " + full_name() + ": build failed");
+  *rc = fn(build_txn_);
+  return Status::OK();
 }
 
 // Looks one key up inside an open read transaction, trying the NUL forms
@@ -479,7 +397,6 @@ Status LmdbTable::Update(std::string_view raw_key, std::string_view raw_value) {
     return Status::OK();
   }
   if (rc != 0) return KeyError("error updating", key, rc);
-  if (mode_ == Mode::kBuild) return LogBuildWrite({false, std::move(key), std::move(value), put_flags});
   return Status::OK();
 }
 
@@ -502,7 +419,6 @@ Status LmdbTable::Delete(std::string_view raw_key) {
     if (!status.ok()) return status;
     if (rc == MDB_NOTFOUND) return Status::NotFound();
     if (rc != 0) return KeyError("error deleting from", stored, rc);
-    if (mode_ == Mode::kBuild) return LogBuildWrite({true, std::move(stored), {}, 0});
     return Status::OK();
   });
 }
@@ -557,11 +473,10 @@ Status LmdbTable::Close() {
   Status result;
   EndSequence();
   if (mode_ == Mode::kBuild) {
-    result = CommitBuildTxn();
-    if (result.ok()) {
-      int rc = mdb_env_sync(env_, 1);
-      if (rc != 0) result = LmdbError("error writing", rc);
-    }
+    int rc = build_txn_ != nullptr ? mdb_txn_commit(build_txn_) : EINVAL;  // frees the handle
+    build_txn_ = nullptr;
+    if (rc == 0) rc = mdb_env_sync(env_, 1);
+    if (rc != 0) result = LmdbError("error writing", rc);
     if (result.ok()) {
       mdb_env_close(env_);
       env_ = nullptr;
