@@ -306,13 +306,17 @@ int Load(const CommandOptions& options, bool from_stdin) {
     progress = from_stdin ? "nothing from stdin was stored in " + full_name
                           : full_name + " was not changed";
     s = BuildTableFromReader(full_name, open, from_stdin, reader.get(), &report);
-    if (from_stdin)
+    if (from_stdin && report.stored_kept) {
       progress = std::to_string(report.stored) + " entries from stdin were stored in " + full_name +
                  (report.stored > 0 ? " (through input line " + std::to_string(report.last_line) + ")" : "") +
                  "; the rest of the input was not stored";
-    else if (s.ok())
+    } else if (from_stdin) {
+      progress = full_name + " is as it was: the " + std::to_string(report.stored) +
+                 " entries from stdin stored before the error were discarded with it";
+    } else if (s.ok()) {
       progress = full_name + " was rebuilt before the signal took effect";
-    if (!s.ok()) Fatal(s.message());
+    }
+    if (!s.ok()) Fatal(from_stdin && InterruptSignal() == 0 ? s.message() + " (" + progress + ")" : s.message());
     size_t skipped = report.refused + (from_stdin ? report.malformed : 0);
     if (skipped > 0) {
       LogWarning(full_name + ": " + std::to_string(skipped) + " of " +

@@ -48,6 +48,10 @@
 //   the old table or the new one, and Postfix daemons notice the replaced
 //   file (st_nlink == 0) and restart.  Destroying the table without Close()
 //   abandons the build.
+// - bulk_update (postmap -i): an update of a copy, as a build but starting
+//   from the table's contents and under an exclusive lock (other writers
+//   wait, as for postmap -i): Close() puts it in place, and a failed write
+//   (a full disk) leaves the table as it was instead of half-written pages.
 // - A new file (read_write + create) gets OpenOptions::new_file_mode.
 // Errors: a missing, unreadable, corrupt or wrong-type file is a ConfigError
 // "open database /path.db: REASON (BDB's message)"; BDB errors during
@@ -358,7 +362,7 @@ Status BerkeleyDbTable::CreateIfMissing() {
 }
 
 Status BerkeleyDbTable::Open() {
-  if (options_.truncate)
+  if (options_.truncate || (options_.bulk_update && (options_.read_write || options_.create)))
     mode_ = Mode::kBuild;
   else if (options_.read_write || options_.create)
     mode_ = Mode::kPerOperation;
@@ -384,10 +388,20 @@ Status BerkeleyDbTable::Open() {
     return status;
   }
 
-  // Build: beside the table, put in place by Close().
+  // Build, or update of a copy (bulk_update): beside the table, put in
+  // place by Close().
+  const bool update_copy = !options_.truncate;
   replacement_ = std::make_unique<ReplacementFile>(db_path_, LockStyle::kFlock, NewTableFileMode(options_));
-  Status status = replacement_->Begin();
-  if (status.ok()) status = replacement_->ReserveTempName();
+  Status status = replacement_->Begin(update_copy ? LockOp::kExclusive : LockOp::kShared);
+  if (!status.ok()) return status;
+  if (update_copy && !replacement_->existed() && !options_.create)
+    return Status::ConfigError("open database " + db_path_ + ": " + strerror(ENOENT));
+  if (update_copy && replacement_->existed()) {
+    status = replacement_->CopyExistingToTemp();
+    if (status.ok()) status = OpenHandle(replacement_->temp_path(), 0, kBuildCacheSize, &db_);
+    return status;
+  }
+  status = replacement_->ReserveTempName();
   if (status.ok()) status = OpenHandle(replacement_->temp_path(), DB_CREATE | DB_EXCL, kBuildCacheSize, &db_);
   if (!status.ok()) return status;
   int fd = -1;

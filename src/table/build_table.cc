@@ -33,6 +33,7 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
   build_options.read_write = true;
   build_options.create = true;
   build_options.truncate = !incremental;
+  build_options.bulk_update = incremental;
   std::unique_ptr<Table> table;
   Status status = OpenTable(full_name, build_options, &table);
   // Read-only types refuse writing; postmap words it as below.
@@ -41,20 +42,29 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
   // As many records per UpdateMany call as the table can pipeline: one for
   // file types, so their warnings stay in line order with the reader's.
   const size_t batch_size = table->preferred_batch_size();
+  // A failed load leaves hash and btree as they were (bulk_update writes a
+  // copy); lmdb and memcache have written each entry as it came.
+  const bool updates_a_copy = incremental && (type == "hash" || type == "btree");
   std::vector<KeyValue> batch;
   std::vector<int> lines;
   std::vector<Status> results;
   SourceRecord record;
   bool more = true;
   while (more) {
-    // Between batches: the only point where stopping leaves nothing half done.
-    if (int signal = InterruptSignal())
-      return Status::TempError("interrupted by signal " + std::to_string(signal));
     batch.clear();
     lines.clear();
     while (batch.size() < batch_size && (more = reader->Next(&record))) {
       batch.push_back({std::move(record.key), std::move(record.value)});
       lines.push_back(record.line_number);
+    }
+    // Between batches: the only point where stopping leaves nothing half
+    // done.  A batch read after the signal is not written.  A rebuild is
+    // abandoned; what a load stored so far is kept (closed and synced).
+    if (int signal = InterruptSignal()) {
+      Status interrupted = Status::TempError("interrupted by signal " + std::to_string(signal));
+      if (!incremental) return interrupted;
+      status = table->Close();
+      return status.ok() ? interrupted : WriteError(full_name, status);
     }
     report->malformed = reader->skipped();
     // A read error: the input is incomplete, so the build must not succeed.
@@ -66,7 +76,8 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
       if (s.IsRefused()) {
         ++report->refused;
       } else if (s.IsError()) {
-        return WriteError(full_name, s);  // destroying the table abandons a build
+        report->stored_kept = !updates_a_copy;
+        return WriteError(full_name, s);  // destroying the table abandons it
       } else {
         ++report->stored;
         report->last_line = lines[i];
@@ -74,7 +85,9 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
     }
   }
   status = table->Close();
-  return status.ok() ? status : WriteError(full_name, status);
+  if (status.ok()) return status;
+  report->stored_kept = !updates_a_copy;
+  return WriteError(full_name, status);
 }
 
 Status BuildTableFromSource(std::string_view type_and_name, const OpenOptions& options,

@@ -19,7 +19,8 @@
 // table and the key, and then a rebuilt table is left as it was.  When the
 // process is asked to stop (common/interrupt.h), the build stops between
 // batches with a TempError "interrupted" and is abandoned like any failed
-// one; an incremental load keeps what it stored (report->stored).
+// one; an incremental load closes the table, keeping what it stored
+// (report->stored).  An incremental load sets OpenOptions::bulk_update.
 //
 // Records go to the table in batches (UpdateMany), so a memcache table
 // pipelines them.  An entry the table refuses with a warning of its own (a
@@ -46,6 +47,10 @@ struct BuildReport {
   size_t malformed = 0;  // input lines skipped for their format (warned)
   size_t refused = 0;    // entries the table refused with a warning
   int last_line = 0;     // input line of the last entry the table accepted
+  // After a failed load: whether the entries stored before the failure are
+  // in the table (lmdb, memcache) or were discarded with it (hash and btree
+  // are updated in a copy, left as they were).
+  bool stored_kept = true;
 };
 
 Status BuildTableFromSource(std::string_view type_and_name, const OpenOptions& options,

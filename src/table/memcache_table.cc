@@ -123,7 +123,12 @@ Status MemcacheTable::Configure(const Config& config) {
   }
   std::string backup = config.GetString("backup", "");
   if (!backup.empty()) {
-    s = OpenTable(backup, options_, &backup_);
+    // Each backup write must be in the file before memcached follows it: a
+    // backup updated in a copy put in place only at Close() would leave
+    // memcached ahead of it after a failure.
+    OpenOptions backup_options = options_;
+    backup_options.bulk_update = false;
+    s = OpenTable(backup, backup_options, &backup_);
     if (!s.ok()) return s;
   }
   return Status::OK();
