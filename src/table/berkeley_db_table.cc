@@ -65,12 +65,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
 #include "table/table_types.h"
+#include "table/expected_records.h"
 #include "table/file_lock.h"
 #include "table/key_folding.h"
 #include "table/key_text.h"
@@ -117,6 +119,8 @@ std::string TruncationProblem(const std::string& file) {
 }
 constexpr u_int32_t kReadCacheSize = 128 * 1024;   // Postfix's db_read_buf default
 constexpr u_int32_t kBuildCacheSize = 16 << 20;    // Postfix's db_create_buf default
+constexpr u_int32_t kBuildHashPageSize = 16384;
+constexpr u_int32_t kBuildBtreePageSize = 8192;
 constexpr int kMaxCreateAttempts = 100;
 
 // BDB reports details through an error callback; keep the last one so the
@@ -200,7 +204,10 @@ class BerkeleyDbTable : public Table {
   Status ClosedError() const { return Status::TempError("table " + full_name() + ": table is closed"); }
 
   // Opens `file` as a BDB handle into *db (flags: DB_RDONLY, DB_CREATE...).
-  Status OpenHandle(const std::string& file, u_int32_t flags, u_int32_t cache, DB** db);
+  // expected_records > 0: a new file shaped for that many (a build from a
+  // source file); 0: Postfix's parameters.
+  Status OpenHandle(const std::string& file, u_int32_t flags, u_int32_t cache, DB** db,
+                    size_t expected_records = 0);
   void CloseHandle();
   // Opens (or reopens) the descriptor that carries the locks.
   Status OpenLockFd();
@@ -244,14 +251,24 @@ class BerkeleyDbTable : public Table {
 };
 
 Status BerkeleyDbTable::OpenHandle(const std::string& file, u_int32_t flags, u_int32_t cache,
-                                   DB** result) {
+                                   DB** result, size_t expected_records) {
   last_bdb_message.clear();
   DB* db = nullptr;
   int rc = db_create(&db, nullptr, 0);
   if (rc != 0) return OpenError(file, rc);
   db->set_errcall(db, CaptureBdbMessage);
   db->set_cachesize(db, 0, cache, 0);
-  if (db_type_ == DB_HASH) db->set_h_nelem(db, kHashElements);
+  if (expected_records == 0) {
+    if (db_type_ == DB_HASH) db->set_h_nelem(db, kHashElements);
+  } else if (db_type_ == DB_HASH) {
+    // A build knows roughly how big the table gets: all buckets at once
+    // instead of thousands of splits, and larger pages (fewer of them to
+    // move through the 16 MB cache).  Any reader opens such a file.
+    db->set_h_nelem(db, static_cast<u_int32_t>(std::min<size_t>(expected_records, 1u << 30)));
+    db->set_pagesize(db, kBuildHashPageSize);
+  } else {
+    db->set_pagesize(db, kBuildBtreePageSize);
+  }
   rc = db->open(db, nullptr, file.c_str(), nullptr, db_type_, flags, 0644);
   if (rc != 0) {
     db->close(db, DB_NOSYNC);
@@ -402,7 +419,9 @@ Status BerkeleyDbTable::Open() {
     return status;
   }
   status = replacement_->ReserveTempName();
-  if (status.ok()) status = OpenHandle(replacement_->temp_path(), DB_CREATE | DB_EXCL, kBuildCacheSize, &db_);
+  if (status.ok())
+    status = OpenHandle(replacement_->temp_path(), DB_CREATE | DB_EXCL, kBuildCacheSize, &db_,
+                        ExpectedRecords(name()));
   if (!status.ok()) return status;
   int fd = -1;
   int rc = db_->fd(db_, &fd);

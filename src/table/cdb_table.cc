@@ -29,8 +29,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <functional>
 #include <memory>
@@ -40,6 +38,7 @@
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
 #include "table/key_folding.h"
+#include "table/expected_records.h"
 #include "table/key_text.h"
 #include "table/nul_convention.h"
 #include "table/replacement_file.h"
@@ -102,14 +101,6 @@ class SeenKeys {
   std::vector<Generation> generations_;
 };
 
-// The number of keys a build from /path is likely to add: its source file's
-// size over a typical line (50 bytes), or a modest default.
-size_t ExpectedKeys(const std::string& source_path) {
-  struct stat st;
-  if (stat(source_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 1 << 16;
-  return static_cast<size_t>(st.st_size) / 50 + 1;
-}
-
 class CdbTable : public Table {
  public:
   CdbTable(std::string path, const OpenOptions& options)
@@ -150,7 +141,7 @@ class CdbTable : public Table {
     if (cdb_make_start(&maker_, fd_) != 0)
       return Status::TempError("error writing " + replacement_->temp_path() + ": " + strerror(errno));
     making_ = true;
-    seen_ = std::make_unique<SeenKeys>(ExpectedKeys(name()));
+    seen_ = std::make_unique<SeenKeys>(ExpectedRecords(name()));
     return Status::OK();
   }
 
