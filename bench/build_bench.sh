@@ -95,7 +95,7 @@ entries() {
   fi
 }
 
-echo "== build benchmark: postmap $(postconf -h mail_version 2>/dev/null || echo "(version unknown)") vs $MCTABLE"
+echo "== build benchmark: postmap $(postconf -c "$WORK/cf" -d -h mail_version 2>/dev/null || echo "(version unknown)") vs $MCTABLE"
 echo "   $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (others on the machine add noise: compare ratios)"
 printf '%-6s %10s | %9s %9s %6s | %10s %10s %6s\n' type records "postmap s" "mctable s" ratio "postmap KB" "mctable KB" ratio
 FAILURES=0
