@@ -243,7 +243,9 @@ TEST_F(TableFileSafetyTest, RootRunsAsTheSourceOwnerLikePostmapUnlessO) {
       }
       std::vector<std::string> oa = {type + ":" + ours}, ta = {type + ":" + theirs};
       if (o) oa.insert(oa.begin(), "-o"), ta.insert(ta.begin(), "-o");
-      CommandResult r = Mctable(oa);
+      std::vector<std::string> env;
+      if (std::string off = testutil::LeakCheckOffSetting(); !off.empty()) env = {"/usr/bin/env", off};
+      CommandResult r = Mctable(oa, "", env);
       ASSERT_EQ(r.exit_status, 0) << r.err;
       r = Postmap(ta);
       ASSERT_EQ(r.exit_status, 0) << r.err;
@@ -300,6 +302,10 @@ TEST_F(TableFileSafetyTest, BuildKilledAtRandomPointsKeepsTheOldTable) {
       dir_.WriteFile("map", big);
       ChildProcess build({testutil::MctableBinary(), "-c", cf_dir_, type + ":" + src}, false);
       ASSERT_TRUE(build.started());
+      // The handlers are installed first thing in main; a signal before that
+      // (sanitizer start-up can take a while) is the default action's.
+      for (int i = 0; i < 1000 && !testutil::CatchesSignal(build.pid(), SIGHUP); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
       int which = static_cast<int>(random() % 3);
       auto delay = std::chrono::milliseconds(random() % 2500);
       std::this_thread::sleep_for(delay);
@@ -380,10 +386,11 @@ TEST_F(TableFileSafetyTest, FatalErrorClosesTheOpenTablesFirst) {
   std::string src = dir_.WriteFile("map", "a 1\nb 2\n");
   ASSERT_EQ(Mctable({"lmdb:" + src}).exit_status, 0);
   std::string log = dir_.path() + "/strace.log";
-  CommandResult r = RunCommand({strace, "-qq", "-e", "trace=openat,close,write", "-o", log,
-                                testutil::MctableBinary(), "-c", cf_dir_, "-d", "a", "lmdb:" + src,
-                                "lmdb:" + dir_.path() + "/missing"},
-                               "", 60);
+  std::vector<std::string> argv = {strace, "-qq", "-e", "trace=openat,close,write", "-o", log};
+  if (std::string off = testutil::LeakCheckOffSetting(); !off.empty()) argv.insert(argv.end(), {"-E", off});
+  argv.insert(argv.end(), {testutil::MctableBinary(), "-c", cf_dir_, "-d", "a", "lmdb:" + src,
+                           "lmdb:" + dir_.path() + "/missing"});
+  CommandResult r = RunCommand(argv, "", 60);
   EXPECT_EQ(r.exit_status, 1);
   EXPECT_NE(r.err.find("mctable: fatal: open database " + dir_.path() + "/missing.lmdb"), std::string::npos)
       << r.err;

@@ -229,8 +229,7 @@ TEST_P(BerkeleyDbTableTest, AbandonedBuildLeavesOldTableAndModeIsKept) {
     EXPECT_EQ(Dump(reader.get()), "old\t1\n");  // mid-build: the old table
   }
   EXPECT_EQ(Dump(OpenOrDie(name).get()), "old\t1\n");
-  auto ls = testutil::RunCommand({"/bin/ls", dir_.path()});
-  EXPECT_EQ(ls.out, "map.db\n");
+  EXPECT_EQ(testutil::DirectoryListing(dir_.path()), "map.db\n");
   {
     auto table = OpenOrDie(name, BuildOptions());
     EXPECT_OK(table->Update("new", "2"));
@@ -292,90 +291,6 @@ TEST_P(BerkeleyDbTableTest, UsesFlockOnTheDbFileLikePostfix) {
   ASSERT_EQ(waitpid(child, &status, 0), child);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_EQ(LookupOrStatus(OpenOrDie(name).get(), "b"), "2");
-}
-
-TEST_P(BerkeleyDbTableTest, PostmapReadsOurTableAndWeReadPostmaps) {
-  testutil::Postmap postmap;
-  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
-  std::string source = dir_.WriteFile("src", "Foo bar\n\"quoted key\" v\nx\xe9 8bit\xff\n");
-  auto built = postmap.Run({type() + ":" + source});
-  ASSERT_EQ(built.exit_status, 0) << built.err;
-  auto table = OpenOrDie(type() + ":" + source);
-  EXPECT_EQ(LookupOrStatus(table.get(), "FOO"), "bar");
-  EXPECT_EQ(LookupOrStatus(table.get(), "\"quoted key\""), "v");
-  EXPECT_EQ(LookupOrStatus(table.get(), "X\xe9"), "8bit\xff");
-  table.reset();
-
-  std::string name = Name("ours");
-  {
-    auto ours = OpenOrDie(name, BuildOptions());
-    EXPECT_OK(ours->Update("Key", "value"));
-    EXPECT_OK(ours->Update("e", ""));
-    ASSERT_TRUE(ours->Close().ok());
-  }
-  auto q = postmap.Run({"-q", "KEY", name});
-  EXPECT_EQ(q.exit_status, 0) << q.err;
-  EXPECT_EQ(q.out, "value\n");
-  auto d = postmap.Run({"-d", "key", name});
-  EXPECT_EQ(d.exit_status, 0) << d.err;
-  auto rw = OpenOrDie(name, ReadWrite());
-  EXPECT_EQ(LookupOrStatus(rw.get(), "key"), "<not found>");
-  ASSERT_TRUE(rw->Update("added", "1").ok());
-  ASSERT_TRUE(rw->Close().ok());
-  auto s = postmap.Run({"-s", name});
-  EXPECT_EQ(s.exit_status, 0) << s.err;
-  std::vector<std::string> lines;
-  for (size_t p = 0, n; (n = s.out.find('\n', p)) != std::string::npos; p = n + 1) lines.push_back(s.out.substr(p, n - p));
-  std::sort(lines.begin(), lines.end());
-  EXPECT_EQ(lines, (std::vector<std::string>{"added\t1", "e\t"}));
-}
-
-// The memcache table with this type as its backup: miss, backup hit and
-// cache fill, update, delete and first/next.
-TEST_P(BerkeleyDbTableTest, MemcacheWithBackup) {
-  testutil::MemcachedServer server;
-  if (!server.Start()) GTEST_SKIP() << "cannot run memcached: " << server.error();
-  std::string backup = Name("backup");
-  {
-    auto seed = OpenOrDie(backup, BuildOptions());
-    ASSERT_TRUE(seed->Update("seed@example.com", "s").ok());
-    ASSERT_TRUE(seed->Close().ok());
-  }
-  std::string config = dir_.WriteFile("mc.cf", "memcache = " + server.endpoint() +
-                                                   "\nkey_format = b:%s\nbackup = " + backup + "\n");
-  std::unique_ptr<Table> table;
-  Status opened = OpenTable("memcache:" + config, ReadWrite(), &table);
-  ASSERT_TRUE(opened.ok()) << opened.ToString();
-  std::string value;
-  bool found = false;
-  // Miss everywhere.
-  EXPECT_TRUE(table->Lookup("nobody@example.com", &value).IsNotFound());
-  server.Get("b:nobody@example.com", &found);
-  EXPECT_FALSE(found);
-  // Backup hit fills the cache.
-  ASSERT_TRUE(table->Lookup("Seed@Example.com", &value).ok());
-  EXPECT_EQ(value, "s");
-  EXPECT_EQ(server.Get("b:seed@example.com", &found), "s");
-  EXPECT_TRUE(found);
-  // Update reaches both.
-  ASSERT_TRUE(table->Update("New@Example.com", "n").ok());
-  EXPECT_EQ(server.Get("b:new@example.com", &found), "n");
-  EXPECT_EQ(LookupOrStatus(OpenOrDie(backup).get(), "new@example.com"), "n");
-  // First/next is the backup's.
-  std::string dump = Dump(table.get());
-  EXPECT_NE(dump.find("new@example.com\tn\n"), std::string::npos) << dump;
-  EXPECT_NE(dump.find("seed@example.com\ts\n"), std::string::npos) << dump;
-  // Delete removes it from both.
-  ASSERT_TRUE(table->Delete("new@example.com").ok());
-  server.Get("b:new@example.com", &found);
-  EXPECT_FALSE(found);
-  EXPECT_EQ(LookupOrStatus(OpenOrDie(backup).get(), "new@example.com"), "<not found>");
-  EXPECT_TRUE(table->Lookup("new@example.com", &value).IsNotFound());
-  // memcached gone: the backup still answers.
-  server.Stop();
-  ASSERT_TRUE(table->Lookup("seed@example.com", &value).ok());
-  EXPECT_EQ(value, "s");
-  EXPECT_TRUE(table->Close().ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, BerkeleyDbTableTest, ::testing::Values("hash", "btree"),

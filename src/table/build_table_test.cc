@@ -52,25 +52,5 @@ TEST(BuildTable, Errors) {
   EXPECT_EQ(unsupported.message(), "unsupported map type for this operation: texthash");
 }
 
-TEST(BuildTable, MatchesPostmapBuild) {
-  testutil::Postmap postmap;
-  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
-  testutil::TempDir dir;
-  const std::string text = "User@Example.COM u1\n\"a b\"@x q\nE\xe9 v\xe9\nk v1\n  v2\nk: z\nfoo 1\nFOO 2\n";
-  std::string ours = dir.WriteFile("ours", text);
-  std::string theirs = dir.WriteFile("theirs", text);
-  CapturedWarnings warnings;
-  ASSERT_TRUE(BuildTableFromSource("lmdb:" + ours, {}, false).ok());
-  auto built = postmap.Run({"lmdb:" + theirs});
-  ASSERT_EQ(built.exit_status, 0);
-  EXPECT_EQ(postmap.Run({"-s", "lmdb:" + ours}).out, postmap.Run({"-s", "lmdb:" + theirs}).out);
-  std::string their_warnings = built.err;
-  std::string our_warnings;
-  for (const auto& line : warnings.lines()) our_warnings += "postmap: warning: " + line + "\n";
-  size_t at;
-  while ((at = their_warnings.find("theirs")) != std::string::npos) their_warnings.replace(at, 6, "ours");
-  EXPECT_EQ(our_warnings, their_warnings);
-}
-
 }  // namespace
 }  // namespace mctable

@@ -28,22 +28,6 @@ TEST(CdbTable, BuildLookupSequenceAndErrors) {
   EXPECT_EQ(status.message(), "open database " + dir.path() + "/none.cdb: No such file or directory");
 }
 
-TEST(CdbTable, AgreesWithPostmapBothWays) {
-  testutil::Postmap postmap;
-  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
-  testutil::TempDir dir;
-  const std::string text = "User@Example.COM u1\nE\xe9 v\xe9\nk v1\n  v2\nfoo 1\nFOO 2\n";
-  std::string ours = dir.WriteFile("ours", text);
-  std::string theirs = dir.WriteFile("theirs", text);
-  CapturedWarnings warnings;
-  ASSERT_TRUE(BuildTableFromSource("cdb:" + ours, {}, false).ok());
-  ASSERT_EQ(postmap.Run({"cdb:" + theirs}).exit_status, 0);
-  EXPECT_EQ(testutil::ReadFileOrDie(ours + ".cdb"), testutil::ReadFileOrDie(theirs + ".cdb"));
-  // Debian's postmap -s prints nothing for cdb; we walk the records in file order.
-  EXPECT_EQ(Dump(OpenOrDie("cdb:" + theirs).get()), "user@example.com\tu1\ne\xe9\tv\xe9\nk\tv1  v2\nfoo\t1\n");
-  EXPECT_EQ(postmap.Run({"-q", "USER@example.com", "cdb:" + ours}).out, "u1\n");
-}
-
 }  // namespace
 }  // namespace mctable
 #endif

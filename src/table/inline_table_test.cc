@@ -70,21 +70,6 @@ TEST(InlineTable, RefusesWriting) {
   EXPECT_TRUE(ro->Delete("a").IsNotSupported());
 }
 
-TEST(InlineTable, AgreesWithPostmap) {
-  testutil::Postmap postmap;
-  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
-  const std::string name = "inline:{K1=v1, {k2 = v 2}}";
-  auto table = OpenOrDie(name);
-  for (std::string key : {"k1", "K2", "k3"}) {
-    auto result = postmap.Run({"-q", key, name});
-    std::string ours = LookupOrStatus(table.get(), key);
-    if (result.exit_status == 0)
-      EXPECT_EQ(result.out, ours + "\n") << key;
-    else
-      EXPECT_EQ(ours, "<not found>") << key;
-  }
-}
-
 TEST(StaticTable, ReturnsItsNameForEveryKey) {
   auto table = OpenOrDie("static:OK");
   EXPECT_EQ(LookupOrStatus(table.get(), "anything"), "OK");

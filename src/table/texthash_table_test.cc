@@ -59,23 +59,5 @@ TEST(TexthashTable, Errors) {
   EXPECT_TRUE(ro->Update("b", "2").IsNotSupported());
 }
 
-TEST(TexthashTable, AgreesWithPostmap) {
-  testutil::Postmap postmap;
-  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
-  testutil::TempDir dir;
-  std::string path =
-      dir.WriteFile("src", "User@Example.COM u1\n\"a b\"@x q\nE\xe9 v\xe9\nk v1\n  v2\nk2: z\n");
-  CapturedWarnings warnings;
-  auto table = OpenOrDie("texthash:" + path);
-  for (std::string key : {"user@example.com", "USER@EXAMPLE.COM", "\"a b\"@x", "e\xe9", "k", "k2:", "nope"}) {
-    auto result = postmap.Run({"-q", key, "texthash:" + path});
-    std::string ours = LookupOrStatus(table.get(), key);
-    if (result.exit_status == 0)
-      EXPECT_EQ(result.out, ours + "\n") << key;
-    else
-      EXPECT_EQ(ours, "<not found>") << key << " " << result.err;
-  }
-}
-
 }  // namespace
 }  // namespace mctable

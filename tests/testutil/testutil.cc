@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -101,6 +102,16 @@ std::string ReadFileOrDie(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string DirectoryListing(const std::string& path) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(path))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  std::string listing;
+  for (const std::string& name : names) listing += name + "\n";
+  return listing;
 }
 
 bool HaveTableType(const std::string& type) {
@@ -374,6 +385,23 @@ std::string MctableBinary() {
 #else
   return "mctable";
 #endif
+}
+
+std::string LeakCheckOffSetting() {
+  const char* options = std::getenv("ASAN_OPTIONS");
+  if (options == nullptr) return "";
+  return std::string("ASAN_OPTIONS=") + options + ":detect_leaks=0";
+}
+
+bool CatchesSignal(pid_t pid, int signal_number) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("SigCgt:", 0) != 0) continue;
+    unsigned long long mask = std::strtoull(line.c_str() + 7, nullptr, 16);
+    return (mask >> (signal_number - 1)) & 1;
+  }
+  return false;
 }
 
 void BackdateFile(const std::string& path) {

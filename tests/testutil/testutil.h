@@ -41,6 +41,9 @@ class TempDir {
 
 std::string ReadFileOrDie(const std::string& path);
 
+// The names in a directory, sorted, one per line ("a\nb\n"), as ls prints.
+std::string DirectoryListing(const std::string& path);
+
 // Collects warnings for the lifetime of the object.
 class CapturedWarnings {
  public:
@@ -131,6 +134,19 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
 
 // Path of the built mctable binary.
 std::string MctableBinary();
+
+// "ASAN_OPTIONS=...:detect_leaks=0" when this test runs under
+// AddressSanitizer options, else "".  LeakSanitizer stops the process it
+// checks with ptrace: it cannot check a child traced by strace, nor one that
+// dropped root privileges (the kernel makes it non-dumpable), and aborts.
+// Tests that run such a child put this in its environment.
+std::string LeakCheckOffSetting();
+
+// Whether process `pid` has a handler installed for `signal_number`
+// (/proc/PID/status SigCgt).  A signal sent before the handler is installed
+// kills the process by the default action, which is not what a test of the
+// handler is testing.
+bool CatchesSignal(pid_t pid, int signal_number);
 // Path of Debian's postmap, or "" if it is not installed.
 std::string PostmapBinary();
 

@@ -1,0 +1,208 @@
+// Tables of each type against Debian's postmap 3.7: a table built by one
+// program reads identically in the other, lookups agree, and the two can
+// share a file.  (Integration: runs postmap; tests/backup_compat_test.cc
+// covers the same for large tables behind a memcache table.)
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "mctable/table.h"
+#include "table/build_table.h"
+#include "testutil/table_util.h"
+#include "testutil/testutil.h"
+
+namespace mctable {
+namespace {
+
+using testutil::BuildOptions;
+using testutil::CapturedWarnings;
+using testutil::Dump;
+using testutil::LookupOrStatus;
+using testutil::OpenOrDie;
+
+TEST(LmdbTable, PostmapBuiltTableReadsIdentically) {
+  testutil::Postmap postmap;
+  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
+  testutil::TempDir dir;
+  std::string src = dir.WriteFile("src", "User@Example.COM u1\nE\xe9 v\xe9\nk v1\n  v2\nz 9\n");
+  auto built = postmap.Run({"lmdb:" + src});
+  ASSERT_EQ(built.exit_status, 0) << built.err;
+  auto table = OpenOrDie("lmdb:" + src);
+  auto dump = postmap.Run({"-s", "lmdb:" + src});
+  EXPECT_EQ(Dump(table.get()), dump.out);
+  for (std::string key : {"user@example.com", "USER@example.com", "E\xe9", "k", "nope"}) {
+    auto result = postmap.Run({"-q", key, "lmdb:" + src});
+    std::string ours = LookupOrStatus(table.get(), key);
+    if (result.exit_status == 0)
+      EXPECT_EQ(result.out, ours + "\n") << key;
+    else
+      EXPECT_EQ(ours, "<not found>") << key;
+  }
+}
+
+TEST(LmdbTable, OurTableReadsIdenticallyInPostmap) {
+  testutil::Postmap postmap;
+  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
+  testutil::TempDir dir;
+  for (NulMode mode : {NulMode::kTypeDefault, NulMode::kOmit}) {
+    std::string name = "lmdb:" + dir.path() + (mode == NulMode::kOmit ? "/omit" : "/default");
+    OpenOptions options = BuildOptions();
+    options.nul_mode = mode;
+    auto table = OpenOrDie(name, options);
+    EXPECT_OK(table->Update("User@Example.COM", "u1"));
+    EXPECT_OK(table->Update("E\xe9", "v\xe9 \xff"));
+    EXPECT_OK(table->Update("empty", ""));
+    ASSERT_TRUE(table->Close().ok());
+    auto dump = postmap.Run({"-s", name});
+    EXPECT_EQ(dump.out, "empty\t\ne\xe9\tv\xe9 \xff\nuser@example.com\tu1\n");  // bytewise order
+    auto q = postmap.Run({"-q", "USER@EXAMPLE.COM", name});
+    EXPECT_EQ(q.out, "u1\n");
+    // postmap -d on our file, then we see the deletion.
+    auto del = postmap.Run({"-d", "e\xe9", name});
+    EXPECT_EQ(del.exit_status, 0) << del.err;
+    EXPECT_EQ(LookupOrStatus(OpenOrDie(name).get(), "e\xe9"), "<not found>");
+  }
+}
+
+TEST(LmdbTable, SharesTheFileWithPostmapIncrementalUpdates) {
+  testutil::Postmap postmap;
+  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
+  testutil::TempDir dir;
+  std::string name = "lmdb:" + dir.path() + "/map";
+  auto table = OpenOrDie(name, BuildOptions());
+  EXPECT_OK(table->Update("a", "1"));
+  ASSERT_TRUE(table->Close().ok());
+  auto reader = OpenOrDie(name);
+  EXPECT_EQ(LookupOrStatus(reader.get(), "b"), "<not found>");
+  auto added = postmap.Run({"-i", name}, "b 2\n");
+  ASSERT_EQ(added.exit_status, 0) << added.err;
+  EXPECT_EQ(LookupOrStatus(reader.get(), "b"), "2");  // same open table sees the update
+}
+
+TEST(TexthashTable, AgreesWithPostmap) {
+  testutil::Postmap postmap;
+  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
+  testutil::TempDir dir;
+  std::string path =
+      dir.WriteFile("src", "User@Example.COM u1\n\"a b\"@x q\nE\xe9 v\xe9\nk v1\n  v2\nk2: z\n");
+  CapturedWarnings warnings;
+  auto table = OpenOrDie("texthash:" + path);
+  for (std::string key : {"user@example.com", "USER@EXAMPLE.COM", "\"a b\"@x", "e\xe9", "k", "k2:", "nope"}) {
+    auto result = postmap.Run({"-q", key, "texthash:" + path});
+    std::string ours = LookupOrStatus(table.get(), key);
+    if (result.exit_status == 0)
+      EXPECT_EQ(result.out, ours + "\n") << key;
+    else
+      EXPECT_EQ(ours, "<not found>") << key << " " << result.err;
+  }
+}
+
+TEST(InlineTable, AgreesWithPostmap) {
+  testutil::Postmap postmap;
+  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
+  const std::string name = "inline:{K1=v1, {k2 = v 2}}";
+  auto table = OpenOrDie(name);
+  for (std::string key : {"k1", "K2", "k3"}) {
+    auto result = postmap.Run({"-q", key, name});
+    std::string ours = LookupOrStatus(table.get(), key);
+    if (result.exit_status == 0)
+      EXPECT_EQ(result.out, ours + "\n") << key;
+    else
+      EXPECT_EQ(ours, "<not found>") << key;
+  }
+}
+
+TEST(BuildTable, MatchesPostmapBuild) {
+  testutil::Postmap postmap;
+  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
+  testutil::TempDir dir;
+  const std::string text = "User@Example.COM u1\n\"a b\"@x q\nE\xe9 v\xe9\nk v1\n  v2\nk: z\nfoo 1\nFOO 2\n";
+  std::string ours = dir.WriteFile("ours", text);
+  std::string theirs = dir.WriteFile("theirs", text);
+  CapturedWarnings warnings;
+  ASSERT_TRUE(BuildTableFromSource("lmdb:" + ours, {}, false).ok());
+  auto built = postmap.Run({"lmdb:" + theirs});
+  ASSERT_EQ(built.exit_status, 0);
+  EXPECT_EQ(postmap.Run({"-s", "lmdb:" + ours}).out, postmap.Run({"-s", "lmdb:" + theirs}).out);
+  std::string their_warnings = built.err;
+  std::string our_warnings;
+  for (const auto& line : warnings.lines()) our_warnings += "postmap: warning: " + line + "\n";
+  size_t at;
+  while ((at = their_warnings.find("theirs")) != std::string::npos) their_warnings.replace(at, 6, "ours");
+  EXPECT_EQ(our_warnings, their_warnings);
+}
+
+#ifdef MCTABLE_HAVE_CDB
+TEST(CdbTable, AgreesWithPostmapBothWays) {
+  testutil::Postmap postmap;
+  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
+  testutil::TempDir dir;
+  const std::string text = "User@Example.COM u1\nE\xe9 v\xe9\nk v1\n  v2\nfoo 1\nFOO 2\n";
+  std::string ours = dir.WriteFile("ours", text);
+  std::string theirs = dir.WriteFile("theirs", text);
+  CapturedWarnings warnings;
+  ASSERT_TRUE(BuildTableFromSource("cdb:" + ours, {}, false).ok());
+  ASSERT_EQ(postmap.Run({"cdb:" + theirs}).exit_status, 0);
+  EXPECT_EQ(testutil::ReadFileOrDie(ours + ".cdb"), testutil::ReadFileOrDie(theirs + ".cdb"));
+  // Debian's postmap -s prints nothing for cdb; we walk the records in file order.
+  EXPECT_EQ(Dump(OpenOrDie("cdb:" + theirs).get()), "user@example.com\tu1\ne\xe9\tv\xe9\nk\tv1  v2\nfoo\t1\n");
+  EXPECT_EQ(postmap.Run({"-q", "USER@example.com", "cdb:" + ours}).out, "u1\n");
+}
+
+#endif  // MCTABLE_HAVE_CDB
+
+#ifdef MCTABLE_HAVE_BDB
+class BerkeleyDbTableTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::string type() const { return GetParam(); }
+  std::string Name(const std::string& base) const { return type() + ":" + dir_.path() + "/" + base; }
+  static OpenOptions ReadWrite() {
+    OpenOptions options;
+    options.read_write = true;
+    return options;
+  }
+  testutil::TempDir dir_;
+};
+
+TEST_P(BerkeleyDbTableTest, PostmapReadsOurTableAndWeReadPostmaps) {
+  testutil::Postmap postmap;
+  if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
+  std::string source = dir_.WriteFile("src", "Foo bar\n\"quoted key\" v\nx\xe9 8bit\xff\n");
+  auto built = postmap.Run({type() + ":" + source});
+  ASSERT_EQ(built.exit_status, 0) << built.err;
+  auto table = OpenOrDie(type() + ":" + source);
+  EXPECT_EQ(LookupOrStatus(table.get(), "FOO"), "bar");
+  EXPECT_EQ(LookupOrStatus(table.get(), "\"quoted key\""), "v");
+  EXPECT_EQ(LookupOrStatus(table.get(), "X\xe9"), "8bit\xff");
+  table.reset();
+
+  std::string name = Name("ours");
+  {
+    auto ours = OpenOrDie(name, BuildOptions());
+    EXPECT_OK(ours->Update("Key", "value"));
+    EXPECT_OK(ours->Update("e", ""));
+    ASSERT_TRUE(ours->Close().ok());
+  }
+  auto q = postmap.Run({"-q", "KEY", name});
+  EXPECT_EQ(q.exit_status, 0) << q.err;
+  EXPECT_EQ(q.out, "value\n");
+  auto d = postmap.Run({"-d", "key", name});
+  EXPECT_EQ(d.exit_status, 0) << d.err;
+  auto rw = OpenOrDie(name, ReadWrite());
+  EXPECT_EQ(LookupOrStatus(rw.get(), "key"), "<not found>");
+  ASSERT_TRUE(rw->Update("added", "1").ok());
+  ASSERT_TRUE(rw->Close().ok());
+  auto s = postmap.Run({"-s", name});
+  EXPECT_EQ(s.exit_status, 0) << s.err;
+  std::vector<std::string> lines;
+  for (size_t p = 0, n; (n = s.out.find('\n', p)) != std::string::npos; p = n + 1) lines.push_back(s.out.substr(p, n - p));
+  std::sort(lines.begin(), lines.end());
+  EXPECT_EQ(lines, (std::vector<std::string>{"added\t1", "e\t"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, BerkeleyDbTableTest, ::testing::Values("hash", "btree"),
+                         [](const auto& param_info) { return param_info.param; });
+#endif  // MCTABLE_HAVE_BDB
+
+}  // namespace
+}  // namespace mctable
