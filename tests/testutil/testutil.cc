@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -151,7 +152,7 @@ bool MemcachedServer::Start() {
       args.push_back(socket_path_);
       port_ = 0;
     } else {
-      port_ = FreeLoopbackPort();
+      port_ = options_.port > 0 ? options_.port : FreeLoopbackPort();
       args.push_back("-l");
       args.push_back("127.0.0.1");
       args.push_back("-p");
@@ -163,6 +164,8 @@ bool MemcachedServer::Start() {
       return false;
     }
     if (pid == 0) {
+      // Dies with the test process, even one that crashes.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       int devnull = ::open("/dev/null", O_RDWR);
       ::dup2(devnull, 0);
       ::dup2(devnull, 1);
@@ -191,6 +194,12 @@ bool MemcachedServer::Start() {
   }
   error_ = "memcached did not start";
   return false;
+}
+
+bool MemcachedServer::Restart() {
+  Stop();
+  if (!options_.unix_socket) options_.port = port_;
+  return Start();
 }
 
 void MemcachedServer::Stop() {

@@ -72,6 +72,7 @@ class MemcachedServer {
     std::string socket_dir;  // for the unix socket; defaults to a TempDir
     int memory_mb = 64;
     int max_item_size_kb = 0;  // 0: memcached default (1 MB)
+    int port = 0;              // 0: a free loopback port
   };
   MemcachedServer() : MemcachedServer(Options()) {}
   explicit MemcachedServer(Options options);
@@ -79,6 +80,8 @@ class MemcachedServer {
 
   // Returns false (with a reason in error()) if memcached cannot be run.
   bool Start();
+  // Starts it again where it listened before (same port or socket), empty.
+  bool Restart();
   void Stop();
   bool running() const { return pid_ > 0; }
   const std::string& error() const { return error_; }
