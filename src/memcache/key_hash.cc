@@ -44,33 +44,54 @@ constexpr uint32_t kMd5Sines[64] = {
     0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
     0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
 };
-constexpr int kMd5Shifts[4][4] = {{7, 12, 17, 22}, {5, 9, 14, 20}, {4, 11, 16, 23}, {6, 10, 15, 21}};
+
+// One MD5 operation: a = b + ((a + f(b,c,d) + m + k) <<< s).  Unrolled by
+// the caller with constant indices: keys are hashed one by one, so this is
+// on the lookup path.
+#define MD5_STEP(f, a, b, c, d, m, k, s) \
+  a = b + Rotl(a + f(b, c, d) + (m) + (k), s)
+
+inline uint32_t Md5F(uint32_t b, uint32_t c, uint32_t d) { return d ^ (b & (c ^ d)); }
+inline uint32_t Md5G(uint32_t b, uint32_t c, uint32_t d) { return c ^ (d & (b ^ c)); }
+inline uint32_t Md5H(uint32_t b, uint32_t c, uint32_t d) { return b ^ c ^ d; }
+inline uint32_t Md5I(uint32_t b, uint32_t c, uint32_t d) { return c ^ (b | ~d); }
 
 void Md5Block(const unsigned char* block, uint32_t state[4]) {
   uint32_t m[16];
   for (int i = 0; i < 16; ++i) m[i] = LittleEndian32(reinterpret_cast<const char*>(block) + 4 * i);
   uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-  for (int i = 0; i < 64; ++i) {
-    int round = i / 16;
-    uint32_t f;
-    int g;
-    switch (round) {
-      case 0: f = (b & c) | (~b & d); g = i; break;
-      case 1: f = (d & b) | (~d & c); g = (5 * i + 1) % 16; break;
-      case 2: f = b ^ c ^ d; g = (3 * i + 5) % 16; break;
-      default: f = c ^ (b | ~d); g = (7 * i) % 16; break;
-    }
-    uint32_t rotated = Rotl(a + f + kMd5Sines[i] + m[g], kMd5Shifts[round][i % 4]);
-    a = d;
-    d = c;
-    c = b;
-    b = b + rotated;
+  const uint32_t* k = kMd5Sines;
+  for (int i = 0; i < 16; i += 4, k += 4) {  // round 1: m[i]
+    MD5_STEP(Md5F, a, b, c, d, m[i + 0], k[0], 7);
+    MD5_STEP(Md5F, d, a, b, c, m[i + 1], k[1], 12);
+    MD5_STEP(Md5F, c, d, a, b, m[i + 2], k[2], 17);
+    MD5_STEP(Md5F, b, c, d, a, m[i + 3], k[3], 22);
+  }
+  for (int i = 0; i < 16; i += 4, k += 4) {  // round 2: m[(5i + 1) % 16]
+    MD5_STEP(Md5G, a, b, c, d, m[(5 * i + 1) % 16], k[0], 5);
+    MD5_STEP(Md5G, d, a, b, c, m[(5 * i + 6) % 16], k[1], 9);
+    MD5_STEP(Md5G, c, d, a, b, m[(5 * i + 11) % 16], k[2], 14);
+    MD5_STEP(Md5G, b, c, d, a, m[(5 * i + 16) % 16], k[3], 20);
+  }
+  for (int i = 0; i < 16; i += 4, k += 4) {  // round 3: m[(3i + 5) % 16]
+    MD5_STEP(Md5H, a, b, c, d, m[(3 * i + 5) % 16], k[0], 4);
+    MD5_STEP(Md5H, d, a, b, c, m[(3 * i + 8) % 16], k[1], 11);
+    MD5_STEP(Md5H, c, d, a, b, m[(3 * i + 11) % 16], k[2], 16);
+    MD5_STEP(Md5H, b, c, d, a, m[(3 * i + 14) % 16], k[3], 23);
+  }
+  for (int i = 0; i < 16; i += 4, k += 4) {  // round 4: m[7i % 16]
+    MD5_STEP(Md5I, a, b, c, d, m[(7 * i) % 16], k[0], 6);
+    MD5_STEP(Md5I, d, a, b, c, m[(7 * i + 7) % 16], k[1], 10);
+    MD5_STEP(Md5I, c, d, a, b, m[(7 * i + 14) % 16], k[2], 15);
+    MD5_STEP(Md5I, b, c, d, a, m[(7 * i + 21) % 16], k[3], 21);
   }
   state[0] += a;
   state[1] += b;
   state[2] += c;
   state[3] += d;
 }
+
+#undef MD5_STEP
 
 // ---- CRC tables ---------------------------------------------------------------
 
