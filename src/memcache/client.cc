@@ -65,19 +65,15 @@ class MemcacheClient::Dispatch {
     if (!runs_[server].batch) runs_[server].batch = new_batch_();
     return *runs_[server].batch;
   }
-  Connection& ConnectionOf(const ServerRun& run) { return *client_.connections_[run.server]; }
+  Connection& ConnectionOf(const ServerRun& run) const { return *client_.connections_[run.server]; }
 
   Status NoLiveServer() const {
-    return Status::TempError("no live memcache server: all " + std::to_string(pool_.size()) +
-                             " are ejected");
+    return Status::TempError("no live memcache server: every server is ejected");
   }
   // With several servers, a reason names the server it comes from.
   Status ForServer(const ServerRun& run, const Status& status) const {
     if (pool_.size() == 1) return status;
-    return Status::TempError(ConnectionOfConst(run).endpoint().ToString() + ": " + status.message());
-  }
-  const Connection& ConnectionOfConst(const ServerRun& run) const {
-    return *client_.connections_[run.server];
+    return Status::TempError(ConnectionOf(run).endpoint().ToString() + ": " + status.message());
   }
 
   void Loop() {

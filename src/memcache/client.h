@@ -29,7 +29,8 @@
 // With auto_eject_hosts, every failed try counts against its server; at
 // server_failure_limit the server is ejected and the keys it has not
 // answered go at once to the servers the rebuilt continuum names.  With
-// no live server left, keys fail at once with "no live memcache server".
+// no live server left, keys fail at once ("no live memcache server: every
+// server is ejected") until the first retry time has passed.
 //
 // With several servers, error reasons start with the server
 // ("127.0.0.1:11212: Connection timed out"); with one they are as before.

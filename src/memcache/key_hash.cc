@@ -304,14 +304,20 @@ std::array<uint8_t, 16> Md5Digest(std::string_view data) {
   size_t left = data.size();
   for (; left >= 64; left -= 64, p += 64) Md5Block(p, state);
   // Padding: 0x80, zeros, then the length in bits (little-endian), in one
-  // or two final blocks.
-  unsigned char last[128] = {};
+  // final block, or two when the length does not fit after the data.
+  unsigned char last[64];
   std::memcpy(last, p, left);
   last[left] = 0x80;
-  size_t total = left + 1 + 8 <= 64 ? 64 : 128;
+  size_t used = left + 1;
+  if (used > 56) {
+    std::memset(last + used, 0, 64 - used);
+    Md5Block(last, state);
+    used = 0;  // the next block is all padding
+  }
+  std::memset(last + used, 0, 56 - used);
   uint64_t bits = static_cast<uint64_t>(data.size()) * 8;
-  for (int i = 0; i < 8; ++i) last[total - 8 + i] = static_cast<unsigned char>(bits >> (8 * i));
-  for (size_t off = 0; off < total; off += 64) Md5Block(last + off, state);
+  for (int i = 0; i < 8; ++i) last[56 + i] = static_cast<unsigned char>(bits >> (8 * i));
+  Md5Block(last, state);
   std::array<uint8_t, 16> digest;
   for (int i = 0; i < 16; ++i) digest[i] = static_cast<uint8_t>(state[i / 4] >> (8 * (i % 4)));
   return digest;
