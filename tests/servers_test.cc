@@ -90,6 +90,17 @@ class ServersTest : public ::testing::Test {
     table->UpdateMany(entries, &stored);
     for (int i = 0; i < n; ++i) ASSERT_TRUE(stored[i].ok()) << Key(i) << ": " << stored[i].ToString();
   }
+  void LoadQuietly(Table* table, int n) {
+    testutil::CapturedWarnings quiet;
+    Load(table, n);
+  }
+  // Kills server `server` after `delay`, on another thread.
+  std::thread KillAfter(size_t server, std::chrono::milliseconds delay) {
+    return std::thread([this, server, delay] {
+      std::this_thread::sleep_for(delay);
+      servers_[server].Stop();
+    });
+  }
   std::string Endpoint(size_t server) { return servers_[server].endpoint().substr(5); }
 
   TempDir dir_;
@@ -255,17 +266,11 @@ TEST_F(ServersTest, KilledMidBatchAndRestartedWithoutEjection) {
   std::string cf = Config(value, "timeout = 1\nmax_try = 2\n");
   auto table = Open(cf);
   const int n = 300000;
-  {
-    testutil::CapturedWarnings quiet;
-    Load(table.get(), n);
-  }
+  LoadQuietly(table.get(), n);
   std::vector<std::string> keys = Keys(n);
   std::vector<size_t> where = Placement(value, keys);
   testutil::CapturedWarnings quiet;
-  std::thread killer([this] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    servers_[1].Stop();
-  });
+  std::thread killer = KillAfter(1, std::chrono::milliseconds(30));
   std::vector<LookupResult> found;
   bool failing = false;
   for (int round = 0; round < 30 && !failing; ++round) {
@@ -313,18 +318,12 @@ TEST_F(ServersTest, KilledMidBatchWithEjectionMovesItsKeys) {
                           "server_failure_limit = 2\nserver_retry_timeout = 3\n");
   auto table = Open(cf);
   const int n = 300000;
-  {
-    testutil::CapturedWarnings quiet;
-    Load(table.get(), n);
-  }
+  LoadQuietly(table.get(), n);
   std::vector<std::string> keys = Keys(n);
   std::vector<size_t> where = Placement(value, keys);
   std::vector<size_t> where_ejected = Placement(value, keys, {1});
   testutil::CapturedWarnings warnings;
-  std::thread killer([this] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    servers_[1].Stop();
-  });
+  std::thread killer = KillAfter(1, std::chrono::milliseconds(30));
   std::vector<LookupResult> found;
   bool moved = false;
   auto start = std::chrono::steady_clock::now();

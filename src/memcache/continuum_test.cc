@@ -181,14 +181,19 @@ TEST(ContinuumTest, KetamaWrapsAroundTheCircle) {
   }
 }
 
-TEST(ContinuumTest, EjectionMovesOnlyTheEjectedServersKeys) {
+// A pool over `list` that ejects after `limit` failures for 30 s.
+ServerPool EjectingPool(const char* list, int limit) {
   std::vector<ServerConfig> servers;
-  ASSERT_TRUE(ParseServerList("inet:h1:1, inet:h2:2, inet:h3:3, inet:h4:4", "t.cf", &servers).ok());
+  EXPECT_TRUE(ParseServerList(list, "t.cf", &servers).ok());
   PlacementSettings placement;
   placement.auto_eject_hosts = true;
-  placement.server_failure_limit = 2;
+  placement.server_failure_limit = limit;
   placement.server_retry_timeout_seconds = 30;
-  ServerPool pool(servers, placement);
+  return ServerPool(servers, placement);
+}
+
+TEST(ContinuumTest, EjectionMovesOnlyTheEjectedServersKeys) {
+  ServerPool pool = EjectingPool("inet:h1:1, inet:h2:2, inet:h3:3, inet:h4:4", 2);
   const std::vector<std::string> keys = VectorKeys();
   std::vector<size_t> before(keys.size());
   for (size_t k = 0; k < keys.size(); ++k) ASSERT_TRUE(pool.ServerFor(keys[k], &before[k]));
@@ -229,12 +234,7 @@ TEST(ContinuumTest, NoEjectionWithoutAutoEject) {
 }
 
 TEST(ContinuumTest, OneServerTakesEveryKeyUntilEjected) {
-  std::vector<ServerConfig> servers;
-  ASSERT_TRUE(ParseServerList("unix:/run/mc.sock", "t.cf", &servers).ok());
-  PlacementSettings placement;
-  placement.auto_eject_hosts = true;
-  placement.server_failure_limit = 1;
-  ServerPool pool(servers, placement);
+  ServerPool pool = EjectingPool("unix:/run/mc.sock", 1);
   size_t server = 7;
   ASSERT_TRUE(pool.ServerFor("anything", &server));
   EXPECT_EQ(server, 0u);

@@ -1,10 +1,8 @@
 #include "testutil/nutcracker_server.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,23 +59,10 @@ bool NutcrackerServer::Start(const Options& options) {
     std::vector<std::string> args = {binary, "-c", conf_path, "-s", std::to_string(stats_port),
                                      "-a", "127.0.0.1", "-p", dir_->path() + "/nutcracker.pid",
                                      "-o", dir_->path() + "/nutcracker.log"};
-    pid_t pid = ::fork();
+    pid_t pid = StartServerProcess(args, /*keep_stderr=*/false);
     if (pid < 0) {
       error_ = "fork failed";
       return false;
-    }
-    if (pid == 0) {
-      // Dies with the test process, even one that crashes.
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      int devnull = ::open("/dev/null", O_RDWR);
-      ::dup2(devnull, 0);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      std::vector<char*> cargs;
-      for (auto& a : args) cargs.push_back(a.data());
-      cargs.push_back(nullptr);
-      ::execv(cargs[0], cargs.data());
-      ::_exit(127);
     }
     pid_ = pid;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);

@@ -118,6 +118,23 @@ int FreeLoopbackPort() {
   return port;
 }
 
+pid_t StartServerProcess(const std::vector<std::string>& argv, bool keep_stderr) {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  // Dies with the test process, even one that crashes.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  int devnull = ::open("/dev/null", O_RDWR);
+  ::dup2(devnull, 0);
+  ::dup2(devnull, 1);
+  if (!keep_stderr) ::dup2(devnull, 2);
+  std::vector<std::string> copy = argv;
+  std::vector<char*> cargs;
+  for (auto& a : copy) cargs.push_back(a.data());
+  cargs.push_back(nullptr);
+  ::execv(cargs[0], cargs.data());
+  ::_exit(127);
+}
+
 MemcachedServer::MemcachedServer(Options options) : options_(std::move(options)) {}
 
 MemcachedServer::~MemcachedServer() {
@@ -158,22 +175,10 @@ bool MemcachedServer::Start() {
       args.push_back("-p");
       args.push_back(std::to_string(port_));
     }
-    pid_t pid = ::fork();
+    pid_t pid = StartServerProcess(args, /*keep_stderr=*/true);
     if (pid < 0) {
       error_ = "fork failed";
       return false;
-    }
-    if (pid == 0) {
-      // Dies with the test process, even one that crashes.
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      int devnull = ::open("/dev/null", O_RDWR);
-      ::dup2(devnull, 0);
-      ::dup2(devnull, 1);
-      std::vector<char*> cargs;
-      for (auto& a : args) cargs.push_back(a.data());
-      cargs.push_back(nullptr);
-      ::execv(cargs[0], cargs.data());
-      ::_exit(127);
     }
     pid_ = pid;
     double deadline = Now() + 5;

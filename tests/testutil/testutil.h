@@ -112,6 +112,11 @@ bool HaveTableType(const std::string& type);
 // The lines of `text` (each ended by "\n"), without their newlines.
 std::vector<std::string> SplitLines(const std::string& text);
 
+// Starts argv[0] (no shell) as a test server: stdin and stdout (and
+// stderr unless keep_stderr) on /dev/null, killed by the kernel if the
+// test process dies.  Returns its pid, or -1 if fork failed.
+pid_t StartServerProcess(const std::vector<std::string>& argv, bool keep_stderr);
+
 // Returns a loopback TCP port nobody listens on at the time of the call.
 int FreeLoopbackPort();
 
