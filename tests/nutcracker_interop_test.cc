@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <ostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ struct InteropCase {
   std::vector<int> weights;
   std::vector<std::string> names;
 };
+
+void PrintTo(const InteropCase& c, std::ostream* os) { *os << c.label; }
 
 std::string Key(int i) { return "user" + std::to_string(i) + "@example" + std::to_string(i % 13) + ".com"; }
 std::string Value(int i) { return "dest" + std::to_string(i) + "@mail.example.net"; }

@@ -29,6 +29,7 @@ void Continuum::Build(Distribution distribution, const std::vector<ServerPoint>&
                       const std::vector<bool>& live) {
   distribution_ = distribution;
   points_.clear();
+  values_.clear();
   uint32_t live_servers = 0, total_weight = 0;
   for (size_t i = 0; i < servers.size(); ++i) {
     if (!live[i]) continue;
@@ -71,14 +72,23 @@ void Continuum::Build(Distribution distribution, const std::vector<ServerPoint>&
   std::sort(points_.begin(), points_.end(), [](const Point& a, const Point& b) {
     return a.value != b.value ? a.value < b.value : a.server < b.server;
   });
+  values_.clear();
+  for (const Point& p : points_) values_.push_back(p.value);
 }
 
 size_t Continuum::ServerFor(uint32_t hash) const {
   if (distribution_ == Distribution::kModula) return points_[hash % points_.size()].server;
-  auto it = std::lower_bound(points_.begin(), points_.end(), hash,
-                             [](const Point& p, uint32_t h) { return p.value < h; });
-  if (it == points_.end()) it = points_.begin();
-  return it->server;
+  // The first point >= hash (a lower bound written without branches on the
+  // data: every key takes this path, and its hash is random), wrapping.
+  const uint32_t* base = values_.data();
+  size_t n = values_.size();
+  while (n > 1) {
+    size_t half = n / 2;
+    base = base[half - 1] < hash ? base + half : base;
+    n -= half;
+  }
+  size_t first = static_cast<size_t>(base - values_.data()) + (*base < hash);
+  return points_[first == points_.size() ? 0 : first].server;
 }
 
 std::string TwemproxyPointName(const Endpoint& endpoint) {

@@ -60,6 +60,7 @@ class Continuum {
  private:
   Distribution distribution_ = Distribution::kKetama;
   std::vector<Point> points_;  // ketama: the circle; modula: value unused
+  std::vector<uint32_t> values_;  // ketama: points_[i].value, packed for the search
 };
 
 // The name twemproxy gives a server when its configuration gives none:

@@ -3,6 +3,7 @@
 // key_hash.h); the expected values come from a real nutcracker run.
 #include "memcache/key_hash.h"
 
+#include <bit>
 #include <cstring>
 
 namespace mctable {
@@ -56,9 +57,8 @@ inline uint32_t Md5G(uint32_t b, uint32_t c, uint32_t d) { return c ^ (d & (b ^ 
 inline uint32_t Md5H(uint32_t b, uint32_t c, uint32_t d) { return b ^ c ^ d; }
 inline uint32_t Md5I(uint32_t b, uint32_t c, uint32_t d) { return c ^ (b | ~d); }
 
-void Md5Block(const unsigned char* block, uint32_t state[4]) {
-  uint32_t m[16];
-  for (int i = 0; i < 16; ++i) m[i] = LittleEndian32(reinterpret_cast<const char*>(block) + 4 * i);
+// One 64-byte block, as 16 little-endian words.
+void Md5Words(const uint32_t m[16], uint32_t state[4]) {
   uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
   const uint32_t* k = kMd5Sines;
   for (int i = 0; i < 16; i += 4, k += 4) {  // round 1: m[i]
@@ -92,6 +92,12 @@ void Md5Block(const unsigned char* block, uint32_t state[4]) {
 }
 
 #undef MD5_STEP
+
+void Md5Block(const unsigned char* block, uint32_t state[4]) {
+  uint32_t m[16];
+  for (int i = 0; i < 16; ++i) m[i] = LittleEndian32(reinterpret_cast<const char*>(block) + 4 * i);
+  Md5Words(m, state);
+}
 
 // ---- CRC tables ---------------------------------------------------------------
 
@@ -142,6 +148,19 @@ uint32_t OneAtATime(std::string_view key) {
 }
 
 uint32_t Md5First32(std::string_view key) {
+  // Most keys fit in one block with their padding: build its words in
+  // place (the machine is little-endian, as MD5's words are).
+  if (std::endian::native == std::endian::little && key.size() <= 55) {
+    uint32_t m[16] = {};
+    std::memcpy(m, key.data(), key.size());
+    reinterpret_cast<unsigned char*>(m)[key.size()] = 0x80;
+    uint64_t bits = static_cast<uint64_t>(key.size()) * 8;
+    m[14] = static_cast<uint32_t>(bits);
+    m[15] = static_cast<uint32_t>(bits >> 32);
+    uint32_t state[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
+    Md5Words(m, state);
+    return state[0];
+  }
   std::array<uint8_t, 16> d = Md5Digest(key);
   return uint32_t{d[0]} | uint32_t{d[1]} << 8 | uint32_t{d[2]} << 16 | uint32_t{d[3]} << 24;
 }

@@ -47,6 +47,17 @@ TEST(KeyHash, Md5KeyHashIsTheDigestsFirstWordLittleEndian) {
   EXPECT_EQ(HashKey(KeyHash::kMd5, "a"), 0xb975c10cu);
 }
 
+TEST(KeyHash, Md5KeyHashAgreesWithTheDigestAtEveryLength) {
+  // Keys of up to 55 bytes take a one-block path of their own.
+  for (size_t n = 0; n <= 130; ++n) {
+    std::string key;
+    for (size_t i = 0; i < n; ++i) key.push_back(static_cast<char>('a' + i * 7 % 26 + (i % 3 ? 0 : 0x60)));
+    std::array<uint8_t, 16> d = Md5Digest(key);
+    uint32_t first = uint32_t{d[0]} | uint32_t{d[1]} << 8 | uint32_t{d[2]} << 16 | uint32_t{d[3]} << 24;
+    EXPECT_EQ(HashKey(KeyHash::kMd5, key), first) << "length " << n;
+  }
+}
+
 TEST(KeyHash, PublishedVectors) {
   EXPECT_EQ(HashKey(KeyHash::kCrc32a, "123456789"), 0xcbf43926u);  // CRC-32
   EXPECT_EQ(HashKey(KeyHash::kCrc32, "123456789"), (0xcbf43926u >> 16) & 0x7fff);
