@@ -14,7 +14,7 @@ VG=(valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=def
 
 # Time-measuring fault tests are left out: valgrind's slowdown, not the code,
 # would break their bounds.
-filter='Transports/MemcacheTableTest.*:Types/MemcacheBackupTest.*:Protocol*:Endpoint*:KeyFormat*:Config*:DomainList*:FaultTest.ValueFor*:FaultTest.Garbage*:FaultTest.EveryByte*:FaultTest.KeysAt*:FaultTest.ValueOver*:FaultTest.Closes*:FaultTest.Data*:FaultTest.RecoversOnTheSecondTry:SocketmapParse*:TcpParse*:TcpEncoding*:Replies*:DaemonConfig*:LookupMetrics*:MapWorker*:ClientConnection*'
+filter='Transports/MemcacheTableTest.*:Types/MemcacheBackupTest.*:Protocol*:Endpoint*:KeyFormat*:Config*:DomainList*:KeyHash*:ContinuumTest*:ServerListTest*:ServersTest.EveryKey*:ServersTest.CacheFill*:ServersTest.Configuration*:Placements/NutcrackerInteropTest.StoredThroughNutcracker*:FaultTest.ValueFor*:FaultTest.Garbage*:FaultTest.EveryByte*:FaultTest.KeysAt*:FaultTest.ValueOver*:FaultTest.Closes*:FaultTest.Data*:FaultTest.RecoversOnTheSecondTry:SocketmapParse*:TcpParse*:TcpEncoding*:Replies*:DaemonConfig*:LookupMetrics*:MapWorker*:ClientConnection*'
 for tests in mctable_unit_tests mctable_integration_tests; do
   "${VG[@]}" "$BUILD_DIR/$tests" --gtest_brief=1 --gtest_filter="$filter"
 done
@@ -29,7 +29,10 @@ memcached "${user_opt[@]}" -l 127.0.0.1 -p "$port" -U 0 -m 32 &
 pid=$!
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
 touch "$work/main.cf"
-printf 'memcache = inet:127.0.0.1:%s\nkey_format = vg:%%s\n' "$port" > "$work/mc.cf"
+# The same memcached twice under two names: the multi-server path (hashing,
+# one poll loop over two connections) on one server process.
+printf 'memcache = inet:127.0.0.1:%s, { inet:127.0.0.1:%s name=second }\nkey_format = vg:%%s\n' \
+  "$port" "$port" > "$work/mc.cf"
 seq 1 20000 | awk '{print "key" $1 " value" $1}' > "$work/entries"
 "${VG[@]}" "$BUILD_DIR/mctable" -c "$work" -i "memcache:$work/mc.cf" < "$work/entries"
 seq 1 40000 | awk '{print "key" $1}' | "${VG[@]}" "$BUILD_DIR/mctable" -c "$work" -q - "memcache:$work/mc.cf" > "$work/out"

@@ -154,30 +154,8 @@ gen() {
   touch "$WORK/present_$n" "$WORK/expect_$n"
 }
 
-# ---- helpers -------------------------------------------------------------------------
-FAILURES=0
-fail() { echo "  MISMATCH: $*"; FAILURES=$((FAILURES + 1)); }
-
-# t_run OUTFILE CMD...: runs CMD with stdout to OUTFILE, stdin inherited;
-# sets T (seconds) and RC.
-t_run() {
-  local out=$1; shift
-  local t0=$EPOCHREALTIME
-  "$@" >"$out" 2>"$out.err"
-  RC=$?
-  local t1=$EPOCHREALTIME
-  T=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
-}
-
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END {
-  if (NR == 0) { print "nan"; exit } print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", n / t; else print "inf" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-fmt_rate() { awk -v r="$1" 'BEGIN { printf "%10.0f keys/s", r }'; }
-
-# check_same FILE EXPECTED LABEL
-check_same() { cmp -s "$1" "$2" || fail "$3: output differs from the expected ($(wc -l <"$1") vs $(wc -l <"$2") lines; $(diff "$1" "$2" | head -3 | tr '\n' ' '))"; }
+# ---- helpers (bench/lib.sh: t_run, median, rate, ratio, ge, fmt_rate, fail, check_same) ----
+. "$ROOT/bench/lib.sh"
 
 # memcached holds exactly the entries of ALL_FILE for KEYS_FILE?
 check_store() {

@@ -26,7 +26,7 @@ using testutil::TempDir;
 struct Scenario {
   const char* name;
   std::vector<std::pair<std::string, std::string>> memcached;  // preloaded raw keys
-  std::string config;   // table file contents after the memcache line
+  std::string config;   // table file contents after the memcache line ("SERVER": the memcached)
   std::vector<std::string> args;  // before the map names; "MAP" is replaced by the table
   std::string input;    // stdin
 };
@@ -53,6 +53,10 @@ const Difference kPostfixDiffers[] = {
      "postmap -i refuses memcache tables (\"does not support bulk-mode creation\"); mctable "
      "stores the entries",
      "", 0},
+    {"server_list",
+     "Postfix's client takes one server (a list is fatal: \"valid hostname or network address "
+     "required\"); mctable spreads the table over the servers of the list",
+     "one\n", 0},
 };
 
 const Difference* FindDifference(const std::string& name) {
@@ -105,6 +109,8 @@ std::vector<Scenario> Scenarios() {
       {"absolute_domain", data, "key_format = %1\n", {"-q", "u@example.com."}, ""},
       {"absolute_domain_labels", data, "key_format = %2.%1\n", {"-q", "u@mail.example.com."}, ""},
       {"bulk_load", data, "", {"-i"}, "new1 v1\nnew2 v2\n"},
+      // The same memcached twice under two names: every key is found whichever it lands on.
+      {"server_list", data, "memcache = SERVER, { SERVER name=second }\n", {"-q", "user1@example.com"}, ""},
   };
 }
 
@@ -123,7 +129,10 @@ class PostmapDiffTest : public ::testing::Test {
   }
 
   CommandResult Run(const std::string& program, const Scenario& s) {
-    std::string cf = dir_.WriteFile("table.cf", "memcache = " + server_.endpoint() + "\n" + s.config);
+    std::string config = s.config;  // "SERVER" stands for the test's memcached
+    for (size_t at; (at = config.find("SERVER")) != std::string::npos;)
+      config.replace(at, 6, server_.endpoint());
+    std::string cf = dir_.WriteFile("table.cf", "memcache = " + server_.endpoint() + "\n" + config);
     testutil::BackdateFile(cf);
     testutil::BackdateFile(dir_.path() + "/main.cf");
     std::string map = "memcache:" + cf;

@@ -1,345 +1,307 @@
+// The dispatch loop: each server's share of a call is a small state
+// machine (idle, connecting, exchanging a chunk, pausing before a retry),
+// and one poll() waits for whichever server is ready first.
 #include "memcache/client.h"
 
+#include <errno.h>
+#include <poll.h>
+
+#include <algorithm>
 #include <thread>
 
 #include "mctable/log.h"
-#include "memcache/protocol.h"
 
 namespace mctable {
-namespace {
 
-// Chunk bounds: one multi-key get, or one group of pipelined commands, per
-// try.  Small enough that a chunk's reply arrives well within a timeout,
-// large enough to amortise the round trip.
-constexpr size_t kMaxKeysPerGet = 512;
-constexpr size_t kMaxGetsPerChunk = 8;
-constexpr size_t kMaxCommandsPerChunk = 256;
-constexpr size_t kMaxChunkBytes = 256 * 1024;
+struct MemcacheClient::ServerRun {
+  enum class Phase { kIdle, kPausing, kConnecting, kExchanging };
 
-}  // namespace
+  size_t server = 0;
+  std::unique_ptr<ServerBatch> batch;  // null while the server has no items
+  Phase phase = Phase::kIdle;
+  size_t pos = 0;   // first item without a result
+  size_t end = 0;   // end of the chunk in flight
+  int tries = 0;    // tries already spent on item `pos`
+  Clock::time_point wake;  // kPausing: when to try again
+  Deadline deadline;       // kConnecting, kExchanging: end of the try
+  std::string request;
 
-// One pipelined operation over a batch of items.  It builds the request
-// for a chunk of items and parses the replies, recording each item's result
-// as soon as memcached has given it.
-class MemcacheClient::Batch : public ReplyConsumer {
- public:
-  explicit Batch(const MemcacheSettings& settings) : settings_(settings) {}
-  virtual size_t size() const = 0;
-  // Appends the request for items [begin, end) and returns end.
-  virtual size_t BuildChunk(size_t begin, std::string* out) = 0;
-  virtual void FailItem(size_t index, const Status& status) = 0;
-  // Labels for warnings: "I/O error" messages vs. the item's own reply.
-  virtual const char* operation() const = 0;
-
-  void StartChunk(size_t begin, size_t end) {
-    next_ = begin;
-    end_ = end;
-    error_.clear();
-    item_error_ = false;
-  }
-  size_t next() const { return next_; }
-  // True when the last error concerns the reply to item next() itself (e.g.
-  // its value is too long), rather than the connection.
-  bool item_error() const { return item_error_; }
-  bool protocol_error() const { return !error_.empty(); }
-  // The warning for a failed try caused by a reply (Postfix's wording).
-  const std::string& warning() const { return warning_; }
-  std::string error() const override { return error_; }
-
- protected:
-  Progress Error(std::string message, bool item_error = false, std::string warning = {}) {
-    error_ = std::move(message);
-    item_error_ = item_error;
-    warning_ = warning.empty() ? settings_.origin + ": " + error_ : std::move(warning);
-    return Progress::kError;
-  }
-  void LogReceived(std::string_view line) const {
-    if (LogVerbosity() > 0) LogInfo(settings_.table_name + ": receive: " + PrintableBytes(line));
-  }
-
-  const MemcacheSettings& settings_;
-  size_t next_ = 0;
-  size_t end_ = 0;
-  std::string error_;
-  std::string warning_;
-  bool item_error_ = false;
+  bool has_work() const { return batch && (phase != Phase::kIdle || pos < batch->items().size()); }
 };
 
-namespace {
-
-class GetBatch : public MemcacheClient::Batch {
+// One call's run over all servers.
+class MemcacheClient::Dispatch {
  public:
-  GetBatch(const MemcacheSettings& settings, std::span<const std::string_view> keys,
-           std::vector<LookupResult>* results)
-      : Batch(settings), keys_(keys), results_(results) {}
+  Dispatch(MemcacheClient* client, std::span<const std::string_view> keys,
+           const BatchFactory& new_batch)
+      : client_(*client), settings_(client->settings_), pool_(client->pool_), keys_(keys),
+        new_batch_(new_batch), runs_(client->pool_.size()) {
+    for (size_t s = 0; s < runs_.size(); ++s) runs_[s].server = s;
+  }
 
-  size_t size() const override { return keys_.size(); }
-  const char* operation() const override { return "lookup"; }
-
-  size_t BuildChunk(size_t begin, std::string* out) override {
-    ends_.clear();
-    cmd_ = 0;
-    size_t end = begin;
-    while (end < keys_.size() && ends_.size() < kMaxGetsPerChunk && out->size() < kMaxChunkBytes) {
-      out->append("get");
-      size_t start = end;
-      while (end < keys_.size() && end - start < kMaxKeysPerGet && out->size() < kMaxChunkBytes) {
-        out->push_back(' ');
-        out->append(keys_[end++]);
+  void Run() {
+    pool_.Refresh(Clock::now());
+    if (pool_.size() == 1 || pool_.live_servers() == 0) {
+      // One server takes every key, unhashed (and fails them all when it is ejected).
+      std::vector<size_t>& items = BatchOf(0).items();
+      items.resize(keys_.size());
+      for (size_t i = 0; i < keys_.size(); ++i) items[i] = i;
+      if (pool_.live_servers() == 0) FailRest(runs_[0], NoLiveServer());
+    } else {
+      size_t server = 0;
+      for (size_t i = 0; i < keys_.size(); ++i) {
+        if (!pool_.ServerFor(keys_[i], &server)) server = 0;  // not reached: a server is live
+        BatchOf(server).items().push_back(i);
       }
-      out->append("\r\n");
-      ends_.push_back(end);
     }
-    return end;
+    Loop();
   }
 
-  void FailItem(size_t index, const Status& status) override {
-    (*results_)[index].status = status;
+ private:
+  using Phase = ServerRun::Phase;
+  using Step = Connection::Step;
+
+  ServerBatch& BatchOf(size_t server) {
+    if (!runs_[server].batch) runs_[server].batch = new_batch_();
+    return *runs_[server].batch;
+  }
+  Connection& ConnectionOf(const ServerRun& run) const { return *client_.connections_[run.server]; }
+
+  Status NoLiveServer() const {
+    return Status::TempError("no live memcache server: every server is ejected");
+  }
+  // With several servers, a reason names the server it comes from.
+  Status ForServer(const ServerRun& run, const Status& status) const {
+    if (pool_.size() == 1) return status;
+    return Status::TempError(ConnectionOf(run).endpoint().ToString() + ": " + status.message());
   }
 
-  Progress Consume(std::string_view input, size_t* consumed) override {
-    *consumed = 0;
+  void Loop() {
+    std::vector<pollfd> fds;
+    std::vector<ServerRun*> polled;
     for (;;) {
-      GetReplyStep step = ParseGetReplyStep(input.substr(*consumed), settings_.line_size_limit,
-                                            settings_.data_size_limit);
-      switch (step.kind) {
-        case GetReplyStep::kNeedMore:
-          return Progress::kNeedMore;
-        case GetReplyStep::kError:
-          return Error(std::move(step.error), step.error_is_data_size);
-        case GetReplyStep::kEnd:
-          LogReceived("END");
-          *consumed += step.consumed;
-          for (; next_ < ends_[cmd_]; ++next_) (*results_)[next_].status = Status::NotFound();
-          if (++cmd_ < ends_.size()) break;
-          return Progress::kDone;
-        case GetReplyStep::kValue: {
-          // memcached answers in request order, skipping misses: the key
-          // must be one still expected, and the ones before it were misses.
-          size_t match = next_;
-          while (match < ends_[cmd_] && keys_[match] != step.key) ++match;
-          if (match == ends_[cmd_])
-            return Error("unexpected memcache server reply: VALUE for a key not asked for: " +
-                         ReplyExcerpt(step.key));
-          LogReceived("VALUE " + std::string(step.key) + " " + std::to_string(step.flags) + " " +
-                      std::to_string(step.data.size()));
-          for (; next_ < match; ++next_) (*results_)[next_].status = Status::NotFound();
-          (*results_)[match].status = Status::OK();
-          (*results_)[match].value.assign(step.data);
-          next_ = match + 1;
-          *consumed += step.consumed;
-          break;
+      Clock::time_point now = Clock::now();
+      for (ServerRun& run : runs_) Advance(run, now);
+      // Advancing one server can give another one work (ejection moves
+      // keys), so the wait is computed after every server has advanced.
+      fds.clear();
+      polled.clear();
+      bool busy = false, ready_now = false;
+      Clock::time_point wake = Clock::time_point::max();
+      for (ServerRun& run : runs_) {
+        if (!run.has_work()) continue;
+        busy = true;
+        switch (run.phase) {
+          case Phase::kIdle:
+            ready_now = true;
+            break;
+          case Phase::kPausing:
+            wake = std::min(wake, run.wake);
+            break;
+          case Phase::kConnecting:
+          case Phase::kExchanging:
+            wake = std::min(wake, run.deadline);
+            fds.push_back({ConnectionOf(run).fd(), ConnectionOf(run).PollEvents(), 0});
+            polled.push_back(&run);
+            break;
         }
       }
+      if (!busy) return;
+      int wait_ms = 0;
+      if (!ready_now) {
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(wake - Clock::now()).count();
+        wait_ms = static_cast<int>(std::clamp<decltype(left)>(left, 0, 1000000));
+      }
+      int n = ::poll(fds.data(), fds.size(), wait_ms);
+      if (n < 0) {
+        if (errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        continue;
+      }
+      if (n == 0) continue;  // a deadline or a pause: Advance deals with it
+      now = Clock::now();
+      for (size_t k = 0; k < fds.size(); ++k) {
+        if (fds[k].revents == 0) continue;
+        ServerRun& run = *polled[k];
+        Status status;
+        bool refused = false;
+        Step step = ConnectionOf(run).Continue(fds[k].revents, &status, &refused);
+        Handle(run, step, status, refused, now);
+      }
     }
   }
 
- private:
+  // Starts what is due: a first try, a retry after its pause, or the
+  // failure of a try whose deadline has passed.
+  void Advance(ServerRun& run, Clock::time_point now) {
+    if (!run.has_work()) return;
+    switch (run.phase) {
+      case Phase::kPausing:
+        if (now < run.wake) return;
+        run.phase = Phase::kIdle;
+        [[fallthrough]];
+      case Phase::kIdle:
+        if (run.pos < run.batch->items().size()) StartTry(run, now);
+        return;
+      case Phase::kConnecting:
+      case Phase::kExchanging:
+        if (now >= run.deadline) TryFailed(run, ConnectionOf(run).Abandon(), false, now);
+        return;
+    }
+  }
+
+  void StartTry(ServerRun& run, Clock::time_point now) {
+    run.deadline = now + std::chrono::seconds(settings_.timeout_seconds);
+    run.phase = Phase::kConnecting;
+    Status status;
+    bool refused = false;
+    Step step = ConnectionOf(run).Connect(&status, &refused);
+    Handle(run, step, status, refused, now);
+  }
+
+  // Carries a step's outcome on: the next chunk after a success, the
+  // failure rules after a failure.
+  void Handle(ServerRun& run, Step step, Status status, bool refused, Clock::time_point now) {
+    while (step == Step::kDone) {
+      if (run.phase == Phase::kExchanging) {
+        run.pos = run.end;
+        run.tries = 0;
+        pool_.RecordSuccess(run.server);
+        // The next chunk is a try of its own.
+        run.deadline = Clock::now() + std::chrono::seconds(settings_.timeout_seconds);
+      }
+      if (run.pos >= run.batch->items().size()) {
+        run.phase = Phase::kIdle;
+        return;
+      }
+      run.request.clear();
+      run.end = run.batch->BuildChunk(run.pos, &run.request);
+      run.batch->StartChunk(run.pos, run.end);
+      if (LogVerbosity() > 0)
+        LogInfo(settings_.table_name + ": send: " +
+                PrintableBytes(std::string_view(run.request).substr(0, 400)) +
+                (run.request.size() > 400 ? "..." : ""));
+      run.phase = Phase::kExchanging;
+      step = ConnectionOf(run).StartExchange(run.request, run.batch.get(), &status);
+    }
+    if (step == Step::kFailed) TryFailed(run, status, refused, now);
+  }
+
+  void TryFailed(ServerRun& run, Status status, bool refused, Clock::time_point now) {
+    ServerBatch& batch = *run.batch;
+    bool protocol = false;
+    if (run.phase == Phase::kExchanging) {
+      if (batch.next() > run.pos) {
+        // Items answered before the failure keep their answers; the first
+        // unanswered one was in flight, so it has had one try.
+        run.pos = batch.next();
+        run.tries = 0;
+      }
+      // A failed try caused by a reply (not by the connection) has a warning of its own.
+      protocol = batch.protocol_error() && run.end > run.pos;
+    }
+    run.phase = Phase::kIdle;
+    status = ForServer(run, status);
+    const bool ejecting = settings_.placement.auto_eject_hosts;
+    if (refused && !ejecting) {
+      FailRest(run, status);
+      return;
+    }
+    if (run.tries > 0 || LogVerbosity() > 0) {
+      if (protocol)
+        LogWarning(batch.warning());
+      else
+        LogWarning("database " + settings_.table_name + ": I/O error: " + status.message());
+    }
+    if (pool_.RecordFailure(run.server, now)) {
+      LogWarning("database " + settings_.table_name + ": memcache server " +
+                 ConnectionOf(run).endpoint().ToString() + " ejected for " +
+                 std::to_string(settings_.placement.server_retry_timeout_seconds) + " s after " +
+                 std::to_string(settings_.placement.server_failure_limit) + " failed tries");
+      MoveRest(run);
+      return;
+    }
+    if (run.pos >= batch.items().size()) return;  // every item was answered before the failure
+    if (++run.tries < settings_.max_try) {
+      run.phase = Phase::kPausing;
+      run.wake = now + std::chrono::seconds(settings_.retry_pause_seconds);
+      return;
+    }
+    if (protocol && batch.item_error()) {
+      batch.FailItem(run.pos++, status);
+      run.tries = 0;
+      return;
+    }
+    FailRest(run, status);
+  }
+
+  void FailRest(ServerRun& run, const Status& status) {
+    ServerBatch& batch = *run.batch;
+    for (size_t k = run.pos; k < batch.items().size(); ++k) batch.FailItem(k, status);
+    run.pos = batch.items().size();
+    run.tries = 0;
+    run.phase = Phase::kIdle;
+  }
+
+  // The server was ejected: its unanswered keys go where the rebuilt
+  // continuum puts them.
+  void MoveRest(ServerRun& run) {
+    std::vector<size_t>& items = run.batch->items();
+    size_t to = 0;
+    for (size_t k = run.pos; k < items.size(); ++k) {
+      size_t i = items[k];
+      if (pool_.ServerFor(keys_[i], &to)) {
+        BatchOf(to).items().push_back(i);
+      } else {
+        run.batch->FailItem(k, NoLiveServer());
+      }
+    }
+    run.pos = items.size();
+    run.tries = 0;
+    run.phase = Phase::kIdle;
+  }
+
+  MemcacheClient& client_;
+  const MemcacheSettings& settings_;
+  ServerPool& pool_;
   std::span<const std::string_view> keys_;
-  std::vector<LookupResult>* results_;
-  std::vector<size_t> ends_;  // end index of each get command in the chunk
-  size_t cmd_ = 0;            // the get command being answered
+  const BatchFactory& new_batch_;
+  std::vector<ServerRun> runs_;
 };
 
-// Sets and deletes: one reply line per command.
-class LineReplyBatch : public MemcacheClient::Batch {
- public:
-  LineReplyBatch(const MemcacheSettings& settings, std::vector<Status>* results)
-      : Batch(settings), results_(results) {}
-
-  void FailItem(size_t index, const Status& status) override { (*results_)[index] = status; }
-
-  Progress Consume(std::string_view input, size_t* consumed) override {
-    *consumed = 0;
-    while (next_ < end_) {
-      std::string_view line;
-      size_t length = 0;
-      LineStatus ls = ReadReplyLine(input.substr(*consumed), settings_.line_size_limit, &line, &length);
-      if (ls == LineStatus::kNeedMore) return Progress::kNeedMore;
-      if (ls == LineStatus::kTooLong)
-        return Error("unexpected memcache server reply: line longer than line_size_limit");
-      LogReceived(line);
-      Status status;
-      if (!Classify(line, &status))
-        return Error("unexpected memcache server reply: " + ReplyExcerpt(line));
-      // A refusal (NOT_STORED, SERVER_ERROR) fails this command's try, as in
-      // Postfix: the item is tried again on a new connection after the pause.
-      if (status.IsError())
-        return Error(status.message(), /*item_error=*/true,
-                     "database " + settings_.table_name + ": " + status.message());
-      (*results_)[next_++] = std::move(status);
-      *consumed += length;
-    }
-    return Progress::kDone;
-  }
-
- protected:
-  // Maps a reply line to the item's result; false if the line does not
-  // belong to this command (the stream is then out of step).
-  virtual bool Classify(std::string_view line, Status* status) const = 0;
-
-  std::vector<Status>* results_;
-};
-
-class SetBatch : public LineReplyBatch {
- public:
-  SetBatch(const MemcacheSettings& settings, std::span<const SetRequest> items, uint32_t flags,
-           long ttl, std::vector<Status>* results)
-      : LineReplyBatch(settings, results), items_(items), flags_(flags), ttl_(ttl) {}
-
-  size_t size() const override { return items_.size(); }
-  const char* operation() const override { return "update"; }
-
-  size_t BuildChunk(size_t begin, std::string* out) override {
-    size_t end = begin;
-    while (end < items_.size() && end - begin < kMaxCommandsPerChunk &&
-           (end == begin || out->size() < kMaxChunkBytes)) {
-      AppendSetCommand(out, items_[end].key, flags_, ttl_, items_[end].data);
-      ++end;
-    }
-    return end;
-  }
-
- protected:
-  bool Classify(std::string_view line, Status* status) const override {
-    if (line == "STORED") {
-      *status = Status::OK();
-      return true;
-    }
-    // Replies that answer this command without breaking the stream: memcached
-    // refused to store (NOT_STORED) or swallowed the data (SERVER_ERROR).
-    if (line == "NOT_STORED" || line == "EXISTS" || line == "NOT_FOUND" ||
-        line.starts_with("SERVER_ERROR")) {
-      *status = Status::TempError("update failed: " + ReplyExcerpt(line));
-      return true;
-    }
-    return false;
-  }
-
- private:
-  std::span<const SetRequest> items_;
-  uint32_t flags_;
-  long ttl_;
-};
-
-class DeleteBatch : public LineReplyBatch {
- public:
-  DeleteBatch(const MemcacheSettings& settings, std::span<const std::string_view> keys,
-              std::vector<Status>* results)
-      : LineReplyBatch(settings, results), keys_(keys) {}
-
-  size_t size() const override { return keys_.size(); }
-  const char* operation() const override { return "delete"; }
-
-  size_t BuildChunk(size_t begin, std::string* out) override {
-    size_t end = begin;
-    while (end < keys_.size() && end - begin < kMaxCommandsPerChunk && out->size() < kMaxChunkBytes)
-      AppendDeleteCommand(out, keys_[end++]);
-    return end;
-  }
-
- protected:
-  bool Classify(std::string_view line, Status* status) const override {
-    if (line == "DELETED") {
-      *status = Status::OK();
-      return true;
-    }
-    if (line == "NOT_FOUND") {
-      *status = Status::NotFound();
-      return true;
-    }
-    if (line.starts_with("SERVER_ERROR")) {
-      *status = Status::TempError("delete failed: " + ReplyExcerpt(line));
-      return true;
-    }
-    return false;
-  }
-
- private:
-  std::span<const std::string_view> keys_;
-};
-
-}  // namespace
-
-MemcacheClient::MemcacheClient(MemcacheSettings settings) : settings_(std::move(settings)) {
-  servers_.push_back(std::make_unique<Connection>(settings_.endpoint));
+MemcacheClient::MemcacheClient(MemcacheSettings settings)
+    : settings_(std::move(settings)), pool_(settings_.servers, settings_.placement) {
+  limits_.line_size_limit = settings_.line_size_limit;
+  limits_.data_size_limit = settings_.data_size_limit;
+  limits_.table_name = settings_.table_name;
+  limits_.origin = settings_.origin;
+  for (const ServerConfig& s : settings_.servers)
+    connections_.push_back(std::make_unique<Connection>(s.endpoint));
 }
 
 MemcacheClient::~MemcacheClient() = default;
 
-void MemcacheClient::Run(Batch* batch) {
-  // One server today; with several, the batch is split per server here.
-  Connection& connection = *servers_.front();
-  const size_t n = batch->size();
-  size_t pos = 0;   // first item without a result
-  int tries = 0;    // tries already spent on item `pos`
-  std::string request;
-  while (pos < n) {
-    if (tries > 0) std::this_thread::sleep_for(std::chrono::seconds(settings_.retry_pause_seconds));
-    Deadline deadline = Clock::now() + std::chrono::seconds(settings_.timeout_seconds);
-    bool refused = false;
-    Status status = connection.Open(deadline, &refused);
-    size_t end = pos;
-    if (status.ok()) {
-      request.clear();
-      end = batch->BuildChunk(pos, &request);
-      batch->StartChunk(pos, end);
-      if (LogVerbosity() > 0)
-        LogInfo(settings_.table_name + ": send: " +
-                PrintableBytes(std::string_view(request).substr(0, 400)) +
-                (request.size() > 400 ? "..." : ""));
-      status = connection.Exchange(request, batch, deadline);
-      if (status.ok()) {
-        pos = end;
-        tries = 0;
-        continue;
-      }
-      if (batch->next() > pos) {
-        // Items answered before the failure keep their answers; the first
-        // unanswered one was in flight, so it has had one try.
-        pos = batch->next();
-        tries = 0;
-      }
-    } else if (refused) {
-      for (size_t i = pos; i < n; ++i) batch->FailItem(i, status);
-      return;
-    }
-    // A failed try caused by a reply (not by the connection) has a warning of its own.
-    bool protocol = batch->protocol_error() && end > pos;
-    if (tries > 0 || LogVerbosity() > 0) {
-      if (protocol)
-        LogWarning(batch->warning());
-      else
-        LogWarning("database " + settings_.table_name + ": I/O error: " + status.message());
-    }
-    if (++tries < settings_.max_try) continue;
-    if (protocol && batch->item_error()) {
-      batch->FailItem(pos++, status);
-      tries = 0;
-      continue;
-    }
-    for (size_t i = pos; i < n; ++i) batch->FailItem(i, status);
-    return;
-  }
+void MemcacheClient::Run(std::span<const std::string_view> keys, const BatchFactory& new_batch) {
+  if (keys.empty()) return;
+  Dispatch dispatch(this, keys, new_batch);
+  dispatch.Run();
 }
 
 void MemcacheClient::Get(std::span<const std::string_view> keys, std::vector<LookupResult>* results) {
   results->resize(keys.size());  // every entry is set by the batch
-  GetBatch batch(settings_, keys, results);
-  Run(&batch);
+  Run(keys, [&] { return NewGetBatch(limits_, keys, results); });
 }
 
 void MemcacheClient::Set(std::span<const SetRequest> items, uint32_t flags, long ttl,
                          std::vector<Status>* results) {
   results->assign(items.size(), Status::OK());
-  SetBatch batch(settings_, items, flags, ttl, results);
-  Run(&batch);
+  set_keys_.resize(items.size());
+  for (size_t i = 0; i < items.size(); ++i) set_keys_[i] = items[i].key;
+  Run(set_keys_, [&] { return NewSetBatch(limits_, items, flags, ttl, results); });
 }
 
 void MemcacheClient::Delete(std::span<const std::string_view> keys, std::vector<Status>* results) {
   results->assign(keys.size(), Status::OK());
-  DeleteBatch batch(settings_, keys, results);
-  Run(&batch);
+  Run(keys, [&] { return NewDeleteBatch(limits_, keys, results); });
 }
 
 }  // namespace mctable

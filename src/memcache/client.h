@@ -1,29 +1,45 @@
-// MemcacheClient: get, set and delete against memcached with the memcache
-// table's error controls (timeout, max_try, retry_pause, line and data
-// size limits), pipelined.
+// MemcacheClient: get, set and delete against one or several memcached
+// servers with the memcache table's error controls (timeout, max_try,
+// retry_pause, line and data size limits), pipelined, and with several
+// servers placed and ejected as twemproxy does (server_pool.h).
 //
 // Every call takes a batch; a single operation is a batch of one.  Keys
-// must already be valid wire keys (see InvalidMemcacheKeyReason).  Gets are
-// sent as multi-key "get" commands, sets and deletes as pipelined
-// commands, in chunks; results come back in input order, one per key.
+// must already be valid wire keys (see InvalidMemcacheKeyReason).  The
+// batch is split by server, and every server's share is sent at once, one
+// connection per server, all driven by one poll() loop: a slow or dead
+// server delays only the call as a whole, by at most its own bound, and
+// never changes another server's answers.  Results come back in input
+// order, one per key.
 //
-// Retries: each key gets up to max_try tries, with retry_pause seconds of
-// sleep before each retry and a fresh connection after a failed try; a try
-// (connect plus the chunk's exchange) is bounded by timeout seconds.  A
-// server that accepts no connection is not retried.  When a key has used
-// up its tries because of a connection-level failure, the keys after it in
-// the batch fail with the same reason instead of waiting again.  A reply
-// that concerns one key only (a value over data_size_limit, NOT_STORED,
-// SERVER_ERROR) costs that key its tries; the keys after it go on.  A key is
-// reported found, stored or deleted only on memcached's own reply for it.
+// Per server, as with a single server: each key gets up to max_try tries,
+// with retry_pause seconds before each retry and a fresh connection after
+// a failed try; a try (connect plus one chunk's exchange) is bounded by
+// timeout seconds.  A server that accepts no connection is not retried
+// (unless auto_eject_hosts is on: then a refusal is a failed try like the
+// others, so that a server that is down gets ejected).  When a key has
+// used up its tries because of a connection-level failure, the keys of the
+// same server after it fail with the same reason instead of waiting again.
+// A reply that concerns one key only (a value over data_size_limit,
+// NOT_STORED, SERVER_ERROR) costs that key its tries; the keys after it go
+// on.  A key is reported found, stored or deleted only on memcached's own
+// reply for it.  So one call takes at most
+// timeout x max_try + retry_pause x (max_try - 1) per server -- per key
+// that has to move after an ejection, once more on its new server.
 //
-// The connection is opened on first use and kept for later calls.  The
-// server set is a list so that several servers with consistent hashing can
-// be added here without changing the table code.
+// With auto_eject_hosts, every failed try counts against its server; at
+// server_failure_limit the server is ejected and the keys it has not
+// answered go at once to the servers the rebuilt continuum names.  With
+// no live server left, keys fail at once ("no live memcache server: every
+// server is ejected") until the first retry time has passed.
+//
+// With several servers, error reasons start with the server
+// ("127.0.0.1:11212: Connection timed out"); with one they are as before.
+// Connections are opened on first use and kept for later calls.
 #ifndef MCTABLE_MEMCACHE_CLIENT_H_
 #define MCTABLE_MEMCACHE_CLIENT_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,12 +49,15 @@
 #include "mctable/lookup_result.h"
 #include "mctable/status.h"
 #include "memcache/connection.h"
-#include "memcache/endpoint.h"
+#include "memcache/server_batch.h"
+#include "memcache/server_list.h"
+#include "memcache/server_pool.h"
 
 namespace mctable {
 
 struct MemcacheSettings {
-  Endpoint endpoint;
+  std::vector<ServerConfig> servers;  // at least one
+  PlacementSettings placement;
   int timeout_seconds = 2;
   int max_try = 2;
   int retry_pause_seconds = 1;
@@ -46,11 +65,6 @@ struct MemcacheSettings {
   size_t data_size_limit = 10240;
   std::string table_name;  // "memcache:FILE" for messages
   std::string origin;      // FILE, for Postfix-style "FILE: unexpected reply" messages
-};
-
-struct SetRequest {
-  std::string_view key;
-  std::string_view data;
 };
 
 class MemcacheClient {
@@ -66,14 +80,22 @@ class MemcacheClient {
   void Delete(std::span<const std::string_view> keys, std::vector<Status>* results);
 
   const MemcacheSettings& settings() const { return settings_; }
-
-  class Batch;  // one pipelined operation; see client.cc
+  const ServerPool& pool() const { return pool_; }
 
  private:
-  void Run(Batch* batch);
+  struct ServerRun;
+  class Dispatch;
+  using BatchFactory = std::function<std::unique_ptr<ServerBatch>()>;
+
+  // Splits `keys` (the wire keys of the operation's items) by server and
+  // runs every server's share to the end.
+  void Run(std::span<const std::string_view> keys, const BatchFactory& new_batch);
 
   MemcacheSettings settings_;
-  std::vector<std::unique_ptr<Connection>> servers_;
+  BatchLimits limits_;
+  ServerPool pool_;
+  std::vector<std::unique_ptr<Connection>> connections_;  // one per server
+  std::vector<std::string_view> set_keys_;                // Set's keys, reused
 };
 
 }  // namespace mctable

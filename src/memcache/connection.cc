@@ -16,64 +16,68 @@
 #include "mctable/log.h"
 
 namespace mctable {
+
 namespace {
 
 constexpr size_t kReadChunk = 256 * 1024;
 
-int MillisecondsLeft(Deadline deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  if (left <= 0) return 0;
-  return left > 1000000 ? 1000000 : static_cast<int>(left);
-}
+bool IsRefusal(int err) { return err == ECONNREFUSED || err == ENOENT || err == ENOTSOCK; }
 
-// Waits for a non-blocking connect to finish; returns 0 or an errno value.
-int FinishConnect(int fd, Deadline deadline) {
-  for (;;) {
-    int wait_ms = MillisecondsLeft(deadline);
-    if (wait_ms == 0) return ETIMEDOUT;
-    pollfd p{fd, POLLOUT, 0};
-    int n = ::poll(&p, 1, wait_ms);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno;
-    if (n == 0) return ETIMEDOUT;
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
-    return err;
-  }
-}
-
-// Starts a connect to one address; returns the socket or -1 with *err set.
-int ConnectOne(int family, const sockaddr* addr, socklen_t addrlen, Deadline deadline, int* err) {
+// Starts a non-blocking connect: the socket, or -1 with *err set.  *err is
+// EINPROGRESS while the connect is under way.
+int StartConnect(int family, const sockaddr* addr, socklen_t length, int* err) {
   int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *err = errno;
     return -1;
   }
-  int rc = ::connect(fd, addr, addrlen);
-  if (rc != 0 && errno != EINPROGRESS && errno != EAGAIN) {
-    *err = errno;
-    ::close(fd);
-    return -1;
+  if (::connect(fd, addr, length) == 0) {
+    *err = 0;
+    return fd;
   }
-  if (rc != 0) {
-    *err = FinishConnect(fd, deadline);
-    if (*err != 0) {
-      ::close(fd);
-      return -1;
-    }
-  }
-  if (family != AF_UNIX) {
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
-  *err = 0;
-  return fd;
+  // EAGAIN from a unix socket means its backlog is full: no connect is
+  // under way, so it is a failure of this try (not a refusal).
+  *err = errno;
+  if (*err == EINPROGRESS) return fd;
+  ::close(fd);
+  return -1;
 }
 
-bool IsRefusal(int err) { return err == ECONNREFUSED || err == ENOENT || err == ENOTSOCK; }
+// The addresses of an inet endpoint, appended to *addresses.  Resolution is
+// the only step that may block (on a name service), as in Postfix.
+Status Resolve(const Endpoint& endpoint, std::vector<Connection::Address>* addresses) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG;
+  addrinfo* list = nullptr;
+  int gai = ::getaddrinfo(endpoint.host.c_str(), endpoint.service.c_str(), &hints, &list);
+  if (gai != 0) {
+    return Status::TempError("cannot resolve " + endpoint.ToString() + ": " +
+                             (gai == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(gai)));
+  }
+  std::string shown;
+  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+    if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
+    Connection::Address address{ai->ai_family, {}, static_cast<socklen_t>(ai->ai_addrlen)};
+    std::memcpy(&address.addr, ai->ai_addr, ai->ai_addrlen);
+    addresses->push_back(address);
+    char host[NI_MAXHOST];
+    if (LogVerbosity() > 0 &&
+        ::getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof host, nullptr, 0, NI_NUMERICHOST) == 0)
+      shown += std::string(shown.empty() ? "" : ", ") + host;
+  }
+  ::freeaddrinfo(list);
+  if (addresses->empty()) return Status::TempError("cannot resolve " + endpoint.ToString() + ": no usable address");
+  if (LogVerbosity() > 0) LogInfo("resolved " + endpoint.ToString() + " to " + shown);
+  return Status::OK();
+}
 
 }  // namespace
+
+Connection::Connection(Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
+
+Connection::~Connection() { Close(); }
 
 void Connection::ReserveInput(size_t want) {
   if (input_start_ > 0 && input_start_ == input_end_) input_start_ = input_end_ = 0;
@@ -91,133 +95,215 @@ void Connection::ReserveInput(size_t want) {
   input_capacity_ = capacity;
 }
 
-Status Connection::Resolve() {
-  if (!addresses_.empty()) return Status::OK();
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_ADDRCONFIG;
-  addrinfo* list = nullptr;
-  int gai = ::getaddrinfo(endpoint_.host.c_str(), endpoint_.service.c_str(), &hints, &list);
-  if (gai != 0) {
-    std::string reason = std::string("cannot resolve ") + endpoint_.ToString() + ": " +
-                         (gai == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(gai));
-    LogWarning(reason);
-    return Status::TempError(reason);
-  }
-  std::string shown;
-  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-    if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
-    Address address;
-    address.family = ai->ai_family;
-    address.length = ai->ai_addrlen;
-    std::memcpy(&address.storage, ai->ai_addr, ai->ai_addrlen);
-    addresses_.push_back(address);
-    char host[NI_MAXHOST];
-    if (LogVerbosity() > 0 &&
-        ::getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof host, nullptr, 0, NI_NUMERICHOST) == 0)
-      shown += std::string(shown.empty() ? "" : ", ") + host;
-  }
-  ::freeaddrinfo(list);
-  if (addresses_.empty()) {
-    std::string reason = "cannot resolve " + endpoint_.ToString() + ": no usable address";
-    LogWarning(reason);
-    return Status::TempError(reason);
-  }
-  if (LogVerbosity() > 0) LogInfo("resolved " + endpoint_.ToString() + " to " + shown);
-  return Status::OK();
-}
-
-Status Connection::Open(Deadline deadline, bool* refused) {
-  *refused = false;
-  if (fd_ >= 0) return Status::OK();
-  input_start_ = input_end_ = 0;
-  int err = 0;
-  if (endpoint_.kind == Endpoint::Kind::kUnix) {
-    sockaddr_un sun{};
-    sun.sun_family = AF_UNIX;
-    std::memcpy(sun.sun_path, endpoint_.path.data(),
-                std::min(endpoint_.path.size(), sizeof(sun.sun_path) - 1));
-    fd_ = ConnectOne(AF_UNIX, reinterpret_cast<sockaddr*>(&sun), sizeof sun, deadline, &err);
-  } else {
-    Status resolved = Resolve();
-    if (!resolved.ok()) return resolved;
-    bool all_refused = true;
-    for (const Address& address : addresses_) {
-      fd_ = ConnectOne(address.family, reinterpret_cast<const sockaddr*>(&address.storage),
-                       address.length, deadline, &err);
-      if (fd_ >= 0) break;
-      if (!IsRefusal(err)) all_refused = false;
-      if (err == ETIMEDOUT) break;
+short Connection::PollEvents() const {
+  switch (state_) {
+    case State::kConnecting:
+      return POLLOUT;
+    case State::kHandshaking:
+      return handshake_wait_ == Transport::Io::kWantRead ? POLLIN : POLLOUT;
+    case State::kExchanging: {
+      short events = receive_wait_ == Transport::Io::kWantWrite ? POLLOUT : POLLIN;
+      if (sent_ < request_.size()) events |= send_wait_ == Transport::Io::kWantRead ? POLLIN : POLLOUT;
+      return events;
     }
-    if (fd_ < 0 && !all_refused && err != ETIMEDOUT && IsRefusal(err)) err = EHOSTUNREACH;
+    default:
+      return 0;
   }
-  if (fd_ >= 0) {
-    if (LogVerbosity() > 0) LogInfo("connected to " + endpoint_.ToString());
-    return Status::OK();
-  }
-  *refused = IsRefusal(err);
-  std::string reason = std::strerror(err);
-  LogWarning("connect to " + endpoint_.ToString() + ": " + reason);
-  return Status::TempError(reason);
 }
 
 void Connection::Close() {
+  transport_.reset();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  state_ = State::kClosed;
+  handshake_wait_ = send_wait_ = receive_wait_ = Transport::Io::kDone;
+  consumer_ = nullptr;
+  request_ = {};
   input_start_ = input_end_ = 0;
 }
 
-Status Connection::Fail(std::string reason) {
+Connection::Step Connection::Fail(std::string reason, Status* status) {
   Close();
-  return Status::TempError(std::move(reason));
+  *status = Status::TempError(std::move(reason));
+  return Step::kFailed;
 }
 
-Status Connection::Exchange(std::string_view request, ReplyConsumer* consumer, Deadline deadline) {
-  if (fd_ < 0) return Status::TempError("not connected");
-  size_t sent = 0;
+Connection::Step Connection::ConnectFailed(int err, Status* status, bool* refused) {
+  // Refused by one address after another failed otherwise: not a plain
+  // refusal (the caller would not retry it).
+  if (!all_refused_ && IsRefusal(err)) err = EHOSTUNREACH;
+  addresses_.clear();
+  *refused = IsRefusal(err);
+  std::string reason = std::strerror(err);
+  LogWarning("connect to " + endpoint_.ToString() + ": " + reason);
+  Close();
+  *status = Status::TempError(reason);
+  return Step::kFailed;
+}
+
+Connection::Step Connection::Connect(Status* status, bool* refused) {
+  *refused = false;
+  if (state_ == State::kReady) return Step::kDone;
+  Close();
+  all_refused_ = true;
+  addresses_.clear();
+  next_address_ = 0;
+  if (endpoint_.kind == Endpoint::Kind::kUnix) {
+    Address a{AF_UNIX, {}, sizeof(sockaddr_un)};
+    auto* sun = reinterpret_cast<sockaddr_un*>(&a.addr);
+    sun->sun_family = AF_UNIX;
+    std::memcpy(sun->sun_path, endpoint_.path.data(),
+                std::min(endpoint_.path.size(), sizeof(sun->sun_path) - 1));
+    addresses_.push_back(a);
+  } else {
+    if (resolved_.empty()) {
+      Status s = Resolve(endpoint_, &resolved_);
+      if (!s.ok()) {
+        resolved_.clear();  // a failed resolution is kept for nothing
+        LogWarning(s.message());
+        *status = s;
+        return Step::kFailed;
+      }
+    }
+    addresses_ = resolved_;
+  }
+  return ConnectNext(status, refused);
+}
+
+Connection::Step Connection::ConnectNext(Status* status, bool* refused) {
+  int err = EHOSTUNREACH;
+  while (next_address_ < addresses_.size()) {
+    const Address& a = addresses_[next_address_++];
+    fd_ = StartConnect(a.family, reinterpret_cast<const sockaddr*>(&a.addr), a.length, &err);
+    if (fd_ >= 0 && err == 0) return Connected(status, refused);
+    if (fd_ >= 0) {
+      state_ = State::kConnecting;
+      return Step::kPending;
+    }
+    if (!IsRefusal(err)) all_refused_ = false;
+  }
+  return ConnectFailed(err, status, refused);
+}
+
+Connection::Step Connection::Connected(Status* status, bool* refused) {
+  *refused = false;
+  addresses_.clear();
+  if (endpoint_.kind != Endpoint::Kind::kUnix) {
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  transport_ = NewPlainTransport(fd_);
+  state_ = State::kHandshaking;
+  return Handshake(status);
+}
+
+Connection::Step Connection::Handshake(Status* status) {
+  std::string error;
+  Transport::Io io = transport_->Handshake(&error);
+  if (io == Transport::Io::kDone) {
+    state_ = State::kReady;
+    handshake_wait_ = Transport::Io::kDone;
+    if (LogVerbosity() > 0) LogInfo("connected to " + endpoint_.ToString());
+    return Step::kDone;
+  }
+  if (io == Transport::Io::kWantRead || io == Transport::Io::kWantWrite) {
+    handshake_wait_ = io;
+    return Step::kPending;
+  }
+  std::string reason = error.empty() ? "session set-up failed" : error;
+  LogWarning("connect to " + endpoint_.ToString() + ": " + reason);
+  return Fail(reason, status);
+}
+
+Connection::Step Connection::StartExchange(std::string_view request, ReplyConsumer* consumer,
+                                           Status* status) {
+  if (state_ != State::kReady) return Fail("not connected", status);
   // Replies left over from an earlier exchange would belong to other
   // commands: the protocol has no such thing, so treat it as corruption.
-  if (input_start_ < input_end_) return Fail("unexpected data from server before a command");
+  if (input_start_ < input_end_) return Fail("unexpected data from server before a command", status);
   input_start_ = input_end_ = 0;
-  for (;;) {
-    pollfd p{fd_, POLLIN, 0};
-    if (sent < request.size()) p.events |= POLLOUT;
-    int wait_ms = MillisecondsLeft(deadline);
-    if (wait_ms == 0) return Fail(std::strerror(ETIMEDOUT));
-    int n = ::poll(&p, 1, wait_ms);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Fail(std::strerror(errno));
+  request_ = request;
+  sent_ = 0;
+  send_wait_ = receive_wait_ = Transport::Io::kDone;
+  consumer_ = consumer;
+  state_ = State::kExchanging;
+  // The socket is almost always writable: send now rather than after a poll.
+  return Pump(POLLOUT, status);
+}
+
+Connection::Step Connection::Continue(short revents, Status* status, bool* refused) {
+  *refused = false;
+  switch (state_) {
+    case State::kConnecting: {
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+      if (err == 0 && !(revents & (POLLOUT | POLLERR | POLLHUP))) return Step::kPending;
+      if (err == 0) return Connected(status, refused);
+      ::close(fd_);
+      fd_ = -1;
+      if (!IsRefusal(err)) all_refused_ = false;
+      if (next_address_ < addresses_.size()) return ConnectNext(status, refused);
+      return ConnectFailed(err, status, refused);
     }
-    if (n == 0) return Fail(std::strerror(ETIMEDOUT));
-    if ((p.revents & POLLOUT) && sent < request.size()) {
-      ssize_t w = ::send(fd_, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-      if (w < 0 && errno != EAGAIN && errno != EINTR) return Fail(std::strerror(errno));
-      if (w > 0) sent += static_cast<size_t>(w);
-    }
-    if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
-      ReserveInput(kReadChunk);
-      ssize_t r = ::recv(fd_, input_.get() + input_end_, input_capacity_ - input_end_, 0);
-      if (r < 0) {
-        if (errno == EAGAIN || errno == EINTR) continue;
-        return Fail(std::strerror(errno));
-      }
-      if (r == 0) return Fail("lost connection: end of file from server");
-      input_end_ += static_cast<size_t>(r);
-      size_t consumed = 0;
-      auto progress = consumer->Consume(
-          std::string_view(input_.get() + input_start_, input_end_ - input_start_), &consumed);
-      input_start_ += consumed;
-      if (progress == ReplyConsumer::Progress::kError) return Fail(consumer->error());
-      if (progress == ReplyConsumer::Progress::kDone) {
-        if (sent < request.size()) return Fail("server replied before the request was sent");
-        if (input_start_ < input_end_) return Fail("unexpected data from server after reply");
-        input_start_ = input_end_ = 0;
-        return Status::OK();
-      }
-    }
+    case State::kHandshaking:
+      return Handshake(status);
+    case State::kExchanging:
+      return Pump(revents, status);
+    default:
+      return Fail("not connected", status);
   }
+}
+
+Connection::Step Connection::Pump(short revents, Status* status) {
+  using Io = Transport::Io;
+  std::string error;
+  constexpr short kBroken = POLLERR | POLLHUP;
+  bool can_send = revents & (send_wait_ == Io::kWantRead ? POLLIN | kBroken : POLLOUT | kBroken);
+  if (sent_ < request_.size() && can_send) {
+    size_t done = 0;
+    Io io = transport_->Send(request_.data() + sent_, request_.size() - sent_, &done, &error);
+    if (io == Io::kError) return Fail(error, status);
+    send_wait_ = io;
+    sent_ += done;
+  }
+  bool can_receive =
+      (revents & (receive_wait_ == Io::kWantWrite ? POLLOUT | kBroken : POLLIN | kBroken)) ||
+      transport_->HasPendingInput();
+  if (!can_receive) return Step::kPending;
+  ReserveInput(kReadChunk);
+  size_t received = 0;
+  Io io = transport_->Receive(input_.get() + input_end_, input_capacity_ - input_end_, &received,
+                              &error);
+  if (io == Io::kError) return Fail(error, status);
+  if (io == Io::kEof) return Fail("lost connection: end of file from server", status);
+  receive_wait_ = io;
+  if (io != Io::kDone) return Step::kPending;
+  input_end_ += received;
+  size_t consumed = 0;
+  auto progress = consumer_->Consume(
+      std::string_view(input_.get() + input_start_, input_end_ - input_start_), &consumed);
+  input_start_ += consumed;
+  if (progress == ReplyConsumer::Progress::kError) return Fail(consumer_->error(), status);
+  if (progress == ReplyConsumer::Progress::kNeedMore) return Step::kPending;
+  if (sent_ < request_.size()) return Fail("server replied before the request was sent", status);
+  if (input_start_ < input_end_) return Fail("unexpected data from server after reply", status);
+  input_start_ = input_end_ = 0;
+  state_ = State::kReady;
+  consumer_ = nullptr;
+  request_ = {};
+  return Step::kDone;
+}
+
+Status Connection::Abandon() {
+  Status status;
+  if (state_ == State::kConnecting || state_ == State::kHandshaking) {
+    bool refused = false;
+    ConnectFailed(ETIMEDOUT, &status, &refused);
+    return status;
+  }
+  Fail(std::strerror(ETIMEDOUT), &status);
+  return status;
 }
 
 }  // namespace mctable

@@ -1,19 +1,25 @@
-// Connection: one stream socket to a memcached server, with every wait
-// bounded by a deadline.
+// Connection: one stream socket to a memcached server, driven step by step
+// so that one thread can keep connections to several servers busy at once.
 //
-// The socket is non-blocking; connect, send and receive wait with poll()
-// until the caller's deadline, so a server that accepts and never answers
-// costs at most the time the caller allows.  Exchange() writes a request
-// while it reads replies, so a long pipeline cannot deadlock on full socket
+// The socket is non-blocking and nothing here waits: Connect() and
+// StartExchange() begin, then the caller polls fd() for PollEvents() and
+// hands the readiness to Continue() until it says kDone or kFailed.  The
+// caller owns the clock: when its deadline for the try passes it calls
+// Abandon(), which closes the socket.  An exchange writes its request while
+// it reads replies, so a long pipeline cannot deadlock on full socket
 // buffers.  After any failure the connection is closed: a half-read reply
 // must never be taken as the answer to the next command.
 //
-// A host name is resolved once, on the first Open, and the addresses are
+// A host name is resolved once, on the first Connect, and the addresses are
 // kept for the life of the Connection (one table open): reconnects and
 // retries do not ask the resolver again.  A failed resolution is kept for
-// nothing: the next Open tries again.  The resolver's own limits
+// nothing: the next Connect tries again.  The resolver's own limits
 // (resolv.conf timeout and attempts) bound that one lookup; a numeric
 // address needs none.
+//
+// Bytes move only through the Transport (transport.h), created when the
+// socket has connected; its handshake runs before the connection is ready.
+// That is where TLS goes.
 #ifndef MCTABLE_MEMCACHE_CONNECTION_H_
 #define MCTABLE_MEMCACHE_CONNECTION_H_
 
@@ -21,12 +27,13 @@
 
 #include <chrono>
 #include <memory>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mctable/status.h"
 #include "memcache/endpoint.h"
+#include "memcache/transport.h"
 
 namespace mctable {
 
@@ -47,43 +54,86 @@ class ReplyConsumer {
 
 class Connection {
  public:
-  explicit Connection(Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
-  ~Connection() { Close(); }
+  // One resolved socket address.
+  struct Address {
+    int family;
+    sockaddr_storage addr;
+    socklen_t length;
+  };
+
+  enum class Step { kPending, kDone, kFailed };
+
+  explicit Connection(Endpoint endpoint);
+  ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   const Endpoint& endpoint() const { return endpoint_; }
-  bool is_open() const { return fd_ >= 0; }
+  // Connected, set up, and no exchange running.
+  bool is_ready() const { return state_ == State::kReady; }
+  // The socket to poll while a step is pending; -1 otherwise.
+  int fd() const { return fd_; }
+  short PollEvents() const;
 
-  // Connects unless already connected.  On failure *refused tells whether
-  // the server accepted no connection (refused, no such socket), which the
-  // caller does not retry.  The error message is the reason alone
-  // ("Connection refused"); a warning "connect to ENDPOINT: REASON" is logged.
-  Status Open(Deadline deadline, bool* refused);
+  // Connects unless ready already.  kDone: ready.  kPending: poll and
+  // Continue().  kFailed: *status is the reason alone ("Connection
+  // refused"), a warning "connect to ENDPOINT: REASON" has been logged, and
+  // *refused tells whether the server accepted no connection (refused, no
+  // such socket), which the caller does not retry.
+  Step Connect(Status* status, bool* refused);
+
+  // Starts sending `request` (which must stay alive until the exchange
+  // ends) and feeding replies to `consumer`; the connection must be ready.
+  // May finish at once (kDone/kFailed) when the socket had it all.
+  Step StartExchange(std::string_view request, ReplyConsumer* consumer, Status* status);
+
+  // Advances the pending connect or exchange with poll's revents.  On
+  // kFailed the connection is closed and *status says why ("Connection
+  // timed out", "lost connection: end of file from server", the consumer's
+  // error); *refused as for Connect.
+  Step Continue(short revents, Status* status, bool* refused);
+
+  // The caller's deadline passed while a step was pending: closes and
+  // returns the error for it (a connect also logs its warning).
+  Status Abandon();
+
   void Close();
 
-  // Sends `request` and feeds incoming bytes to `consumer` until it is done.
-  // Fails (and closes) on timeout, end of file, socket error or a consumer
-  // error; the message is the reason.
-  Status Exchange(std::string_view request, ReplyConsumer* consumer, Deadline deadline);
-
  private:
-  Status Fail(std::string reason);
+  enum class State { kClosed, kConnecting, kHandshaking, kReady, kExchanging };
 
+  Step Fail(std::string reason, Status* status);
+  Step ConnectFailed(int err, Status* status, bool* refused);
+  // Starts a connect to addresses_[next_address_...]; skips those that fail at once.
+  Step ConnectNext(Status* status, bool* refused);
+  Step Connected(Status* status, bool* refused);
+  Step Handshake(Status* status);
+  Step Pump(short revents, Status* status);
   // Makes room for at least `want` more bytes after input_end_.
   void ReserveInput(size_t want);
-  // Fills addresses_ from the endpoint's host and service, once.
-  Status Resolve();
-
-  struct Address {
-    int family = 0;
-    socklen_t length = 0;
-    sockaddr_storage storage{};
-  };
 
   Endpoint endpoint_;
-  std::vector<Address> addresses_;  // the inet endpoint, resolved
+  State state_ = State::kClosed;
   int fd_ = -1;
+  std::unique_ptr<Transport> transport_;
+  // What the transport's last handshake, send and receive waited for
+  // (kWantRead / kWantWrite), or kDone.
+  Transport::Io handshake_wait_ = Transport::Io::kDone;
+  Transport::Io send_wait_ = Transport::Io::kDone;
+  Transport::Io receive_wait_ = Transport::Io::kDone;
+
+  // An inet endpoint's addresses, resolved once (see above); the ones a
+  // connect in progress has still to try.
+  std::vector<Address> resolved_;
+  std::vector<Address> addresses_;
+  size_t next_address_ = 0;
+  bool all_refused_ = true;
+
+  // The exchange in progress.
+  std::string_view request_;
+  size_t sent_ = 0;
+  ReplyConsumer* consumer_ = nullptr;
+
   // Received bytes [input_start_, input_end_) not yet consumed.  A plain
   // buffer rather than std::string: growing a string zero-fills it, which
   // costs more than the receive itself on a fast pipeline.

@@ -43,6 +43,8 @@
 #include "table/table_types.h"
 #include "match/domain_list.h"
 #include "memcache/client.h"
+#include "memcache/key_hash.h"
+#include "memcache/server_list.h"
 #include "memcache/key_format.h"
 #include "memcache/protocol.h"
 #include "table/listed_table.h"
@@ -405,6 +407,49 @@ Status MemcacheTable::Sequence(SequenceOp op, std::string* key, std::string* val
   return backup_->Sequence(op, key, value);
 }
 
+// yes/no, as Postfix writes booleans (true/false, as twemproxy does, too).
+Status GetBool(const Config& config, const char* name, bool default_value, bool* value) {
+  std::string text = config.GetString(name, default_value ? "yes" : "no");
+  for (char& c : text)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  if (text == "yes" || text == "true") {
+    *value = true;
+  } else if (text == "no" || text == "false") {
+    *value = false;
+  } else {
+    return Status::ConfigError(config.origin() + ": invalid " + name + " parameter value \"" +
+                               config.GetString(name, "") + "\": expected yes or no");
+  }
+  return Status::OK();
+}
+
+// How keys are spread over several servers: twemproxy's parameters, with
+// twemproxy's names and values (server_retry_timeout in seconds).
+Status ConfigurePlacement(const Config& config, PlacementSettings* placement) {
+  std::string distribution = config.GetString("distribution", "ketama");
+  if (distribution == "ketama") {
+    placement->distribution = Distribution::kKetama;
+  } else if (distribution == "modula") {
+    placement->distribution = Distribution::kModula;
+  } else {
+    return Status::ConfigError(config.origin() + ": invalid distribution parameter value \"" +
+                               distribution + "\": expected ketama or modula");
+  }
+  std::string hash = config.GetString("hash", "md5");
+  if (!KeyHashFromName(hash, &placement->hash))
+    return Status::ConfigError(config.origin() + ": invalid hash parameter value \"" + hash +
+                               "\": expected one of " + KeyHashNames());
+  placement->hash_tag = config.GetString("hash_tag", "");
+  if (!placement->hash_tag.empty() && placement->hash_tag.size() != 2)
+    return Status::ConfigError(config.origin() + ": invalid hash_tag parameter value \"" +
+                               placement->hash_tag + "\": expected two characters, such as {}");
+  Status s = GetBool(config, "auto_eject_hosts", false, &placement->auto_eject_hosts);
+  if (!s.ok()) return s;
+  s = config.GetInt("server_failure_limit", 2, 1, 0, &placement->server_failure_limit);
+  if (!s.ok()) return s;
+  return config.GetInt("server_retry_timeout", 30, 1, 0, &placement->server_retry_timeout_seconds);
+}
+
 }  // namespace
 
 Status OpenMemcacheTable(std::string_view name, const OpenOptions& options,
@@ -442,8 +487,10 @@ Status OpenMemcacheTable(std::string_view name, const OpenOptions& options,
   settings.retry_pause_seconds = retry_pause;
   settings.line_size_limit = static_cast<size_t>(line_limit);
   settings.data_size_limit = static_cast<size_t>(data_limit);
-  s = ParseEndpoint(config.GetString("memcache", "inet:localhost:11211"), config.origin(),
-                    &settings.endpoint);
+  s = ParseServerList(config.GetString("memcache", "inet:localhost:11211"), config.origin(),
+                      &settings.servers);
+  if (!s.ok()) return s;
+  s = ConfigurePlacement(config, &settings.placement);
   if (!s.ok()) return s;
 
   auto memcache = std::make_unique<MemcacheTable>(std::string(name), options, std::move(settings));

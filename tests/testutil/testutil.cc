@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -156,6 +157,22 @@ int FreeLoopbackPort(bool ipv6) {
 }
 
 bool HaveIpv6Loopback() { return FreeLoopbackPort(/*ipv6=*/true) != 0; }
+pid_t StartServerProcess(const std::vector<std::string>& argv, bool keep_stderr) {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  // Dies with the test process, even one that crashes.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  int devnull = ::open("/dev/null", O_RDWR);
+  ::dup2(devnull, 0);
+  ::dup2(devnull, 1);
+  if (!keep_stderr) ::dup2(devnull, 2);
+  std::vector<std::string> copy = argv;
+  std::vector<char*> cargs;
+  for (auto& a : copy) cargs.push_back(a.data());
+  cargs.push_back(nullptr);
+  ::execv(cargs[0], cargs.data());
+  ::_exit(127);
+}
 
 MemcachedServer::MemcachedServer(Options options) : options_(std::move(options)) {}
 
@@ -191,26 +208,16 @@ bool MemcachedServer::Start() {
       args.push_back(socket_path_);
       port_ = 0;
     } else {
-      port_ = FreeLoopbackPort(options_.ipv6);
+      port_ = options_.port > 0 ? options_.port : FreeLoopbackPort(options_.ipv6);
       args.push_back("-l");
       args.push_back(options_.ipv6 ? "::1" : "127.0.0.1");
       args.push_back("-p");
       args.push_back(std::to_string(port_));
     }
-    pid_t pid = ::fork();
+    pid_t pid = StartServerProcess(args, /*keep_stderr=*/true);
     if (pid < 0) {
       error_ = "fork failed";
       return false;
-    }
-    if (pid == 0) {
-      int devnull = ::open("/dev/null", O_RDWR);
-      ::dup2(devnull, 0);
-      ::dup2(devnull, 1);
-      std::vector<char*> cargs;
-      for (auto& a : args) cargs.push_back(a.data());
-      cargs.push_back(nullptr);
-      ::execv(cargs[0], cargs.data());
-      ::_exit(127);
     }
     pid_ = pid;
     double deadline = Now() + 5;
@@ -231,6 +238,12 @@ bool MemcachedServer::Start() {
   }
   error_ = "memcached did not start";
   return false;
+}
+
+bool MemcachedServer::Restart() {
+  Stop();
+  if (!options_.unix_socket) options_.port = port_;
+  return Start();
 }
 
 void MemcachedServer::Stop() {

@@ -76,6 +76,7 @@ class MemcachedServer {
     std::string socket_dir;  // for the unix socket; defaults to a TempDir
     int memory_mb = 64;
     int max_item_size_kb = 0;  // 0: memcached default (1 MB)
+    int port = 0;              // 0: a free loopback port
   };
   MemcachedServer() : MemcachedServer(Options()) {}
   explicit MemcachedServer(Options options);
@@ -83,6 +84,8 @@ class MemcachedServer {
 
   // Returns false (with a reason in error()) if memcached cannot be run.
   bool Start();
+  // Starts it again where it listened before (same port or socket), empty.
+  bool Restart();
   void Stop();
   bool running() const { return pid_ > 0; }
   const std::string& error() const { return error_; }
@@ -112,6 +115,11 @@ bool HaveTableType(const std::string& type);
 
 // The lines of `text` (each ended by "\n"), without their newlines.
 std::vector<std::string> SplitLines(const std::string& text);
+
+// Starts argv[0] (no shell) as a test server: stdin and stdout (and
+// stderr unless keep_stderr) on /dev/null, killed by the kernel if the
+// test process dies.  Returns its pid, or -1 if fork failed.
+pid_t StartServerProcess(const std::vector<std::string>& argv, bool keep_stderr);
 
 // Returns a loopback TCP port nobody listens on at the time of the call
 // (on 127.0.0.1, or on ::1 with ipv6).

@@ -1,0 +1,235 @@
+#include "memcache/server_batch.h"
+
+#include "mctable/log.h"
+#include "memcache/protocol.h"
+
+namespace mctable {
+namespace {
+
+// Chunk bounds: one multi-key get, or one group of pipelined commands, per
+// try.  Small enough that a chunk's reply arrives well within a timeout,
+// large enough to amortise the round trip.
+constexpr size_t kMaxKeysPerGet = 512;
+constexpr size_t kMaxGetsPerChunk = 8;
+constexpr size_t kMaxCommandsPerChunk = 256;
+constexpr size_t kMaxChunkBytes = 256 * 1024;
+
+class GetBatch : public ServerBatch {
+ public:
+  GetBatch(const BatchLimits& limits, std::span<const std::string_view> keys,
+           std::vector<LookupResult>* results)
+      : ServerBatch(limits), keys_(keys), results_(results) {}
+
+  size_t BuildChunk(size_t begin, std::string* out) override {
+    ends_.clear();
+    cmd_ = 0;
+    size_t end = begin;
+    while (end < items_.size() && ends_.size() < kMaxGetsPerChunk && out->size() < kMaxChunkBytes) {
+      out->append("get");
+      size_t start = end;
+      while (end < items_.size() && end - start < kMaxKeysPerGet && out->size() < kMaxChunkBytes) {
+        out->push_back(' ');
+        out->append(keys_[items_[end++]]);
+      }
+      out->append("\r\n");
+      ends_.push_back(end);
+    }
+    return end;
+  }
+
+  void FailItem(size_t position, const Status& status) override {
+    (*results_)[items_[position]].status = status;
+  }
+
+  Progress Consume(std::string_view input, size_t* consumed) override {
+    *consumed = 0;
+    for (;;) {
+      GetReplyStep step = ParseGetReplyStep(input.substr(*consumed), limits_.line_size_limit,
+                                            limits_.data_size_limit);
+      switch (step.kind) {
+        case GetReplyStep::kNeedMore:
+          return Progress::kNeedMore;
+        case GetReplyStep::kError:
+          return Error(std::move(step.error), step.error_is_data_size);
+        case GetReplyStep::kEnd:
+          LogReceived("END");
+          *consumed += step.consumed;
+          for (; next_ < ends_[cmd_]; ++next_) (*results_)[items_[next_]].status = Status::NotFound();
+          if (++cmd_ < ends_.size()) break;
+          return Progress::kDone;
+        case GetReplyStep::kValue: {
+          // memcached answers in request order, skipping misses: the key
+          // must be one still expected, and the ones before it were misses.
+          size_t match = next_;
+          while (match < ends_[cmd_] && keys_[items_[match]] != step.key) ++match;
+          if (match == ends_[cmd_])
+            return Error("unexpected memcache server reply: VALUE for a key not asked for: " +
+                         ReplyExcerpt(step.key));
+          if (LogVerbosity() > 0)
+            LogReceived("VALUE " + std::string(step.key) + " " + std::to_string(step.flags) + " " +
+                        std::to_string(step.data.size()));
+          for (; next_ < match; ++next_) (*results_)[items_[next_]].status = Status::NotFound();
+          LookupResult& found = (*results_)[items_[match]];
+          found.status = Status::OK();
+          found.value.assign(step.data);
+          next_ = match + 1;
+          *consumed += step.consumed;
+          break;
+        }
+      }
+    }
+  }
+
+ private:
+  std::span<const std::string_view> keys_;
+  std::vector<LookupResult>* results_;
+  std::vector<size_t> ends_;  // end position of each get command in the chunk
+  size_t cmd_ = 0;            // the get command being answered
+};
+
+// Sets and deletes: one reply line per command.
+class LineReplyBatch : public ServerBatch {
+ public:
+  LineReplyBatch(const BatchLimits& limits, std::vector<Status>* results)
+      : ServerBatch(limits), results_(results) {}
+
+  void FailItem(size_t position, const Status& status) override {
+    (*results_)[items_[position]] = status;
+  }
+
+  Progress Consume(std::string_view input, size_t* consumed) override {
+    *consumed = 0;
+    while (next_ < end_) {
+      std::string_view line;
+      size_t length = 0;
+      LineStatus ls = ReadReplyLine(input.substr(*consumed), limits_.line_size_limit, &line, &length);
+      if (ls == LineStatus::kNeedMore) return Progress::kNeedMore;
+      if (ls == LineStatus::kTooLong)
+        return Error("unexpected memcache server reply: line longer than line_size_limit");
+      LogReceived(line);
+      Status status;
+      if (!Classify(line, &status))
+        return Error("unexpected memcache server reply: " + ReplyExcerpt(line));
+      // A refusal (NOT_STORED, SERVER_ERROR) fails this command's try, as in
+      // Postfix: the item is tried again on a new connection after the pause.
+      if (status.IsError())
+        return Error(status.message(), /*item_error=*/true,
+                     "database " + limits_.table_name + ": " + status.message());
+      (*results_)[items_[next_++]] = std::move(status);
+      *consumed += length;
+    }
+    return Progress::kDone;
+  }
+
+ protected:
+  // Maps a reply line to the item's result; false if the line does not
+  // belong to this command (the stream is then out of step).
+  virtual bool Classify(std::string_view line, Status* status) const = 0;
+
+  std::vector<Status>* results_;
+};
+
+class SetBatch : public LineReplyBatch {
+ public:
+  SetBatch(const BatchLimits& limits, std::span<const SetRequest> requests, uint32_t flags, long ttl,
+           std::vector<Status>* results)
+      : LineReplyBatch(limits, results), requests_(requests), flags_(flags), ttl_(ttl) {}
+
+  size_t BuildChunk(size_t begin, std::string* out) override {
+    size_t end = begin;
+    while (end < items_.size() && end - begin < kMaxCommandsPerChunk &&
+           (end == begin || out->size() < kMaxChunkBytes)) {
+      const SetRequest& r = requests_[items_[end]];
+      AppendSetCommand(out, r.key, flags_, ttl_, r.data);
+      ++end;
+    }
+    return end;
+  }
+
+ protected:
+  bool Classify(std::string_view line, Status* status) const override {
+    if (line == "STORED") {
+      *status = Status::OK();
+      return true;
+    }
+    // Replies that answer this command without breaking the stream: memcached
+    // refused to store (NOT_STORED) or swallowed the data (SERVER_ERROR).
+    if (line == "NOT_STORED" || line == "EXISTS" || line == "NOT_FOUND" ||
+        line.starts_with("SERVER_ERROR")) {
+      *status = Status::TempError("update failed: " + ReplyExcerpt(line));
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  std::span<const SetRequest> requests_;
+  uint32_t flags_;
+  long ttl_;
+};
+
+class DeleteBatch : public LineReplyBatch {
+ public:
+  DeleteBatch(const BatchLimits& limits, std::span<const std::string_view> keys,
+              std::vector<Status>* results)
+      : LineReplyBatch(limits, results), keys_(keys) {}
+
+  size_t BuildChunk(size_t begin, std::string* out) override {
+    size_t end = begin;
+    while (end < items_.size() && end - begin < kMaxCommandsPerChunk && out->size() < kMaxChunkBytes)
+      AppendDeleteCommand(out, keys_[items_[end++]]);
+    return end;
+  }
+
+ protected:
+  bool Classify(std::string_view line, Status* status) const override {
+    if (line == "DELETED") {
+      *status = Status::OK();
+      return true;
+    }
+    if (line == "NOT_FOUND") {
+      *status = Status::NotFound();
+      return true;
+    }
+    if (line.starts_with("SERVER_ERROR")) {
+      *status = Status::TempError("delete failed: " + ReplyExcerpt(line));
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  std::span<const std::string_view> keys_;
+};
+
+}  // namespace
+
+ReplyConsumer::Progress ServerBatch::Error(std::string message, bool item_error, std::string warning) {
+  error_ = std::move(message);
+  item_error_ = item_error;
+  warning_ = warning.empty() ? limits_.origin + ": " + error_ : std::move(warning);
+  return Progress::kError;
+}
+
+void ServerBatch::LogReceived(std::string_view line) const {
+  if (LogVerbosity() > 0) LogInfo(limits_.table_name + ": receive: " + PrintableBytes(line));
+}
+
+std::unique_ptr<ServerBatch> NewGetBatch(const BatchLimits& limits,
+                                         std::span<const std::string_view> keys,
+                                         std::vector<LookupResult>* results) {
+  return std::make_unique<GetBatch>(limits, keys, results);
+}
+
+std::unique_ptr<ServerBatch> NewSetBatch(const BatchLimits& limits, std::span<const SetRequest> items,
+                                         uint32_t flags, long ttl, std::vector<Status>* results) {
+  return std::make_unique<SetBatch>(limits, items, flags, ttl, results);
+}
+
+std::unique_ptr<ServerBatch> NewDeleteBatch(const BatchLimits& limits,
+                                            std::span<const std::string_view> keys,
+                                            std::vector<Status>* results) {
+  return std::make_unique<DeleteBatch>(limits, keys, results);
+}
+
+}  // namespace mctable

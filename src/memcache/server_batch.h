@@ -1,0 +1,98 @@
+// ServerBatch: one server's share of a pipelined get, set or delete.
+//
+// The client gives each server the items (indices into the operation's
+// keys) that live there, in input order.  The batch builds the request for
+// a chunk of consecutive items -- multi-key "get" commands, or pipelined
+// "set"/"delete" commands -- and parses the replies as they arrive,
+// recording each item's result (into the operation's result vector, at the
+// item's own index) as soon as memcached has given it.  A reply that does
+// not fit the request (a VALUE for a key not asked for, a line of the
+// wrong kind, a value over data_size_limit) stops the parse with an error
+// and records nothing for that item.
+#ifndef MCTABLE_MEMCACHE_SERVER_BATCH_H_
+#define MCTABLE_MEMCACHE_SERVER_BATCH_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mctable/lookup_result.h"
+#include "mctable/status.h"
+#include "memcache/connection.h"
+
+namespace mctable {
+
+struct SetRequest {
+  std::string_view key;
+  std::string_view data;
+};
+
+// What the batches need of the table's settings.
+struct BatchLimits {
+  size_t line_size_limit = 1024;
+  size_t data_size_limit = 10240;
+  std::string table_name;  // "memcache:FILE", for messages
+  std::string origin;      // FILE, for Postfix-style "FILE: unexpected reply" messages
+};
+
+class ServerBatch : public ReplyConsumer {
+ public:
+  explicit ServerBatch(const BatchLimits& limits) : limits_(limits) {}
+
+  // The items of this server, in the order they are sent.  Items may be
+  // added (ejection moves keys here) while earlier ones are in flight.
+  std::vector<size_t>& items() { return items_; }
+
+  // Appends the request for items()[begin, end) and returns end (> begin).
+  virtual size_t BuildChunk(size_t begin, std::string* out) = 0;
+  // Records `status` as the result of items()[position].
+  virtual void FailItem(size_t position, const Status& status) = 0;
+
+  // Called before the chunk items()[begin, end) is sent.
+  void StartChunk(size_t begin, size_t end) {
+    next_ = begin;
+    end_ = end;
+    error_.clear();
+    item_error_ = false;
+  }
+  // The position of the first item of the chunk without a result.
+  size_t next() const { return next_; }
+  // True when the last error concerns the reply to item next() itself (e.g.
+  // its value is too long), rather than the connection.
+  bool item_error() const { return item_error_; }
+  bool protocol_error() const { return !error_.empty(); }
+  // The warning for a failed try caused by a reply (Postfix's wording).
+  const std::string& warning() const { return warning_; }
+  std::string error() const override { return error_; }
+
+ protected:
+  Progress Error(std::string message, bool item_error = false, std::string warning = {});
+  void LogReceived(std::string_view line) const;
+
+  const BatchLimits& limits_;
+  std::vector<size_t> items_;
+  size_t next_ = 0;
+  size_t end_ = 0;
+  std::string error_;
+  std::string warning_;
+  bool item_error_ = false;
+};
+
+// results[i] of keys[i]: OK with value, NotFound, or an error set by FailItem.
+std::unique_ptr<ServerBatch> NewGetBatch(const BatchLimits& limits,
+                                         std::span<const std::string_view> keys,
+                                         std::vector<LookupResult>* results);
+// results[i] of items[i]: OK (STORED) or an error.
+std::unique_ptr<ServerBatch> NewSetBatch(const BatchLimits& limits, std::span<const SetRequest> items,
+                                         uint32_t flags, long ttl, std::vector<Status>* results);
+// results[i] of keys[i]: OK (DELETED), NotFound (NOT_FOUND) or an error.
+std::unique_ptr<ServerBatch> NewDeleteBatch(const BatchLimits& limits,
+                                            std::span<const std::string_view> keys,
+                                            std::vector<Status>* results);
+
+}  // namespace mctable
+
+#endif  // MCTABLE_MEMCACHE_SERVER_BATCH_H_
