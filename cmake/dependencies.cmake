@@ -27,6 +27,9 @@ endmacro()
 mctable_find_dependency(LMDB lmdb lmdb.h REQUIRED)
 mctable_find_dependency(BDB db-5.3 db.h)
 mctable_find_dependency(CDB cdb cdb.h)
+# OpenSSL: key_digest and value signing (libcrypto), TLS to memcached (libssl).
+mctable_find_dependency(OPENSSL_SSL ssl openssl/ssl.h REQUIRED)
+mctable_find_dependency(OPENSSL_CRYPTO crypto openssl/evp.h REQUIRED)
 
 # Include paths and definitions of a build of the library sources (the
 # regular one, and the instrumented one in fuzz/).
