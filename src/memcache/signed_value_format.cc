@@ -4,15 +4,39 @@
 // disagree on where the value starts.  Never reads past `data`.
 #include "memcache/signed_value_format.h"
 
+#include <array>
 #include <limits>
 
 namespace mctable {
 namespace {
 
+// Lower-case hex digit values, -1 for every other byte: one table lookup
+// per digit on the per-value path.
+constexpr std::array<int8_t, 256> kHexValue = [] {
+  std::array<int8_t, 256> table{};
+  table.fill(-1);
+  for (int c = '0'; c <= '9'; ++c) table[c] = static_cast<int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) table[c] = static_cast<int8_t>(c - 'a' + 10);
+  return table;
+}();
+
+int HexValue(char c) { return kHexValue[static_cast<unsigned char>(c)]; }
+
 bool IsLowerHex(std::string_view text) {
-  for (char c : text)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
+  int all = 0;
+  for (char c : text) all |= HexValue(c);
+  return all >= 0;
+}
+
+// Decodes 2 * n lower-case hex digits; false if any is not one.
+bool DecodeHex(std::string_view hex, unsigned char* out, size_t n) {
+  int all = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
+    all |= hi | lo;
+    out[i] = static_cast<unsigned char>((hi << 4) | (lo & 0xf));
+  }
+  return all >= 0;
 }
 
 // Canonical decimal: "0", or a non-zero digit then digits; fits int64_t.
@@ -50,7 +74,7 @@ SignedValueSyntax ParseSignedValue(std::string_view data, SignedValueView* out) 
   if (rest.size() < kSignatureHexLength + 1 || rest[kSignatureHexLength] != ' ')
     return SignedValueSyntax::kMalformed;
   std::string_view mac = rest.substr(0, kSignatureHexLength);
-  if (!IsLowerHex(mac)) return SignedValueSyntax::kMalformed;
+  if (!DecodeHex(mac, out->mac_bytes, kSignatureBytes)) return SignedValueSyntax::kMalformed;
 
   out->key_id = key_id;
   out->expiry = expiry;

@@ -35,11 +35,14 @@ constexpr size_t kSignatureHexLength = 64;
 constexpr size_t kMaxSignedValueOverhead =
     kSignedValueTag.size() + kSigningKeyIdHexLength + 1 + 19 + 1 + kSignatureHexLength + 1;
 
+constexpr size_t kSignatureBytes = kSignatureHexLength / 2;
+
 struct SignedValueView {
-  std::string_view key_id;  // 8 hex digits
-  int64_t expiry = 0;       // 0: never
-  std::string_view mac;     // 64 hex digits
-  std::string_view value;   // what follows the header
+  std::string_view key_id;               // 8 hex digits
+  int64_t expiry = 0;                    // 0: never
+  std::string_view mac;                  // 64 hex digits
+  unsigned char mac_bytes[kSignatureBytes];  // the same, decoded
+  std::string_view value;                // what follows the header
 };
 
 enum class SignedValueSyntax { kOk, kNotSigned, kMalformed };
