@@ -1,6 +1,8 @@
 #!/bin/sh
-# Builds mctable with AddressSanitizer + UndefinedBehaviorSanitizer in its
-# own build directory and runs the whole test suite under them.
+# Builds mctable with clang++, AddressSanitizer + UndefinedBehaviorSanitizer
+# and warnings as errors in its own build directory, and runs the whole test
+# suite under them.  (The regular CI build is g++ with warnings as errors, so
+# both compilers' warnings are checked.)
 #
 #   .ci/sanitize.sh [extra ctest arguments...]
 # Environment: BUILD_DIR (default build-sanitize), JOBS (default 2).
@@ -15,6 +17,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_strin
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 cmake -S "$SRC" -B "$BUILD_DIR" -DMCTABLE_SANITIZE=ON -DMCTABLE_BENCH=OFF \
+  -DCMAKE_CXX_COMPILER="${CXX:-clang++}" -DMCTABLE_WERROR=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$BUILD_DIR" -j"$JOBS"
 cd "$BUILD_DIR"

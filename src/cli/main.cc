@@ -19,6 +19,7 @@
 
 #include "cli/commands.h"
 #include "mctable/log.h"
+#include "mctable/table_registry.h"
 
 namespace {
 
@@ -41,10 +42,16 @@ constexpr char kHelp[] =
     "  -N / -n    include / omit the terminating NUL of keys and values\n"
     "  -r         replace duplicate keys silently   -w  ignore duplicates silently\n"
     "  -v         verbose: log keys, expansions and the memcache dialogue (repeat for more)\n"
-    "  --help     this text\n"
-    "\n"
-    "Types: memcache, lmdb, texthash, inline, static, fail and, where built in,\n"
-    "hash, btree and cdb.  See mctable(1) and mctable_memcache(5).\n";
+    "  --help     this text\n";
+
+// The help text, with the table types this build has.
+std::string HelpText() {
+  std::string text = kHelp;
+  text += "\nTypes:";
+  for (const std::string& type : mctable::RegisteredTableTypes()) text += " " + type;
+  text += "\nSee mctable(1) and mctable_memcache(5).\n";
+  return text;
+}
 
 [[noreturn]] void Usage() {
   mctable::LogFatal(kUsage);
@@ -58,11 +65,11 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--") == 0) break;
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::fputs(kHelp, stdout);
+      std::fputs(HelpText().c_str(), stdout);
       return 0;
     }
     if (std::strcmp(argv[i], "--version") == 0) {
-      std::puts("mctable 0.1.0");
+      std::puts("mctable " MCTABLE_VERSION);
       return 0;
     }
   }
