@@ -14,7 +14,7 @@ VG=(valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=def
 
 # Time-measuring fault tests are left out: valgrind's slowdown, not the code,
 # would break their bounds.
-filter='Transports/MemcacheTableTest.*:Types/MemcacheBackupTest.*:Protocol*:Endpoint*:KeyFormat*:Config*:DomainList*:FaultTest.ValueFor*:FaultTest.Garbage*:FaultTest.EveryByte*:FaultTest.KeysAt*:FaultTest.ValueOver*:FaultTest.Closes*:FaultTest.Data*:FaultTest.RecoversOnTheSecondTry'
+filter='Transports/MemcacheTableTest.*:Types/MemcacheBackupTest.*:Protocol*:Endpoint*:KeyFormat*:Config*:DomainList*:FaultTest.ValueFor*:FaultTest.Garbage*:FaultTest.EveryByte*:FaultTest.KeysAt*:FaultTest.ValueOver*:FaultTest.Closes*:FaultTest.Data*:FaultTest.RecoversOnTheSecondTry:SocketmapParse*:TcpParse*:TcpEncoding*:Replies*:DaemonConfig*:LookupMetrics*:MapWorker*:ClientConnection*'
 for tests in mctable_unit_tests mctable_integration_tests; do
   "${VG[@]}" "$BUILD_DIR/$tests" --gtest_brief=1 --gtest_filter="$filter"
 done
@@ -35,4 +35,26 @@ seq 1 20000 | awk '{print "key" $1 " value" $1}' > "$work/entries"
 seq 1 40000 | awk '{print "key" $1}' | "${VG[@]}" "$BUILD_DIR/mctable" -c "$work" -q - "memcache:$work/mc.cf" > "$work/out"
 test "$(wc -l < "$work/out")" -eq 20000
 seq 1 40000 | awk '{print "key" $1}' | "${VG[@]}" "$BUILD_DIR/mctable" -c "$work" -d - "memcache:$work/mc.cf"
+
+# mctabled under valgrind: postmap's lookups through socketmap and
+# tcp_table, a SIGHUP reload, then SIGTERM (exit 0 only if clean).
+if [ -x /usr/sbin/postmap ]; then
+  tcp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "${VG[@]}" "$BUILD_DIR/mctabled" -c "$work" -m "mc=memcache:$work/mc.cf" \
+    -l "socketmap:unix:$work/sock" -l "tcp:127.0.0.1:$tcp_port=mc" 2>"$work/mctabled.err" &
+  dpid=$!
+  for _ in $(seq 300); do [ -S "$work/sock" ] && break; sleep 0.1; done
+  seq 1 1000 | awk '{print "key" $1 " value" $1}' | "$BUILD_DIR/mctable" -c "$work" -i "memcache:$work/mc.cf"
+  seq 1 2000 | awk '{print "key" $1}' > "$work/keys"
+  /usr/sbin/postmap -c "$work" -q - "socketmap:unix:$work/sock:mc" < "$work/keys" > "$work/sm.out" || true
+  /usr/sbin/postmap -c "$work" -q - "tcp:127.0.0.1:$tcp_port" < "$work/keys" > "$work/tcp.out" || true
+  kill -HUP "$dpid"; sleep 1
+  /usr/sbin/postmap -c "$work" -q key1 "socketmap:unix:$work/sock:mc" > /dev/null || true
+  kill -TERM "$dpid"
+  status=0; wait "$dpid" || status=$?
+  [ "$status" -eq 0 ] || { cat "$work/mctabled.err"; echo "mctabled under valgrind: exit $status"; exit 1; }
+  # key1..key1000 are there, key1001..key2000 are not.
+  test "$(wc -l < "$work/sm.out")" -eq 1000 && cmp -s "$work/sm.out" "$work/tcp.out"
+  ! grep -q "warning\|fatal" "$work/mctabled.err" || { cat "$work/mctabled.err"; exit 1; }
+fi
 echo "valgrind: no errors, no leaks"

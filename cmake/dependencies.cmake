@@ -27,6 +27,8 @@ endmacro()
 mctable_find_dependency(LMDB lmdb lmdb.h REQUIRED)
 mctable_find_dependency(BDB db-5.3 db.h)
 mctable_find_dependency(CDB cdb cdb.h)
+# Unicode case folding of keys under smtputf8_enable, as Debian's Postfix does it.
+mctable_find_dependency(ICU icuuc unicode/casemap.h REQUIRED)
 # OpenSSL: key_digest and value signing (libcrypto), TLS to memcached (libssl).
 mctable_find_dependency(OPENSSL_SSL ssl openssl/ssl.h REQUIRED)
 mctable_find_dependency(OPENSSL_CRYPTO crypto openssl/evp.h REQUIRED)

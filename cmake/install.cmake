@@ -3,7 +3,8 @@
 # (find_package(mctable) gives mctable::mctable and mctable::mctable_static).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS mctable RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
+install(TARGETS mctable mctabled RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
+install(FILES man/mctabled.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES man/mctable.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES man/mctable_memcache.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 

@@ -12,7 +12,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$SRC/build-fuzz}
 OUT=${OUT:-$BUILD_DIR/fuzz-out}
 JOBS=${JOBS:-2}
-TARGETS=${TARGETS:-"get_reply config key_format domain_list signed_value"}
+TARGETS=${TARGETS:-"get_reply config key_format domain_list lookup_request signed_value"}
 
 command -v clang++ >/dev/null 2>&1 || { echo "run_fuzz.sh: clang++ not found" >&2; exit 2; }
 cmake -S "$SRC" -B "$BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++ -DMCTABLE_FUZZ=ON \

@@ -7,7 +7,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 packages=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev
-          liblmdb-dev libdb5.3-dev libcdb-dev libssl-dev openssl memcached postfix postfix-lmdb postfix-cdb
+          liblmdb-dev libdb5.3-dev libcdb-dev libicu-dev libssl-dev openssl memcached postfix
+          postfix-lmdb postfix-cdb
           python3 clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -9,7 +9,6 @@
 // Nothing is installed here: without /usr/sbin/postmap the test says so
 // and skips.  CI installs postfix and postfix-lmdb.
 #include <gtest/gtest.h>
-#include <sys/time.h>
 
 #include <string>
 #include <vector>
@@ -68,6 +67,7 @@ std::vector<Scenario> Scenarios() {
       {"t:user1@example.com", "t-one"}, {"mail", "from-label"},
       {"x\x01y", "control"},            {"example.com", "domain-value"},
       {"p:joe.example", "joe-parts"},   {"big", std::string(20000, 'b')},
+      {"com", "label-com"},
   };
   return {
       {"hit", data, "", {"-q", "user1@example.com"}, ""},
@@ -102,6 +102,8 @@ std::vector<Scenario> Scenarios() {
       {"bad_template", data, "key_format = %x\n", {"-q", "user1@example.com"}, ""},
       {"control_character_key", data, "", {"-q", "x\x01y"}, ""},
       {"empty_domain_label", data, "key_format = %3\n", {"-q", "u@mail..example.com"}, ""},
+      {"absolute_domain", data, "key_format = %1\n", {"-q", "u@example.com."}, ""},
+      {"absolute_domain_labels", data, "key_format = %2.%1\n", {"-q", "u@mail.example.com."}, ""},
       {"bulk_load", data, "", {"-i"}, "new1 v1\nnew2 v2\n"},
   };
 }
@@ -120,21 +122,10 @@ class PostmapDiffTest : public ::testing::Test {
     for (const auto& [k, v] : s.memcached) server_.Set(k, v);
   }
 
-  // Postfix rereads a configuration file modified within the last second
-  // (it might be half written) until it is older, about 2 s per run here:
-  // date the files back so the comparison does not wait for that.
-  static void Backdate(const std::string& path) {
-    struct timeval past[2];
-    ::gettimeofday(&past[0], nullptr);
-    past[0].tv_sec -= 60;
-    past[1] = past[0];
-    ::utimes(path.c_str(), past);
-  }
-
   CommandResult Run(const std::string& program, const Scenario& s) {
     std::string cf = dir_.WriteFile("table.cf", "memcache = " + server_.endpoint() + "\n" + s.config);
-    Backdate(cf);
-    Backdate(dir_.path() + "/main.cf");
+    testutil::BackdateFile(cf);
+    testutil::BackdateFile(dir_.path() + "/main.cf");
     std::string map = "memcache:" + cf;
     std::vector<std::string> argv = {program, "-c", dir_.path()};
     bool placed = false;

@@ -44,6 +44,10 @@ class MCTABLE_EXPORT Config {
   // The name used in messages: the file's path, or the table name.
   const std::string& origin() const { return origin_; }
 
+  // Every parameter as read, unexpanded (for a file read with ReadFile or
+  // Parse; for the main.cf form, the table's own parameters, expanded).
+  const std::map<std::string, std::string, std::less<>>& params() const { return params_; }
+
   // The value of `name`, if set.
   std::optional<std::string> Find(std::string_view name) const;
   std::string GetString(std::string_view name, std::string_view default_value) const;

@@ -17,6 +17,7 @@
 #ifndef MCTABLE_TABLE_H_
 #define MCTABLE_TABLE_H_
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -49,6 +50,11 @@ struct OpenOptions {
   bool create = false;            // create the table (file types), empty if truncate
   bool truncate = false;          // start from an empty table (postmap build mode)
   bool fold_keys = true;          // DICT_FLAG_FOLD_FIX; postmap -f turns it off
+  // smtputf8_enable (Postfix's DICT_FLAG_UTF8_REQUEST with util_utf8_enable):
+  // keys fold with Unicode case folding, and keys and values must be valid
+  // UTF-8 (a table says so with a warning and skips the key).  The command
+  // takes it from main.cf; off, keys fold as ASCII and bytes are opaque.
+  bool utf8 = false;
   bool security_sensitive = false;  // DICT_FLAG_NO_UNAUTH: memcache refuses to open
   NulMode nul_mode = NulMode::kTypeDefault;
   DuplicateMode duplicates = DuplicateMode::kWarn;
@@ -60,6 +66,14 @@ enum class SequenceOp { kFirst, kNext };
 struct KeyValue {
   std::string key;
   std::string value;
+};
+
+// Work a table did behind its lookups since it was opened, for metrics:
+// lookups passed on to a backup table, and backup answers written back to
+// the cache in front of it.  Types without a cache report zeros.
+struct TableCounters {
+  uint64_t backup_lookups = 0;
+  uint64_t cache_fills = 0;
 };
 
 class MCTABLE_EXPORT Table {
@@ -88,6 +102,8 @@ class MCTABLE_EXPORT Table {
   // whose batch calls are plain loops (callers then keep warnings in input
   // order), more for types that pipeline.
   virtual size_t preferred_batch_size() const { return 1; }
+
+  virtual TableCounters counters() const { return {}; }
 
   // Makes pending writes durable and releases locks (file types).  Called
   // once by the owner before destruction when the result matters.

@@ -26,9 +26,12 @@ MCTABLE_EXPORT void RegisterTableType(std::string_view type, TableOpener opener)
 // The registered type names, sorted.
 MCTABLE_EXPORT std::vector<std::string> RegisteredTableTypes();
 
-// "type:name" as given, or with Postfix's default_database_type (hash;
-// lmdb when hash is not built in) for a bare name, as postmap does.
-MCTABLE_EXPORT std::string WithDefaultTableType(std::string_view name);
+// "type:name" as given, or "default_type:name" for a bare name, as postmap
+// does with main.cf's default_database_type.  An empty default_type means
+// Postfix's built-in default: hash (lmdb when hash is not built in).  The
+// type is not checked here: OpenTable refuses an unknown one.
+MCTABLE_EXPORT std::string WithDefaultTableType(std::string_view name,
+                                                std::string_view default_type = {});
 
 }  // namespace mctable
 

@@ -1,14 +1,18 @@
 #include "cli/commands.h"
 
+#include <errno.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <span>
 
-#include "cli/line_reader.h"
+#include "common/line_reader.h"
+#include "common/lookup_metrics.h"
+#include "config/postfix_settings.h"
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
 #include "table/build_table.h"
@@ -20,28 +24,51 @@ namespace {
 // enough that memory stays flat whatever the input size.
 constexpr size_t kBatchKeys = 4096;
 
+[[noreturn]] void Fatal(const std::string& text);
+
 // stdout through one large buffer; flushed before any fatal message so the
-// output a failure leaves behind is exactly what was done.
+// output a failure leaves behind is exactly what was done.  Output that
+// cannot be written (a full disk, /dev/full, a closed descriptor) is fatal:
+// "write standard output: REASON", exit 1.  postmap ignores such errors and
+// exits 0; a caller that saves the output must not take a cut-off result
+// for the whole one.
 class Output {
  public:
   Output() { std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16); }
   void Line(std::string_view a) {
-    std::fwrite(a.data(), 1, a.size(), stdout);
-    std::fputc('\n', stdout);
+    Write(a);
+    Write("\n");
   }
   void Pair(std::string_view key, std::string_view value) {
-    std::fwrite(key.data(), 1, key.size(), stdout);
-    std::fputc('\t', stdout);
-    std::fwrite(value.data(), 1, value.size(), stdout);
-    std::fputc('\n', stdout);
+    Write(key);
+    Write("\t");
+    Write(value);
+    Write("\n");
   }
-  void Flush() { std::fflush(stdout); }
+  void Flush() {
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) Failed(errno);
+  }
+  // Before a fatal message: whatever can still be written is.
+  void FlushIgnoringErrors() {
+    if (!failed_) std::fflush(stdout);
+  }
+
+ private:
+  void Write(std::string_view bytes) {
+    if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) Failed(errno);
+  }
+  [[noreturn]] void Failed(int err) {
+    failed_ = true;
+    Fatal(std::string("write standard output: ") + std::strerror(err != 0 ? err : EIO));
+  }
+
+  bool failed_ = false;
 };
 
 Output output;
 
 [[noreturn]] void Fatal(const std::string& text) {
-  output.Flush();
+  output.FlushIgnoringErrors();
   LogFatal(text);
   std::exit(1);
 }
@@ -51,9 +78,11 @@ Output output;
 // lazily too: a later map's problems do not matter if an earlier one answers).
 class Maps {
  public:
-  Maps(const std::vector<std::string>& names, OpenOptions options) : options_(std::move(options)) {
-    for (const auto& n : names) names_.push_back(WithDefaultTableType(n));
+  // `names` are "type:name" (RunCommand has added the default type).
+  Maps(const std::vector<std::string>& names, OpenOptions options)
+      : options_(std::move(options)), names_(names) {
     tables_.resize(names_.size());
+    metrics_.resize(names_.size());
   }
   size_t size() const { return names_.size(); }
   Table& Get(size_t i) {
@@ -62,6 +91,15 @@ class Maps {
       if (!s.ok()) Fatal(s.message());
     }
     return *tables_[i];
+  }
+  LookupMetrics& metrics(size_t i) { return metrics_[i]; }
+  // --stats: mctabled's figures for each map that was opened, on stderr.
+  void LogStats() {
+    for (size_t i = 0; i < tables_.size(); ++i) {
+      if (!tables_[i]) continue;
+      metrics_[i].AddBackupFills(tables_[i]->counters().cache_fills);
+      LogInfo(metrics_[i].Format(names_[i]));
+    }
   }
   void CloseAll() {
     for (auto& t : tables_) {
@@ -76,7 +114,20 @@ class Maps {
   OpenOptions options_;
   std::vector<std::string> names_;
   std::vector<std::unique_ptr<Table>> tables_;
+  std::vector<LookupMetrics> metrics_;
 };
+
+// Counts a batch's answers; each key's latency is the batch call's time.
+void RecordBatch(LookupMetrics* metrics, std::chrono::steady_clock::time_point start,
+                 const std::vector<LookupResult>& results) {
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+  for (const LookupResult& r : results)
+    metrics->Record(r.status.ok()           ? LookupMetrics::Outcome::kHit
+                    : r.status.IsNotFound() ? LookupMetrics::Outcome::kMiss
+                                            : LookupMetrics::Outcome::kError,
+                    us);
+}
 
 void WarnEmptyValue(const Table& table, std::string_view key) {
   LogWarning("table " + table.full_name() + ": key " + std::string(key) +
@@ -121,6 +172,7 @@ class BatchLookup {
     size_t first_error = n;
     for (size_t m = 0; m < maps_->size() && !pending_.empty(); ++m) {
       Table& table = maps_->Get(m);
+      auto start = std::chrono::steady_clock::now();
       if (m == 0) {
         table.LookupMany(keys, &results_);
       } else {
@@ -128,6 +180,7 @@ class BatchLookup {
         for (size_t j = 0; j < pending_.size(); ++j) pending_keys_[j] = keys[pending_[j]];
         table.LookupMany(pending_keys_, &results_);
       }
+      RecordBatch(&maps_->metrics(m), start, results_);
       still_pending_.clear();
       for (size_t j = 0; j < pending_.size(); ++j) {
         size_t i = pending_[j];
@@ -178,6 +231,7 @@ int Query(const CommandOptions& options) {
     });
   }
   output.Flush();
+  if (options.print_stats) maps.LogStats();
   return found ? 0 : 1;
 }
 
@@ -244,7 +298,17 @@ int Load(const CommandOptions& options, bool from_stdin) {
 
 }  // namespace
 
-int RunCommand(const CommandOptions& options) {
+int RunCommand(const CommandOptions& given) {
+  // What postmap takes from main.cf: the type of a bare table name, and
+  // whether keys are UTF-8 (postfix_settings.h).  With -c the file must
+  // exist, as in postmap; without, a host with no main.cf gets Postfix's
+  // defaults.
+  CommandOptions options = given;
+  PostfixSettings settings;
+  Status s = ReadPostfixSettings(options.open.config_dir, options.config_dir_given, &settings);
+  if (!s.ok()) Fatal(s.message());
+  options.open.utf8 = settings.smtputf8_enable;
+  for (std::string& map : options.maps) map = WithDefaultTableType(map, settings.default_database_type);
   switch (options.mode) {
     case CommandMode::kQuery:
       return Query(options);

@@ -17,10 +17,14 @@ struct CommandOptions {
   bool incremental = false;
   std::string key;                // -q / -d argument; "-" means stdin
   std::vector<std::string> maps;  // [type:]name as given
+  bool print_stats = false;       // --stats: lookup figures per map on stderr after -q
   OpenOptions open;
+  bool config_dir_given = false;  // -c: main.cf must exist there
 };
 
-// Runs the command and returns the exit status.
+// Runs the command and returns the exit status.  main.cf in
+// options.open.config_dir decides the type of a bare table name
+// (default_database_type) and OpenOptions::utf8 (smtputf8_enable).
 int RunCommand(const CommandOptions& options);
 
 }  // namespace mctable

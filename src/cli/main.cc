@@ -42,6 +42,8 @@ constexpr char kHelp[] =
     "  -N / -n    include / omit the terminating NUL of keys and values\n"
     "  -r         replace duplicate keys silently   -w  ignore duplicates silently\n"
     "  -v         verbose: log keys, expansions and the memcache dialogue (repeat for more)\n"
+    "  --stats    after -q: per-map lookups, hits, misses, errors, backup fills and\n"
+    "             latency percentiles on stderr (the figures mctabled reports)\n"
     "  --help     this text\n";
 
 // The help text, with the table types this build has.
@@ -62,8 +64,16 @@ std::string HelpText() {
 
 int main(int argc, char** argv) {
   mctable::SetLogProgramName("mctable");
+  mctable::CommandOptions options;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--") == 0) break;
+    if (std::strcmp(argv[i], "--stats") == 0) {  // taken out before getopt sees it
+      options.print_stats = true;
+      for (int j = i; j + 1 <= argc; ++j) argv[j] = argv[j + 1];
+      --argc;
+      --i;
+      continue;
+    }
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::fputs(HelpText().c_str(), stdout);
       return 0;
@@ -74,7 +84,6 @@ int main(int argc, char** argv) {
     }
   }
 
-  mctable::CommandOptions options;
   int modes = 0;
   int c;
   opterr = 0;  // a bad option gets postmap's usage message, not getopt's
@@ -82,6 +91,7 @@ int main(int argc, char** argv) {
     switch (c) {
       case 'c':
         options.open.config_dir = optarg;
+        options.config_dir_given = true;
         break;
       case 'd':
         options.mode = mctable::CommandMode::kDelete;

@@ -2,12 +2,8 @@
 // from the table's own file or from main.cf as "TABLE_name" parameters.
 //
 // What it guarantees
-// - The logical-line rules are Postfix's (readllines + dict_load_fp):
-//   a physical line that starts with whitespace continues the logical line
-//   (its text, leading whitespace included, is appended); blank lines and
-//   lines whose first non-blank character is "#" are dropped without ending
-//   the logical line; a logical line that starts with whitespace (nothing
-//   before it to continue) is dropped with Postfix's warning.
+// - The logical-line rules are Postfix's (readllines + dict_load_fp), from
+//   common/logical_line_reader.h, shared with the table source reader.
 // - Each logical line is "name = value"; the name ends at whitespace or
 //   "="; the value is trimmed and may be empty.  A later duplicate wins,
 //   with Postfix's "overriding earlier entry" warning.
@@ -35,22 +31,13 @@
 #include <cstring>
 
 #include "common/brace_syntax.h"
+#include "common/logical_line_reader.h"
 #include "common/read_file.h"
 #include "config/macro_expander.h"
 #include "mctable/log.h"
 
 namespace mctable {
 namespace {
-
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-bool IsBlankOrComment(std::string_view line) {
-  size_t i = 0;
-  while (i < line.size() && IsSpace(line[i])) ++i;
-  return i == line.size() || line[i] == '#';
-}
 
 Status ReadConfigFile(const std::string& path, std::string* text) {
   bool open_failed = false;
@@ -65,7 +52,7 @@ Status ReadConfigFile(const std::string& path, std::string* text) {
 // accepts them.
 bool ParseDecimalInt(std::string_view text, int* value) {
   size_t i = 0;
-  while (i < text.size() && IsSpace(text[i])) ++i;
+  while (i < text.size() && IsPostfixSpace(text[i])) ++i;
   bool negative = false;
   if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
   if (i == text.size()) return false;
@@ -88,65 +75,32 @@ Status Config::Parse(std::string_view text, std::string origin, Config* out) {
   Config config;
   config.origin_ = std::move(origin);
 
-  std::string logical;  // the logical line being assembled
-  int logical_first_line = 0;
-  bool have_logical = false;
-
-  auto finish_logical = [&]() -> Status {
-    if (!have_logical) return Status::OK();
-    have_logical = false;
+  LogicalLineReader lines(config.origin_, text);
+  std::string logical;
+  int line_number = 0;
+  while (lines.Next(&logical, &line_number)) {
     std::string_view line = logical;
     // Postfix handles lines as C strings: text after a NUL byte is lost.
     size_t nul = line.find('\0');
     if (nul != std::string_view::npos) {
-      LogWarning(config.origin_ + ", line " + std::to_string(logical_first_line) +
+      LogWarning(config.origin_ + ", line " + std::to_string(line_number) +
                  ": text after null byte may be ignored");
       line = line.substr(0, nul);
-    }
-    if (!line.empty() && IsSpace(line.front())) {
-      // Continuation text with nothing before it: Postfix warns and drops it
-      // rather than fail, so that a table build is not left half done.
-      LogWarning(config.origin_ + ": logical line must not start with whitespace: \"" +
-                 std::string(line.substr(0, 30)) + (line.size() > 30 ? "...\"" : "\""));
-      return Status::OK();
     }
     std::string name, value;
     std::string why = SplitNameValue(line, &name, &value);
     if (!why.empty())
-      return Status::ConfigError(config.origin_ + ", line " + std::to_string(logical_first_line) +
-                                 ": " + why + ": \"" + std::string(line) + "\"");
+      return Status::ConfigError(config.origin_ + ", line " + std::to_string(line_number) + ": " +
+                                 why + ": \"" + std::string(line) + "\"");
     auto it = config.params_.find(name);
     if (it != config.params_.end()) {
-      LogWarning(config.origin_ + ", line " + std::to_string(logical_first_line) +
+      LogWarning(config.origin_ + ", line " + std::to_string(line_number) +
                  ": overriding earlier entry: " + std::string(name) + "=" + it->second);
       it->second.assign(value);
     } else {
       config.params_.emplace(std::string(name), std::string(value));
     }
-    return Status::OK();
-  };
-
-  int line_number = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t newline = text.find('\n', pos);
-    size_t end = newline == std::string_view::npos ? text.size() : newline;
-    std::string_view physical = text.substr(pos, end - pos);
-    pos = newline == std::string_view::npos ? text.size() : newline + 1;
-    ++line_number;
-    if (IsBlankOrComment(physical)) continue;  // does not end the logical line
-    if (IsSpace(physical.front()) && have_logical) {
-      logical.append(physical);
-      continue;
-    }
-    Status s = finish_logical();
-    if (!s.ok()) return s;
-    logical.assign(physical);
-    logical_first_line = line_number;
-    have_logical = true;
   }
-  Status s = finish_logical();
-  if (!s.ok()) return s;
   *out = std::move(config);
   return Status::OK();
 }

@@ -315,6 +315,31 @@ TEST(ConfigForTable, MacroErrorsAreConfigErrors) {
   EXPECT_EQ(ValueOf(MainCfTable("unrelated = x$\nmc_ttl = 1\n"), "ttl"), "1");
 }
 
+TEST(ConfigForTable, ExpansionThatDoublesPerLevelIsBounded) {
+  // a0 = $a1$a1, a1 = $a2$a2, ... a60 = 1 KiB: 2^70 bytes unbounded.
+  std::string main_cf = "mc_key_format = $a0:%s\n";
+  for (int i = 0; i < 60; ++i)
+    main_cf += "a" + std::to_string(i) + " = $a" + std::to_string(i + 1) + "$a" + std::to_string(i + 1) + "\n";
+  main_cf += "a60 = " + std::string(1024, 'x') + "\n";
+  TempDir dir;
+  dir.WriteFile("main.cf", main_cf);
+  Config config;
+  Status s = Config::ForTable("mc", dir.path(), &config);
+  EXPECT_TRUE(s.IsConfigError());
+  EXPECT_EQ(s.message().rfind(dir.path() + "/main.cf: mc_key_format: macro processing error: "
+                              "expansion is longer than 1048576 bytes", 0),
+            0u)
+      << s.message();
+  // Below the bound, the same shape expands: 2^9 KiB.
+  main_cf = "mc_key_format = $a0\n";
+  for (int i = 0; i < 9; ++i)
+    main_cf += "a" + std::to_string(i) + " = $a" + std::to_string(i + 1) + "$a" + std::to_string(i + 1) + "\n";
+  main_cf += "a9 = " + std::string(1024, 'x') + "\n";
+  dir.WriteFile("main.cf", main_cf);
+  ASSERT_TRUE(Config::ForTable("mc", dir.path(), &config).ok());
+  EXPECT_EQ(config.GetString("key_format", "").size(), size_t{1} << 19);
+}
+
 TEST(ConfigForTable, MainCfNumericErrorsUseTheFullParameterName) {
   struct Case {
     const char* main_cf;

@@ -16,10 +16,12 @@ class MacroExpander {
   std::string Expand(std::string_view text, int depth, std::string* out) const {
     size_t i = 0;
     while (i < text.size()) {
-      char c = text[i];
-      if (c != '$') {
-        out->push_back(c);
-        ++i;
+      if (out->size() > kMaxExpansionBytes) return TooLong();
+      if (text[i] != '$') {  // a run of literal text
+        size_t dollar = text.find('$', i);
+        if (dollar == std::string_view::npos) dollar = text.size();
+        out->append(text.substr(i, dollar - i));
+        i = dollar;
         continue;
       }
       if (i + 1 < text.size() && text[i + 1] == '$') {  // "$$" is a literal "$"
@@ -53,11 +55,22 @@ class MacroExpander {
         if (!error.empty()) return error;
       }
     }
+    if (out->size() > kMaxExpansionBytes) return TooLong();
     return {};
   }
 
  private:
   static constexpr int kMaxDepth = 100;  // Postfix's limit on nested expansion
+
+  // Postfix has no limit on the size of a result, so "a = $b$b, b = $c$c,
+  // ..." doubles per level: 100 levels would ask for 2^100 bytes.  No real
+  // parameter comes near a megabyte (a long mynetworks list is kilobytes),
+  // so stop there, before the memory and time are spent.
+  static constexpr size_t kMaxExpansionBytes = 1 << 20;
+  static std::string TooLong() {
+    return "expansion is longer than " + std::to_string(kMaxExpansionBytes) +
+           " bytes (a parameter that refers to another more than once, over and over?)";
+  }
   static constexpr char kTrue[] = "true";
 
   static bool IsNameChar(char c) {

@@ -5,6 +5,9 @@
 //
 // How it fails: the result is empty on success, else Postfix's warning text
 // ("empty macro name: \"x$\"", "unreasonable macro call nesting: ...").
+// Unlike Postfix, a result is bounded (1 MiB): "a = $b$b, b = $c$c, ..."
+// doubles per level, and is stopped before its memory is spent, with
+// "expansion is longer than 1048576 bytes ...".
 #ifndef MCTABLE_CONFIG_MACRO_EXPANDER_H_
 #define MCTABLE_CONFIG_MACRO_EXPANDER_H_
 

@@ -8,10 +8,11 @@
 //   first character is "#" are skipped) with the negation of its "!"
 //   applied to each; a pattern that is not bracketed ("[...]") and holds
 //   a ":" is a type:table; anything else is a name compared without
-//   regard to ASCII case.  No parent-domain or wildcard matching.
+//   regard to case (Postfix's casefold(): ASCII, or Unicode under utf8).
+//   No parent-domain or wildcard matching.
 // - Match stops at the first pattern that matches and answers "matched"
 //   unless that pattern is negated.  It allocates nothing for name
-//   patterns.
+//   patterns, nor for ASCII domains in utf8 mode.
 //
 // How it fails
 // - Create: "open file FILE: REASON" or "match_list_parse: read file
@@ -27,6 +28,7 @@
 #include <cstring>
 
 #include "common/brace_syntax.h"
+#include "common/casefold.h"
 #include "common/read_file.h"
 #include "mctable/log.h"
 
@@ -37,15 +39,7 @@ namespace {
 // forever on a file that includes itself.
 constexpr int kMaxFileDepth = 32;
 
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string AsciiLowerCopy(std::string_view s) {
-  std::string lower(s);
-  for (char& c : lower) c = AsciiLower(c);
-  return lower;
-}
-
-// `pattern` is already lower case.
+// `pattern` is already folded.
 bool EqualsIgnoringAsciiCase(std::string_view domain, std::string_view pattern) {
   if (domain.size() != pattern.size()) return false;
   for (size_t i = 0; i < domain.size(); ++i)
@@ -66,10 +60,11 @@ Status ReadPatternFile(const std::string& path, std::string* content) {
 
 DomainList::~DomainList() = default;
 
-Status DomainList::Create(std::string_view patterns, std::string_view origin,
+Status DomainList::Create(std::string_view patterns, std::string_view origin, bool utf8,
                           const ListedTableOpener& open_table, std::unique_ptr<DomainList>* out) {
   std::unique_ptr<DomainList> list(new DomainList());
   list->origin_ = std::string(origin);
+  list->utf8_ = utf8;
   Status s = list->AddPatterns(patterns, false, open_table, 0);
   if (!s.ok()) return s;
   *out = std::move(list);
@@ -132,7 +127,7 @@ Status DomainList::AddPatterns(std::string_view text, bool negated,
       if (!s.ok())
         return s.IsConfigError() ? s : Status::ConfigError(s.message());
     } else {
-      pattern.text = AsciiLowerCopy(item);
+      pattern.text = CaseFold(item, utf8_);
     }
     patterns_.push_back(std::move(pattern));
   }
@@ -140,15 +135,19 @@ Status DomainList::AddPatterns(std::string_view text, bool negated,
 
 Status DomainList::Match(std::string_view domain, bool* matched) const {
   *matched = false;
+  // A domain that ASCII folding does not cover is folded once, up front.
+  std::string folded;
+  bool compare_folded = utf8_ && !IsAllAscii(domain);
+  if (compare_folded) CaseFold(domain, utf8_, &folded);
   for (const Pattern& pattern : patterns_) {
     if (!pattern.table) {
-      if (EqualsIgnoringAsciiCase(domain, pattern.text)) {
+      if (compare_folded ? folded == pattern.text : EqualsIgnoringAsciiCase(domain, pattern.text)) {
         *matched = !pattern.negated;
         return Status::OK();
       }
       continue;
     }
-    Status s = pattern.table->Find(domain);
+    Status s = pattern.table->Find(compare_folded ? std::string_view(folded) : domain);
     if (s.ok()) {
       *matched = !pattern.negated;
       return Status::OK();

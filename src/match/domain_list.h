@@ -1,7 +1,9 @@
 // DomainList: the memcache table's "domain" parameter, a Postfix string
 // match list: patterns separated by commas and/or whitespace, each
 //   name        matches that exact domain, case-insensitively (no parent
-//               or subdomain matching)
+//               or subdomain matching); case is folded as Postfix's
+//               casefold() does: ASCII, or Unicode with utf8
+//               (smtputf8_enable), see common/casefold.h
 //   /file/name  patterns read from the file, one or more per line, "#"
 //               comments
 //   type:table  matches when the domain, as a key, is found in the table
@@ -52,6 +54,11 @@ class DomainList {
   // type:table patterns (an empty opener makes every such pattern a
   // ConfigError).
   static Status Create(std::string_view patterns, std::string_view origin,
+                       const ListedTableOpener& open_table, std::unique_ptr<DomainList>* out) {
+    return Create(patterns, origin, /*utf8=*/false, open_table, out);
+  }
+  // The same with Unicode case folding when `utf8` is set.
+  static Status Create(std::string_view patterns, std::string_view origin, bool utf8,
                        const ListedTableOpener& open_table, std::unique_ptr<DomainList>* out);
 
   // Sets *matched; returns an error only when a table in the list fails.
@@ -62,7 +69,7 @@ class DomainList {
  private:
   struct Pattern {
     bool negated = false;
-    std::string text;              // lower-cased domain, when table is null
+    std::string text;              // case-folded domain, when table is null
     std::unique_ptr<ListedTable> table;  // type:table pattern
   };
   DomainList() = default;
@@ -72,6 +79,7 @@ class DomainList {
                      int file_depth);
 
   std::string origin_;
+  bool utf8_ = false;
   std::vector<Pattern> patterns_;
 };
 

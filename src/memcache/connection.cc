@@ -91,6 +91,43 @@ void Connection::ReserveInput(size_t want) {
   input_capacity_ = capacity;
 }
 
+Status Connection::Resolve() {
+  if (!addresses_.empty()) return Status::OK();
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG;
+  addrinfo* list = nullptr;
+  int gai = ::getaddrinfo(endpoint_.host.c_str(), endpoint_.service.c_str(), &hints, &list);
+  if (gai != 0) {
+    std::string reason = std::string("cannot resolve ") + endpoint_.ToString() + ": " +
+                         (gai == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(gai));
+    LogWarning(reason);
+    return Status::TempError(reason);
+  }
+  std::string shown;
+  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+    if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
+    Address address;
+    address.family = ai->ai_family;
+    address.length = ai->ai_addrlen;
+    std::memcpy(&address.storage, ai->ai_addr, ai->ai_addrlen);
+    addresses_.push_back(address);
+    char host[NI_MAXHOST];
+    if (LogVerbosity() > 0 &&
+        ::getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof host, nullptr, 0, NI_NUMERICHOST) == 0)
+      shown += std::string(shown.empty() ? "" : ", ") + host;
+  }
+  ::freeaddrinfo(list);
+  if (addresses_.empty()) {
+    std::string reason = "cannot resolve " + endpoint_.ToString() + ": no usable address";
+    LogWarning(reason);
+    return Status::TempError(reason);
+  }
+  if (LogVerbosity() > 0) LogInfo("resolved " + endpoint_.ToString() + " to " + shown);
+  return Status::OK();
+}
+
 Status Connection::Open(Deadline deadline, bool* refused) {
   *refused = false;
   if (fd_ >= 0) return Status::OK();
@@ -103,25 +140,16 @@ Status Connection::Open(Deadline deadline, bool* refused) {
                 std::min(endpoint_.path.size(), sizeof(sun.sun_path) - 1));
     fd_ = ConnectOne(AF_UNIX, reinterpret_cast<sockaddr*>(&sun), sizeof sun, deadline, &err);
   } else {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG;
-    addrinfo* list = nullptr;
-    int gai = ::getaddrinfo(endpoint_.host.c_str(), endpoint_.service.c_str(), &hints, &list);
-    if (gai != 0) {
-      std::string reason = std::string("cannot resolve ") + endpoint_.ToString() + ": " +
-                           (gai == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(gai));
-      LogWarning(reason);
-      return Status::TempError(reason);
-    }
+    Status resolved = Resolve();
+    if (!resolved.ok()) return resolved;
     bool all_refused = true;
-    for (addrinfo* ai = list; ai != nullptr && fd_ < 0; ai = ai->ai_next) {
-      fd_ = ConnectOne(ai->ai_family, ai->ai_addr, ai->ai_addrlen, deadline, &err);
-      if (fd_ < 0 && !IsRefusal(err)) all_refused = false;
+    for (const Address& address : addresses_) {
+      fd_ = ConnectOne(address.family, reinterpret_cast<const sockaddr*>(&address.storage),
+                       address.length, deadline, &err);
+      if (fd_ >= 0) break;
+      if (!IsRefusal(err)) all_refused = false;
       if (err == ETIMEDOUT) break;
     }
-    ::freeaddrinfo(list);
     if (fd_ < 0 && !all_refused && err != ETIMEDOUT && IsRefusal(err)) err = EHOSTUNREACH;
   }
   if (fd_ >= 0) {

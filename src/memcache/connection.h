@@ -7,11 +7,21 @@
 // while it reads replies, so a long pipeline cannot deadlock on full socket
 // buffers.  After any failure the connection is closed: a half-read reply
 // must never be taken as the answer to the next command.
+//
+// A host name is resolved once, on the first Open, and the addresses are
+// kept for the life of the Connection (one table open): reconnects and
+// retries do not ask the resolver again.  A failed resolution is kept for
+// nothing: the next Open tries again.  The resolver's own limits
+// (resolv.conf timeout and attempts) bound that one lookup; a numeric
+// address needs none.
 #ifndef MCTABLE_MEMCACHE_CONNECTION_H_
 #define MCTABLE_MEMCACHE_CONNECTION_H_
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <memory>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -62,8 +72,17 @@ class Connection {
 
   // Makes room for at least `want` more bytes after input_end_.
   void ReserveInput(size_t want);
+  // Fills addresses_ from the endpoint's host and service, once.
+  Status Resolve();
+
+  struct Address {
+    int family = 0;
+    socklen_t length = 0;
+    sockaddr_storage storage{};
+  };
 
   Endpoint endpoint_;
+  std::vector<Address> addresses_;  // the inet endpoint, resolved
   int fd_ = -1;
   // Received bytes [input_start_, input_end_) not yet consumed.  A plain
   // buffer rather than std::string: growing a string zero-fills it, which

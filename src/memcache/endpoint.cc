@@ -1,4 +1,8 @@
+// Endpoint parsing; see endpoint.h.
 #include "memcache/endpoint.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 namespace mctable {
 namespace {
@@ -6,6 +10,11 @@ namespace {
 Status Malformed(std::string_view spec, std::string_view origin, std::string_view why) {
   return Status::ConfigError(std::string(origin) + ": invalid memcache parameter value \"" +
                              std::string(spec) + "\": " + std::string(why));
+}
+
+bool IsIpv6Address(std::string_view host) {
+  in6_addr address;
+  return ::inet_pton(AF_INET6, std::string(host).c_str(), &address) == 1;
 }
 
 bool ValidService(std::string_view service) {
@@ -47,12 +56,14 @@ Status ParseEndpoint(std::string_view spec, std::string_view origin, Endpoint* o
     if (host.find(':') == std::string_view::npos)
       return Malformed(spec, origin, "\"[...]\" must hold an IPv6 address");
   } else {
+    // The port follows the last ":", so an IPv6 address needs no brackets
+    // (inet:::1:11211), as Postfix's host_port() reads it.
     size_t colon = rest.rfind(':');
     if (colon == std::string_view::npos) return Malformed(spec, origin, "missing \":port\"");
     host = rest.substr(0, colon);
     service = rest.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos)
-      return Malformed(spec, origin, "an IPv6 address must be inside \"[]\"");
+    if (host.find(':') != std::string_view::npos && !IsIpv6Address(host))
+      return Malformed(spec, origin, "a host with \":\" must be an IPv6 address");
   }
   if (host.empty()) return Malformed(spec, origin, "empty host");
   for (unsigned char c : host)

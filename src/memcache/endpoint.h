@@ -1,8 +1,10 @@
 // Endpoint: where a memcached server listens, parsed from the memcache
-// parameter: "inet:host:port", "inet:[ipv6-address]:port" or
-// "unix:/path/to/socket".  The port may be a number or a service name; the
-// host may be a name or an address.  Names are resolved when connecting,
-// not here, so a configuration can be parsed without the network.
+// parameter: "inet:host:port", "inet:[ipv6-address]:port",
+// "inet:ipv6-address:port" (the port follows the last ":", as in Postfix:
+// inet:::1:11211 is [::1]:11211) or "unix:/path/to/socket".  The port may
+// be a number or a service name; the host may be a name or an address.
+// Names are resolved when a table is opened (memcache/client.h), not
+// here, so a configuration can be parsed without the network.
 #ifndef MCTABLE_MEMCACHE_ENDPOINT_H_
 #define MCTABLE_MEMCACHE_ENDPOINT_H_
 

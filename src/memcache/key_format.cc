@@ -12,8 +12,10 @@
 //   reuses; the domain labels are located with a fixed array of views.
 //
 // Where we differ from Postfix 3.7: for %1..%9 an empty label among the
-// needed ones (mail..example.com, example.com.) suppresses the key; 3.7
-// drops empty labels first and so sends a label from the wrong position.
+// needed ones (mail..example.com, .example.com, example.com..) suppresses
+// the key; 3.7 drops empty labels first and so sends a label from the wrong
+// position.  One trailing dot (an absolute name, example.com.) is no empty
+// label: %1 is "com", as in Postfix.
 #include "memcache/key_format.h"
 
 #include <algorithm>
@@ -80,7 +82,10 @@ bool KeyFormat::Expand(std::string_view key, std::string* out) const {
   // labels[n - 1] is %n, counted from the right.
   std::array<std::string_view, 9> labels;
   if (domain_labels_needed_ > 0) {
+    // An absolute domain name ("example.com.") is the same domain: its one
+    // trailing dot ends no label (Postfix 3.7 expands %1 to "com" too).
     std::string_view rest = domain;
+    if (rest.ends_with('.')) rest.remove_suffix(1);
     bool exhausted = false;
     for (int n = 0; n < domain_labels_needed_; ++n) {
       if (exhausted) return false;  // too few labels

@@ -64,15 +64,26 @@ TEST(KeyFormat, ObservedPostfixVectors) {
 
 TEST(KeyFormat, EmptyNeededLabelSuppressesUnlike37) {
   // Postfix 3.7 drops empty labels: it sent "mail" for %3 on
-  // u@mail..example.com and "com" for %1 on u@example.com.  A label from the
-  // wrong position can collide with another key, so we skip such keys.
+  // u@mail..example.com.  A label from the wrong position can collide with
+  // another key, so we skip such keys.
   EXPECT_EQ(ExpandOrSuppressed("%3", "u@mail..example.com"), kSuppressed);
-  EXPECT_EQ(ExpandOrSuppressed("%1", "u@example.com."), kSuppressed);
-  EXPECT_EQ(ExpandOrSuppressed("%2", "u@example.com."), kSuppressed);
   EXPECT_EQ(ExpandOrSuppressed("%3", "u@.example.com"), kSuppressed);  // 3.7 agrees
+  EXPECT_EQ(ExpandOrSuppressed("%1", "u@example.com.."), kSuppressed);  // 3.7: "com"
   // Labels that are not needed may be empty.
   EXPECT_EQ(ExpandOrSuppressed("%1", "u@mail..example.com"), "com");
   EXPECT_EQ(ExpandOrSuppressed("%2.%1", "u@..example.com"), "example.com");
+}
+
+TEST(KeyFormat, AbsoluteDomainIsTheSameDomain) {
+  // "example.com." is example.com written as an absolute name: its labels
+  // are those of example.com, as Postfix 3.7 expands them.  %d keeps the
+  // domain as written.
+  EXPECT_EQ(ExpandOrSuppressed("%1", "u@example.com."), "com");
+  EXPECT_EQ(ExpandOrSuppressed("%2", "u@example.com."), "example");
+  EXPECT_EQ(ExpandOrSuppressed("%2.%1", "u@mail.example.com."), "example.com");
+  EXPECT_EQ(ExpandOrSuppressed("%3", "u@example.com."), kSuppressed);  // too few labels
+  EXPECT_EQ(ExpandOrSuppressed("%d", "u@example.com."), "example.com.");
+  EXPECT_EQ(ExpandOrSuppressed("%1", "u@."), kSuppressed);  // the root has no labels
 }
 
 TEST(KeyFormat, AnyUnfillableEscapeSuppressesTheWholeKey) {

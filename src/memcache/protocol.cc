@@ -45,8 +45,9 @@ const char* InvalidMemcacheKeyReason(std::string_view key) {
   if (key.empty()) return "empty lookup key expansion";
   if (key.size() > kMaxMemcacheKeyLength) return "name is longer than 250 bytes";
   for (unsigned char c : key) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
-      return "name contains space";
+    // A CR would most likely come from CRLF input: say so (Postfix says "space").
+    if (c == '\r') return "name contains carriage return";
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f') return "name contains space";
     if (IsSpaceOrControl(c)) return "name contains control character";
   }
   return nullptr;

@@ -11,7 +11,8 @@ TEST(ProtocolTest, KeyValidity) {
   EXPECT_STREQ(InvalidMemcacheKeyReason(""), "empty lookup key expansion");
   EXPECT_STREQ(InvalidMemcacheKeyReason("a b"), "name contains space");
   EXPECT_STREQ(InvalidMemcacheKeyReason("a\tb"), "name contains space");
-  EXPECT_STREQ(InvalidMemcacheKeyReason("a\r\nget x"), "name contains space");
+  EXPECT_STREQ(InvalidMemcacheKeyReason("a\r\nget x"), "name contains carriage return");
+  EXPECT_STREQ(InvalidMemcacheKeyReason("a\nget x"), "name contains space");
   EXPECT_STREQ(InvalidMemcacheKeyReason("x\x01y"), "name contains control character");
   EXPECT_STREQ(InvalidMemcacheKeyReason("x\x7fy"), "name contains control character");
   EXPECT_STREQ(InvalidMemcacheKeyReason(std::string_view("x\0y", 3)), "name contains control character");

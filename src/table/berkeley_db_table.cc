@@ -9,7 +9,7 @@
 //   NulMode::kOmit (Linux does not define DB_NO_TRAILING_NULL); with
 //   kTypeDefault a lookup or delete tries "key\0" then "key" and sticks to
 //   the first form found.  Values and sequence keys are cut at the first NUL.
-// - fold_keys lowercases the key (ASCII) for lookup, update and delete.
+// - fold_keys folds the key (table/key_folding.h) for lookup, update and delete.
 // - First/next: btree in key order (bytewise), hash in the file's order;
 //   both are BDB cursor order, so postmap -s prints the same sequence.
 // - Duplicates: kWarn keeps the first and warns "/path.db: duplicate entry:
@@ -575,7 +575,7 @@ void BerkeleyDbTable::LookupMany(std::span<const std::string> keys, std::vector<
   Status status = BeginRead();
   for (size_t i = 0; i < keys.size(); ++i) {
     LookupResult& r = (*results)[i];
-    r.status = status.ok() ? GetLocked(PrepareKey(keys[i], options_.fold_keys), &r.value) : status;
+    r.status = status.ok() ? GetLocked(PrepareKey(keys[i], options_), &r.value) : status;
   }
   if (status.ok() && mode_ != Mode::kBuild) Unlock();
 }
@@ -596,7 +596,7 @@ void BerkeleyDbTable::UpdateMany(std::span<const KeyValue> entries, std::vector<
     return;
   }
   for (size_t i = 0; i < entries.size(); ++i)
-    (*results)[i] = PutLocked(PrepareKey(entries[i].key, options_.fold_keys), entries[i].value);
+    (*results)[i] = PutLocked(PrepareKey(entries[i].key, options_), entries[i].value);
   status = EndWrite();
   if (!status.ok())
     for (Status& r : *results) r = status;  // nothing is sure to have reached the file
@@ -617,7 +617,7 @@ void BerkeleyDbTable::DeleteMany(std::span<const std::string> keys, std::vector<
     results->assign(keys.size(), status);
     return;
   }
-  for (size_t i = 0; i < keys.size(); ++i) (*results)[i] = DelLocked(PrepareKey(keys[i], options_.fold_keys));
+  for (size_t i = 0; i < keys.size(); ++i) (*results)[i] = DelLocked(PrepareKey(keys[i], options_));
   status = EndWrite();
   if (!status.ok())
     for (Status& r : *results) r = status;

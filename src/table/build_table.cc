@@ -52,9 +52,12 @@ Status BuildTableFromSource(std::string_view type_and_name, const OpenOptions& o
                             bool incremental, size_t* refused) {
   std::string full_name = WithDefaultTableType(type_and_name);
   std::unique_ptr<SourceReader> reader;
-  Status status = incremental
-                      ? SourceReader::OpenDescriptor(STDIN_FILENO, "stdin", {}, &reader)
-                      : SourceReader::OpenFile(full_name.substr(full_name.find(':') + 1), {}, &reader);
+  SourceReader::Options reader_options;
+  reader_options.require_utf8 = options.utf8;
+  Status status =
+      incremental ? SourceReader::OpenDescriptor(STDIN_FILENO, "stdin", reader_options, &reader)
+                  : SourceReader::OpenFile(full_name.substr(full_name.find(':') + 1), reader_options,
+                                           &reader);
   if (!status.ok()) return status;
   return BuildTableFromReader(full_name, options, incremental, reader.get(), refused);
 }

@@ -67,7 +67,7 @@ class CdbTable : public Table {
   }
 
   Status Lookup(std::string_view raw_key, std::string* value) override {
-    std::string key = PrepareKey(raw_key, options_.fold_keys);
+    std::string key = PrepareKey(raw_key, options_);
     if (building_) {
       auto it = pending_.find(key);
       if (it == pending_.end()) return Status::NotFound();
@@ -91,7 +91,7 @@ class CdbTable : public Table {
 
   Status Update(std::string_view raw_key, std::string_view raw_value) override {
     if (!building_) return Status::Refused("table " + full_name() + ": database is open read-only");
-    std::string key = PrepareKey(raw_key, options_.fold_keys);
+    std::string key = PrepareKey(raw_key, options_);
     std::string value(UpToNul(raw_value));
     auto it = pending_.find(key);
     if (it != pending_.end()) {

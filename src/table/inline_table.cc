@@ -35,7 +35,7 @@ Status OpenInlineTable(std::string_view name, const OpenOptions& options,
   size_t len = BalancedBraceLength(name);
   if (len == 0 || len != name.size() || len == 2) return SyntaxError("bad syntax", name);
 
-  auto memory = std::make_unique<MemoryTable>("inline", std::string(name), options.fold_keys);
+  auto memory = std::make_unique<MemoryTable>("inline", std::string(name), options);
   for (const std::string& element : SplitOutsideBraces(name.substr(1, len - 2))) {
     std::string name_value = element;
     if (element[0] == '{') {

@@ -1,16 +1,23 @@
-// Key folding and C-string truncation shared by the table types.
+// The key as a table type stores and looks it up: the one place where every
+// table type (lmdb, hash, btree, cdb, texthash, inline, memcache) turns a
+// caller's key into the key it uses.
 //
-// Postfix folds keys with lowercase(): ASCII A-Z only, byte by byte, so
-// 8-bit bytes pass unchanged (observed: postmap stores "E\xe9" as "e\xe9"
-// when main.cf leaves smtputf8 off).  Postfix handles keys and values as C
-// strings, so anything after an embedded NUL is invisible to it; the file
-// types cut there too, so both programs see the same bytes.
+// - Postfix handles keys and values as C strings, so anything after an
+//   embedded NUL is invisible to it; the file types cut there too, so both
+//   programs see the same bytes.
+// - With OpenOptions::fold_keys (postmap's default; -f turns it off) the key
+//   is folded as Postfix's casefold() does: ASCII only, or Unicode case
+//   folding when OpenOptions::utf8 (smtputf8_enable) is set.  See
+//   common/casefold.h.
 // Cannot fail; returns new strings.
 #ifndef MCTABLE_TABLE_KEY_FOLDING_H_
 #define MCTABLE_TABLE_KEY_FOLDING_H_
 
 #include <string>
 #include <string_view>
+
+#include "common/casefold.h"
+#include "mctable/table.h"
 
 namespace mctable {
 
@@ -19,17 +26,19 @@ inline std::string_view UpToNul(std::string_view bytes) {
   return nul == std::string_view::npos ? bytes : bytes.substr(0, nul);
 }
 
-inline std::string LowercaseAscii(std::string_view key) {
-  std::string folded(key);
-  for (char& c : folded)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return folded;
+// The key as Postfix would use it: cut at a NUL, folded when asked.
+inline void PrepareKey(std::string_view key, const OpenOptions& options, std::string* out) {
+  std::string_view c_key = UpToNul(key);
+  if (options.fold_keys)
+    CaseFold(c_key, options.utf8, out);
+  else
+    out->assign(c_key);
 }
 
-// The key as Postfix would use it: cut at a NUL, folded when asked.
-inline std::string PrepareKey(std::string_view key, bool fold) {
-  std::string_view c_key = UpToNul(key);
-  return fold ? LowercaseAscii(c_key) : std::string(c_key);
+inline std::string PrepareKey(std::string_view key, const OpenOptions& options) {
+  std::string prepared;
+  PrepareKey(key, options, &prepared);
+  return prepared;
 }
 
 }  // namespace mctable

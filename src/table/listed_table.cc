@@ -27,6 +27,7 @@ OpenOptions ListedTableOptions(const OpenOptions& parent) {
   options.create = false;
   options.truncate = false;
   options.fold_keys = true;
+  options.utf8 = parent.utf8;  // match lists fold and check UTF-8 as the parent does
   options.nul_mode = NulMode::kTypeDefault;
   return options;
 }

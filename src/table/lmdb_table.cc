@@ -354,7 +354,7 @@ Status LmdbTable::WithWriteTxn(Fn fn, int* result) {
 // in Postfix's order.
 Status LmdbTable::LookupInTxn(MDB_txn* txn, std::string_view raw_key, std::string* value) {
   std::string& key = key_buffer_;
-  key = PrepareKey(raw_key, options_.fold_keys);
+  key = PrepareKey(raw_key, options_);
   // size + 1 covers the NUL that std::string keeps after its data.
   for (int with_nul = 1; with_nul >= 0; --with_nul) {
     if (with_nul ? !nul_.try_with_nul() : !nul_.try_without_nul()) continue;
@@ -391,7 +391,7 @@ void LmdbTable::LookupMany(std::span<const std::string> keys, std::vector<Lookup
 }
 
 Status LmdbTable::Update(std::string_view raw_key, std::string_view raw_value) {
-  std::string key = PrepareKey(raw_key, options_.fold_keys);
+  std::string key = PrepareKey(raw_key, options_);
   std::string value(UpToNul(raw_value));
   if (mode_ != Mode::kReadOnly && nul_.DecideForWrite()) {
     key.push_back('\0');
@@ -414,7 +414,7 @@ Status LmdbTable::Update(std::string_view raw_key, std::string_view raw_value) {
 }
 
 Status LmdbTable::Delete(std::string_view raw_key) {
-  std::string key = PrepareKey(raw_key, options_.fold_keys);
+  std::string key = PrepareKey(raw_key, options_);
   bool deleted = false;
   for (int with_nul = 1; with_nul >= 0 && !deleted; --with_nul) {
     if (with_nul ? !nul_.try_with_nul() : !nul_.try_without_nul()) continue;

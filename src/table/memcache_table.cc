@@ -22,6 +22,7 @@
 #include <ctime>
 #include <memory>
 
+#include "common/casefold.h"
 #include "mctable/config.h"
 #include "mctable/log.h"
 #include "mctable/table.h"
@@ -61,6 +62,7 @@ class MemcacheTable : public Table {
   Status Close() override { return backup_ ? backup_->Close() : Status::OK(); }
   // Enough keys for several multi-key gets or pipelined chunks per round.
   size_t preferred_batch_size() const override { return 4096; }
+  TableCounters counters() const override { return counters_; }
 
  private:
   // Turns `key` into the key sent to memcached.  Returns OK, NotFound with
@@ -94,6 +96,7 @@ class MemcacheTable : public Table {
   std::unique_ptr<Table> backup_;
   uint32_t flags_ = 0;
   long ttl_ = 3600;
+  TableCounters counters_;
   // Reused by LookupMany from one batch to the next, so that a long batch
   // job does not allocate per key or per round.
   std::vector<std::string> wire_;
@@ -120,7 +123,8 @@ Status MemcacheTable::Configure(const Config& config) {
   if (!s.ok()) return s;
   std::string domain = config.GetString("domain", "");
   if (!domain.empty()) {
-    s = DomainList::Create(domain, config.origin(), ListedTableOpenerFor(options_), &domain_);
+    s = DomainList::Create(domain, config.origin(), options_.utf8, ListedTableOpenerFor(options_),
+                           &domain_);
     if (!s.ok()) return s;
   }
   std::string backup = config.GetString("backup", "");
@@ -142,9 +146,7 @@ Status MemcacheTable::PrepareKey(std::string_view key, std::string* wire_key) co
     if (!matched) return Status::NotFound("domain mismatch");
   }
   if (options_.fold_keys) {
-    folded_.assign(key);
-    for (char& c : folded_)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    CaseFold(key, options_.utf8, &folded_);
     key = folded_;
   }
   if (!key_format_.Expand(key, wire_key)) return Status::NotFound("empty lookup key expansion");
@@ -262,6 +264,9 @@ void MemcacheTable::LookupMany(std::span<const std::string> keys, std::vector<Lo
     }
     std::vector<Status> stored;
     client_.Set(fill, flags_, ttl_, &stored);
+    counters_.backup_lookups += ask_backup.size();
+    for (const Status& s : stored)
+      if (s.ok()) ++counters_.cache_fills;
   }
   if (LogVerbosity() > 0)
     for (size_t i = 0; i < n; ++i)

@@ -5,7 +5,7 @@
 
 namespace mctable {
 
-std::string MemoryTable::Prepare(std::string_view key) const { return PrepareKey(key, fold_keys_); }
+std::string MemoryTable::Prepare(std::string_view key) const { return PrepareKey(key, options_); }
 
 bool MemoryTable::Contains(std::string_view key) const { return values_.count(Prepare(key)) != 0; }
 

@@ -21,8 +21,9 @@ namespace mctable {
 
 class MemoryTable : public Table {
  public:
-  MemoryTable(std::string type, std::string name, bool fold_keys)
-      : Table(std::move(type), std::move(name)), fold_keys_(fold_keys) {}
+  // Keys are prepared as `options` say (fold_keys, utf8; key_folding.h).
+  MemoryTable(std::string type, std::string name, const OpenOptions& options)
+      : Table(std::move(type), std::move(name)), options_(options) {}
 
   // Loading.  Contains() sees keys the way Lookup does (folded).
   bool Contains(std::string_view key) const;
@@ -36,7 +37,7 @@ class MemoryTable : public Table {
  private:
   std::string Prepare(std::string_view key) const;
 
-  bool fold_keys_;
+  OpenOptions options_;
   std::unordered_map<std::string, std::string> values_;
   std::vector<std::string> order_;  // keys (prepared) in load order
   size_t cursor_ = 0;

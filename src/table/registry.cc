@@ -4,6 +4,7 @@
 
 #include "mctable/table_registry.h"
 #include "table/table_types.h"
+#include "table/utf8_table.h"
 
 namespace mctable {
 namespace {
@@ -45,10 +46,10 @@ std::vector<std::string> RegisteredTableTypes() {
   return types;
 }
 
-std::string WithDefaultTableType(std::string_view name) {
+std::string WithDefaultTableType(std::string_view name, std::string_view default_type) {
   if (name.find(':') != std::string_view::npos) return std::string(name);
-  const char* type = Registry().contains("hash") ? "hash:" : "lmdb:";
-  return type + std::string(name);
+  if (default_type.empty()) default_type = Registry().contains("hash") ? "hash" : "lmdb";
+  return std::string(default_type) + ":" + std::string(name);
 }
 
 Status OpenTable(std::string_view type_and_name, const OpenOptions& options,
@@ -62,7 +63,9 @@ Status OpenTable(std::string_view type_and_name, const OpenOptions& options,
   auto it = Registry().find(type);
   if (it == Registry().end())
     return Status::ConfigError("unsupported dictionary type: " + std::string(type));
-  return it->second(name, options, table);
+  Status s = it->second(name, options, table);
+  if (s.ok() && options.utf8) *table = WithUtf8Checks(std::move(*table));
+  return s;
 }
 
 }  // namespace mctable

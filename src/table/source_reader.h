@@ -2,12 +2,9 @@
 // lines), as Postfix 3.7's postmap and texthash: read it.
 //
 // Format (observed with Debian's Postfix 3.7 and its readllines()):
-// - Blank lines, whitespace-only lines and lines whose first non-blank
-//   character is '#' are ignored, also between a line and its continuation.
-// - A line that starts with whitespace continues the previous logical line;
-//   the newline is dropped and the continuation's leading whitespace kept.
-//   Continuation text with no line before it is skipped with the warning
-//   "FILE: logical line must not start with whitespace: "TEXT"".
+// - Logical lines as Postfix joins them (common/logical_line_reader.h:
+//   comments, blank lines, continuation lines, the "logical line must not
+//   start with whitespace" warning); CRLF input reads as LF input.
 // - The key ends at the first whitespace outside double quotes; a backslash
 //   protects the next character.  Quotes and backslashes stay in the key
 //   (Postfix leaves "a b"@example.com quoted).  An unbalanced quote skips the
@@ -28,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/logical_line_reader.h"
 #include "mctable/status.h"
 
 namespace mctable {
@@ -43,6 +41,10 @@ class SourceReader {
   struct Options {
     // texthash: says " -- ignoring this line" after the format warning.
     bool format_warning_says_ignoring = false;
+    // smtputf8_enable (OpenOptions::utf8): a logical line that is not valid
+    // UTF-8 is skipped with Postfix's warning "FILE, line N: non-UTF-8
+    // input "LINE" -- ignoring this line" (the bytes shown escaped).
+    bool require_utf8 = false;
   };
 
   // Reads `path`.  A missing or unreadable file: ConfigError "open PATH: REASON".
@@ -53,8 +55,7 @@ class SourceReader {
   static Status OpenDescriptor(int fd, const std::string& label, const Options& options,
                                std::unique_ptr<SourceReader>* reader);
   // For tests and callers that already have the text.
-  SourceReader(std::string label, std::string text, const Options& options)
-      : label_(std::move(label)), text_(std::move(text)), options_(options) {}
+  SourceReader(std::string label, std::string text, const Options& options);
 
   // The next well-formed record, or false at the end.
   bool Next(SourceRecord* record);
@@ -64,23 +65,12 @@ class SourceReader {
   Status status() const;
 
  private:
-  // The next logical line and its first line number; false at the end.
-  bool NextLogicalLine(std::string* line, int* first_line_number);
-  bool NextPhysicalLine(std::string_view* line);
+  SourceReader(std::string label, int fd, const Options& options);
 
   std::string label_;
-  std::string text_;
+  std::string text_;  // a file's contents; empty for a descriptor
   Options options_;
-  size_t offset_ = 0;
-  int lines_read_ = 0;
-  // A physical line read ahead that starts the next logical line.
-  bool have_pending_ = false;
-  std::string pending_;   // a copy: the buffer below moves when refilled
-  // Streaming input (OpenDescriptor): text_ holds a window of the input.
-  int fd_ = -1;
-  bool eof_ = true;
-  int read_errno_ = 0;
-  int pending_line_number_ = 0;
+  std::unique_ptr<LogicalLineReader> lines_;
 };
 
 }  // namespace mctable

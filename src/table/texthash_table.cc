@@ -33,13 +33,14 @@ Status OpenTexthashTable(std::string_view name, const OpenOptions& options,
     return Status::Refused("texthash:" + path + " map requires O_RDONLY access mode");
   SourceReader::Options reader_options;
   reader_options.format_warning_says_ignoring = true;
+  reader_options.require_utf8 = options.utf8;
   std::unique_ptr<SourceReader> reader;
   Status status = SourceReader::OpenFile(path, reader_options, &reader);
   // The reader says "open PATH: REASON"; Postfix says "open database PATH: REASON".
   if (status.IsConfigError()) return Status::ConfigError("open database " + status.message().substr(strlen("open ")));
   if (!status.ok()) return status;
 
-  auto memory = std::make_unique<MemoryTable>("texthash", path, options.fold_keys);
+  auto memory = std::make_unique<MemoryTable>("texthash", path, options);
   SourceRecord record;
   while (reader->Next(&record)) {
     if (!memory->Contains(record.key)) {

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,7 +31,7 @@ double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-int ConnectTo(int port, const std::string& socket_path) {
+int ConnectTo(int port, const std::string& socket_path, bool ipv6) {
   int fd;
   if (!socket_path.empty()) {
     fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -38,6 +39,18 @@ int ConnectTo(int port, const std::string& socket_path) {
     sun.sun_family = AF_UNIX;
     std::strncpy(sun.sun_path, socket_path.c_str(), sizeof(sun.sun_path) - 1);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) != 0) {
+      ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
+  if (ipv6) {
+    fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in6 sin6{};
+    sin6.sin6_family = AF_INET6;
+    sin6.sin6_port = htons(static_cast<uint16_t>(port));
+    sin6.sin6_addr = in6addr_loopback;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&sin6), sizeof(sin6)) != 0) {
       ::close(fd);
       return -1;
     }
@@ -110,7 +123,21 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return lines;
 }
 
-int FreeLoopbackPort() {
+int FreeLoopbackPort(bool ipv6) {
+  if (ipv6) {
+    int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in6 sin6{};
+    sin6.sin6_family = AF_INET6;
+    sin6.sin6_addr = in6addr_loopback;
+    int port = 0;
+    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&sin6), sizeof(sin6)) == 0) {
+      socklen_t len = sizeof(sin6);
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin6), &len);
+      port = ntohs(sin6.sin6_port);
+    }
+    if (fd >= 0) ::close(fd);
+    return port;
+  }
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in sin{};
   sin.sin_family = AF_INET;
@@ -123,6 +150,8 @@ int FreeLoopbackPort() {
   ::close(fd);
   return port;
 }
+
+bool HaveIpv6Loopback() { return FreeLoopbackPort(/*ipv6=*/true) != 0; }
 
 MemcachedServer::MemcachedServer(Options options) : options_(std::move(options)) {}
 
@@ -158,9 +187,9 @@ bool MemcachedServer::Start() {
       args.push_back(socket_path_);
       port_ = 0;
     } else {
-      port_ = FreeLoopbackPort();
+      port_ = FreeLoopbackPort(options_.ipv6);
       args.push_back("-l");
-      args.push_back("127.0.0.1");
+      args.push_back(options_.ipv6 ? "::1" : "127.0.0.1");
       args.push_back("-p");
       args.push_back(std::to_string(port_));
     }
@@ -187,7 +216,7 @@ bool MemcachedServer::Start() {
         pid_ = -1;
         break;  // died: port taken, try another
       }
-      int fd = ConnectTo(port_, socket_path_);
+      int fd = ConnectTo(port_, socket_path_, options_.ipv6);
       if (fd >= 0) {
         ::close(fd);
         return true;
@@ -220,11 +249,11 @@ void MemcachedServer::Stop() {
 
 std::string MemcachedServer::endpoint() const {
   if (!socket_path_.empty()) return "unix:" + socket_path_;
-  return "inet:127.0.0.1:" + std::to_string(port_);
+  return (options_.ipv6 ? "inet:[::1]:" : "inet:127.0.0.1:") + std::to_string(port_);
 }
 
 std::string MemcachedServer::RawCommand(const std::string& command, const std::string& until) const {
-  int fd = ConnectTo(port_, socket_path_);
+  int fd = ConnectTo(port_, socket_path_, options_.ipv6);
   if (fd < 0) return "";
   size_t done = 0;
   while (done < command.size()) {
@@ -352,6 +381,14 @@ std::string MctableBinary() {
 #else
   return "mctable";
 #endif
+}
+
+void BackdateFile(const std::string& path) {
+  struct timeval past[2];
+  ::gettimeofday(&past[0], nullptr);
+  past[0].tv_sec -= 60;
+  past[1] = past[0];
+  ::utimes(path.c_str(), past);
 }
 
 std::string PostmapBinary() {

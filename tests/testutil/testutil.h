@@ -72,6 +72,7 @@ class MemcachedServer {
  public:
   struct Options {
     bool unix_socket = false;
+    bool ipv6 = false;       // listen on [::1] rather than 127.0.0.1
     std::string socket_dir;  // for the unix socket; defaults to a TempDir
     int memory_mb = 64;
     int max_item_size_kb = 0;  // 0: memcached default (1 MB)
@@ -86,7 +87,7 @@ class MemcachedServer {
   bool running() const { return pid_ > 0; }
   const std::string& error() const { return error_; }
 
-  // "inet:127.0.0.1:PORT" or "unix:/path".
+  // "inet:127.0.0.1:PORT", "inet:[::1]:PORT" or "unix:/path".
   std::string endpoint() const;
   int port() const { return port_; }
 
@@ -112,8 +113,12 @@ bool HaveTableType(const std::string& type);
 // The lines of `text` (each ended by "\n"), without their newlines.
 std::vector<std::string> SplitLines(const std::string& text);
 
-// Returns a loopback TCP port nobody listens on at the time of the call.
-int FreeLoopbackPort();
+// Returns a loopback TCP port nobody listens on at the time of the call
+// (on 127.0.0.1, or on ::1 with ipv6).
+int FreeLoopbackPort(bool ipv6 = false);
+
+// Whether this machine has an IPv6 loopback address (::1) to listen on.
+bool HaveIpv6Loopback();
 
 struct CommandResult {
   int exit_status = -1;  // exit code, or 128+signal
@@ -133,6 +138,11 @@ std::string MctableBinary();
 std::string PostmapBinary();
 // Path of the openssl command (Debian package openssl), or "".
 std::string OpensslBinary();
+
+// Dates `path` a minute back.  Postfix rereads a table configuration file
+// modified within the last second (it might be half written) until it is
+// older, about 2 s per run: tests that just wrote one call this.
+void BackdateFile(const std::string& path);
 
 }  // namespace mctable::testutil
 
