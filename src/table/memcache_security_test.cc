@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <openssl/tls1.h>
 
+#include "mctable/table.h"
+#include "mctable/table_registry.h"
 #include "testutil/testutil.h"
 
 namespace mctable {
@@ -120,6 +122,22 @@ TEST(MemcacheSecurity, AuthParameters) {
   std::string message = ErrorOf("auth_user = u\nauth_password_file = " + readable + "\n");
   EXPECT_NE(message.find("refused: mode 0604"), std::string::npos) << message;
   EXPECT_EQ(message.find("s3cret"), std::string::npos);
+}
+
+// TLS and authentication are parsed but not yet spoken by the connection:
+// a table asking for them must not quietly talk in the clear.
+TEST(MemcacheSecurity, TlsAndAuthAreRefusedAtOpenUntilTheConnectionSupportsThem) {
+  TempDir dir;
+  std::string password = dir.WriteFile("pw", "s3cret\n", 0600);
+  for (const std::string& extra : {std::string("tls = yes\n"),
+                                   "auth_user = u\nauth_password_file = " + password + "\n"}) {
+    std::string cf = dir.WriteFile("mc.cf", "memcache = inet:127.0.0.1:9\n" + extra);
+    std::unique_ptr<Table> table;
+    Status s = OpenTable("memcache:" + cf, OpenOptions(), &table);
+    EXPECT_TRUE(s.IsConfigError()) << extra;
+    EXPECT_NE(s.message().find("is not supported yet"), std::string::npos) << s.message();
+    EXPECT_EQ(table, nullptr);
+  }
 }
 
 }  // namespace
