@@ -20,7 +20,8 @@ using testutil::TempDir;
 
 // The lower-case hex digest `openssl dgst` computes of `data`.
 std::string OpensslDigest(const std::string& algorithm, const std::string& data) {
-  testutil::CommandResult r = RunCommand({testutil::OpensslBinary(), "dgst", "-" + algorithm, "-r"}, data, 10);
+  testutil::CommandResult r =
+      RunCommand({testutil::OpensslBinary(), "dgst", "-" + algorithm, "-r"}, data, 10);
   EXPECT_EQ(r.exit_status, 0) << r.err;
   return r.out.substr(0, r.out.find(' '));
 }

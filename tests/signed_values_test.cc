@@ -29,14 +29,16 @@ const std::string kKeyB = "f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695
 
 std::string Unhex(const std::string& hex) {
   std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  for (size_t i = 0; i < hex.size(); i += 2)
+    out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
   return out;
 }
 
 // `openssl dgst -sha256 -mac HMAC` of `data` under the hex key.
 std::string OpensslHmac(const std::string& hex_key, const std::string& data) {
-  testutil::CommandResult r = RunCommand(
-      {testutil::OpensslBinary(), "dgst", "-sha256", "-mac", "HMAC", "-macopt", "hexkey:" + hex_key, "-r"}, data, 10);
+  testutil::CommandResult r = RunCommand({testutil::OpensslBinary(), "dgst", "-sha256", "-mac",
+                                          "HMAC", "-macopt", "hexkey:" + hex_key, "-r"},
+                                         data, 10);
   EXPECT_EQ(r.exit_status, 0) << r.err;
   return r.out.substr(0, r.out.find(' '));
 }
@@ -145,9 +147,10 @@ TEST_F(SignedValuesTest, ForgedPlainValueIsRejectedAndRefilledFromTheBackup) {
   CapturedWarnings warnings;
   EXPECT_EQ(testutil::LookupOrStatus(table.get(), "alice@example.com"), "alice-v");
   ASSERT_EQ(warnings.lines().size(), 1u) << warnings.joined();
-  EXPECT_EQ(warnings.lines()[0], "memcache:" + Config("backup = texthash:" + backup_file_ + "\n") +
-                                     ": memcache entry for key \"alice@example.com\" "
-                                     "(sv:alice@example.com): value is not signed -- treated as not found");
+  EXPECT_EQ(warnings.lines()[0],
+            "memcache:" + Config("backup = texthash:" + backup_file_ + "\n") +
+                ": memcache entry for key \"alice@example.com\" "
+                "(sv:alice@example.com): value is not signed -- treated as not found");
   // The forged entry is replaced by the backup's value, signed.
   std::string refilled = Stored("sv:alice@example.com");
   EXPECT_EQ(refilled.rfind("MCS1 ", 0), 0u) << refilled;
@@ -173,7 +176,8 @@ TEST_F(SignedValuesTest, ForgedValueWithoutBackupIsNotFound) {
 TEST_F(SignedValuesTest, ReplayUnderAnotherKeyIsRejected) {
   auto table = OpenWithBackup();
   ASSERT_TRUE(table);
-  ASSERT_EQ(testutil::LookupOrStatus(table.get(), "alice@example.com"), "alice-v");  // fills memcached
+  ASSERT_EQ(testutil::LookupOrStatus(table.get(), "alice@example.com"),
+            "alice-v");  // fills memcached
   std::string alice = Stored("sv:alice@example.com");
   ASSERT_EQ(alice.rfind("MCS1 ", 0), 0u);
   server_.Set("sv:bob@example.com", alice);  // alice's genuine signed entry, under bob's key
@@ -223,11 +227,13 @@ TEST_F(SignedValuesTest, BatchLookupKeepsOrderAroundRejectedEntries) {
   auto table = Open();
   ASSERT_TRUE(table);
   std::vector<KeyValue> entries;
-  for (int i = 0; i < 300; ++i) entries.push_back({"k" + std::to_string(i), "v" + std::to_string(i)});
+  for (int i = 0; i < 300; ++i)
+    entries.push_back({"k" + std::to_string(i), "v" + std::to_string(i)});
   std::vector<Status> stored;
   table->UpdateMany(entries, &stored);
   for (const Status& s : stored) ASSERT_TRUE(s.ok()) << s.ToString();
-  for (int i = 0; i < 300; i += 7) server_.Set("sv:k" + std::to_string(i), "forged" + std::to_string(i));
+  for (int i = 0; i < 300; i += 7)
+    server_.Set("sv:k" + std::to_string(i), "forged" + std::to_string(i));
   std::vector<std::string> keys;
   for (int i = 0; i < 300; ++i) keys.push_back("k" + std::to_string(i));
   CapturedWarnings warnings;
@@ -248,8 +254,10 @@ TEST_F(SignedValuesTest, BatchLookupKeepsOrderAroundRejectedEntries) {
 TEST_F(SignedValuesTest, SignedWithKeyDigestBindsTheDigestKey) {
   auto table = Open("key_digest = sha256\n");
   ASSERT_TRUE(table && table->Update("alice", "a-v").ok() && table->Update("bob", "b-v").ok());
-  testutil::CommandResult a = RunCommand({testutil::OpensslBinary(), "dgst", "-sha256", "-r"}, "sv:alice", 10);
-  testutil::CommandResult b = RunCommand({testutil::OpensslBinary(), "dgst", "-sha256", "-r"}, "sv:bob", 10);
+  testutil::CommandResult a =
+      RunCommand({testutil::OpensslBinary(), "dgst", "-sha256", "-r"}, "sv:alice", 10);
+  testutil::CommandResult b =
+      RunCommand({testutil::OpensslBinary(), "dgst", "-sha256", "-r"}, "sv:bob", 10);
   std::string alice_wire = a.out.substr(0, 64), bob_wire = b.out.substr(0, 64);
   ASSERT_EQ(Stored(alice_wire).rfind("MCS1 ", 0), 0u);
   server_.Set(bob_wire, Stored(alice_wire));

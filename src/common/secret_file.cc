@@ -4,16 +4,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
 
+#include "common/read_file.h"
+
 namespace mctable {
 namespace {
 
-constexpr off_t kMaxSecretFileSize = 64 * 1024;
+constexpr size_t kMaxSecretFileSize = 64 * 1024;
 
 std::string OctalMode(mode_t mode) {
   char text[8];
@@ -41,29 +44,18 @@ Status ReadSecretFile(const std::string& path, std::string_view what, std::strin
   } else if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
     result = Status::ConfigError(label + ": refused: owned by uid " + std::to_string(st.st_uid) +
                                  ", which is neither root nor this process's user");
-  } else if (st.st_size > kMaxSecretFileSize) {
-    result = Status::ConfigError(label + ": too large for a secret (" +
-                                 std::to_string(st.st_size) + " bytes)");
-  } else {
-    char buffer[4096];
-    for (;;) {
-      ssize_t n = ::read(fd, buffer, sizeof buffer);
-      if (n == 0) break;
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        result = Status::ConfigError("read " + label + ": " + std::strerror(errno));
-        break;
-      }
-      contents->append(buffer, static_cast<size_t>(n));
-      if (contents->size() > static_cast<size_t>(kMaxSecretFileSize)) {
-        result = Status::ConfigError(label + ": too large for a secret");
-        break;
-      }
-    }
-    ::explicit_bzero(buffer, sizeof buffer);
+  } else if (static_cast<size_t>(st.st_size) > kMaxSecretFileSize) {
+    result = Status::ConfigError(label + ": too large for a secret (" + std::to_string(st.st_size) +
+                                 " bytes)");
+  } else if (int error = ReadOpenFile(fd, kMaxSecretFileSize, contents); error != 0) {
+    result = Status::ConfigError(error == EFBIG ? label + ": too large for a secret"
+                                                : "read " + label + ": " + std::strerror(error));
   }
   ::close(fd);
-  if (!result.ok()) contents->clear();
+  if (!result.ok()) {
+    ::explicit_bzero(contents->data(), contents->size());
+    contents->clear();
+  }
   return result;
 }
 

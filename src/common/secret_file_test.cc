@@ -43,7 +43,8 @@ TEST(SecretFile, MissingFileAndDirectoryAreNamed) {
   std::string contents;
   Status s = ReadSecretFile(dir.path() + "/nope", "auth_password_file", &contents);
   EXPECT_TRUE(s.IsConfigError());
-  EXPECT_EQ(s.message(), "open auth_password_file " + dir.path() + "/nope: No such file or directory");
+  EXPECT_EQ(s.message(),
+            "open auth_password_file " + dir.path() + "/nope: No such file or directory");
   ::chmod(dir.path().c_str(), 0700);
   s = ReadSecretFile(dir.path(), "auth_password_file", &contents);
   EXPECT_TRUE(s.IsConfigError());

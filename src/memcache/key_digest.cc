@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "common/hex.h"
 #include "memcache/protocol.h"
 
 namespace mctable {
@@ -36,7 +37,8 @@ Status KeyDigest::Create(std::string_view algorithm, std::string_view table_name
   o.ctx = EVP_MD_CTX_new();
   ERR_clear_error();
   const std::string where = std::string(table_name) + ": key_digest = " + digest->algorithm_;
-  if (o.md == nullptr) return Status::ConfigError(where + ": unknown or unavailable message digest");
+  if (o.md == nullptr)
+    return Status::ConfigError(where + ": unknown or unavailable message digest");
   if (o.ctx == nullptr) return Status::ConfigError(where + ": out of memory");
   int size = EVP_MD_get_size(o.md);
   if ((EVP_MD_get_flags(o.md) & EVP_MD_FLAG_XOF) != 0 || size <= 0)
@@ -48,7 +50,6 @@ Status KeyDigest::Create(std::string_view algorithm, std::string_view table_name
 }
 
 bool KeyDigest::Apply(std::string* key) {
-  static constexpr char kHex[] = "0123456789abcdef";
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_DigestInit_ex(ossl_->ctx, ossl_->md, nullptr) != 1 ||
@@ -58,10 +59,7 @@ bool KeyDigest::Apply(std::string* key) {
     return false;
   }
   key->resize(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    (*key)[2 * i] = kHex[md[i] >> 4];
-    (*key)[2 * i + 1] = kHex[md[i] & 0xf];
-  }
+  ToLowerHex(md, length, key->data());
   return true;
 }
 

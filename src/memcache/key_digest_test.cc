@@ -41,8 +41,9 @@ TEST(KeyDigest, UnknownNameIsAConfigErrorNamingTheTable) {
   std::unique_ptr<KeyDigest> digest;
   Status s = KeyDigest::Create("sha257", "memcache:/etc/postfix/mc.cf", &digest);
   EXPECT_TRUE(s.IsConfigError());
-  EXPECT_EQ(s.message(),
-            "memcache:/etc/postfix/mc.cf: key_digest = sha257: unknown or unavailable message digest");
+  EXPECT_EQ(
+      s.message(),
+      "memcache:/etc/postfix/mc.cf: key_digest = sha257: unknown or unavailable message digest");
   EXPECT_EQ(digest, nullptr);
 }
 

@@ -56,7 +56,8 @@ bool ParseExpiry(std::string_view text, int64_t* out) {
 }  // namespace
 
 SignedValueSyntax ParseSignedValue(std::string_view data, SignedValueView* out) {
-  if (data.substr(0, kSignedValueTag.size()) != kSignedValueTag) return SignedValueSyntax::kNotSigned;
+  if (data.substr(0, kSignedValueTag.size()) != kSignedValueTag)
+    return SignedValueSyntax::kNotSigned;
   std::string_view rest = data.substr(kSignedValueTag.size());
 
   if (rest.size() < kSigningKeyIdHexLength + 1 || rest[kSigningKeyIdHexLength] != ' ')

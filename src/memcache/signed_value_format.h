@@ -38,11 +38,11 @@ constexpr size_t kMaxSignedValueOverhead =
 constexpr size_t kSignatureBytes = kSignatureHexLength / 2;
 
 struct SignedValueView {
-  std::string_view key_id;               // 8 hex digits
-  int64_t expiry = 0;                    // 0: never
-  std::string_view mac;                  // 64 hex digits
+  std::string_view key_id;                   // 8 hex digits
+  int64_t expiry = 0;                        // 0: never
+  std::string_view mac;                      // 64 hex digits
   unsigned char mac_bytes[kSignatureBytes];  // the same, decoded
-  std::string_view value;                // what follows the header
+  std::string_view value;                    // what follows the header
 };
 
 enum class SignedValueSyntax { kOk, kNotSigned, kMalformed };

@@ -47,14 +47,14 @@ TEST(SignedValueFormat, PlainValuesAreNotSigned) {
 TEST(SignedValueFormat, BrokenHeadersAreMalformed) {
   for (const std::string& bad : std::vector<std::string>{
            std::string("MCS1 "),
-           "MCS1 0123abc 0 " + kMac + " v",          // short key id
-           "MCS1 0123ABCD 0 " + kMac + " v",         // upper-case hex
-           "MCS1 0123abcg 0 " + kMac + " v",         // not hex
-           "MCS1 0123abcd  0 " + kMac + " v",        // empty expiry
-           "MCS1 0123abcd 01 " + kMac + " v",        // leading zero
-           "MCS1 0123abcd -1 " + kMac + " v",        // sign
+           "MCS1 0123abc 0 " + kMac + " v",    // short key id
+           "MCS1 0123ABCD 0 " + kMac + " v",   // upper-case hex
+           "MCS1 0123abcg 0 " + kMac + " v",   // not hex
+           "MCS1 0123abcd  0 " + kMac + " v",  // empty expiry
+           "MCS1 0123abcd 01 " + kMac + " v",  // leading zero
+           "MCS1 0123abcd -1 " + kMac + " v",  // sign
            "MCS1 0123abcd +1 " + kMac + " v",
-           "MCS1 0123abcd 9223372036854775808 " + kMac + " v",  // > int64
+           "MCS1 0123abcd 9223372036854775808 " + kMac + " v",   // > int64
            "MCS1 0123abcd 12345678901234567890 " + kMac + " v",  // 20 digits
            "MCS1 0123abcd 1 " + kMac.substr(1) + " v",           // short MAC
            "MCS1 0123abcd 1 " + kMac + "a v",                    // long MAC
@@ -64,7 +64,8 @@ TEST(SignedValueFormat, BrokenHeadersAreMalformed) {
        })
     EXPECT_EQ(Parse(bad), SignedValueSyntax::kMalformed) << bad;
   SignedValueView view;
-  EXPECT_EQ(Parse("MCS1 0123abcd 9223372036854775807 " + kMac + " v", &view), SignedValueSyntax::kOk);
+  EXPECT_EQ(Parse("MCS1 0123abcd 9223372036854775807 " + kMac + " v", &view),
+            SignedValueSyntax::kOk);
   EXPECT_EQ(view.expiry, INT64_MAX);
 }
 

@@ -49,8 +49,8 @@ Status LoadClientKey(SSL_CTX* ctx, const std::string& key_file, const std::strin
   BIO_free(bio);
   ::explicit_bzero(pem.data(), pem.size());
   if (key == nullptr)
-    return Status::ConfigError(where + "tls_key_file " + key_file + ": no private key: " +
-                               DrainErrors("unreadable PEM"));
+    return Status::ConfigError(where + "tls_key_file " + key_file +
+                               ": no private key: " + DrainErrors("unreadable PEM"));
   int used = SSL_CTX_use_PrivateKey(ctx, key);
   EVP_PKEY_free(key);
   if (used != 1 || SSL_CTX_check_private_key(ctx) != 1)
@@ -71,7 +71,8 @@ Status TlsContext::Create(const TlsOptions& options, std::string_view table_name
   std::shared_ptr<TlsContext> context(new TlsContext(options));
   const std::string where = std::string(table_name) + ": ";
   SSL_CTX* ctx = context->ctx_ = SSL_CTX_new(TLS_client_method());
-  if (ctx == nullptr) return Status::ConfigError(where + "TLS: " + DrainErrors("SSL_CTX_new failed"));
+  if (ctx == nullptr)
+    return Status::ConfigError(where + "TLS: " + DrainErrors("SSL_CTX_new failed"));
   if (SSL_CTX_set_min_proto_version(ctx, options.min_version) != 1)
     return Status::ConfigError(where + "tls_min_version = " + options.min_version_name + ": " +
                                DrainErrors("not supported"));
@@ -83,8 +84,8 @@ Status TlsContext::Create(const TlsOptions& options, std::string_view table_name
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     if (options.ca_file.empty() && options.ca_path.empty()) {
       if (SSL_CTX_set_default_verify_paths(ctx) != 1)
-        return Status::ConfigError(where + "TLS: cannot load the system CA store: " +
-                                   DrainErrors("unknown error"));
+        return Status::ConfigError(
+            where + "TLS: cannot load the system CA store: " + DrainErrors("unknown error"));
     } else if (SSL_CTX_load_verify_locations(
                    ctx, options.ca_file.empty() ? nullptr : options.ca_file.c_str(),
                    options.ca_path.empty() ? nullptr : options.ca_path.c_str()) != 1) {
@@ -100,8 +101,8 @@ Status TlsContext::Create(const TlsOptions& options, std::string_view table_name
     if (SSL_CTX_use_certificate_chain_file(ctx, options.cert_file.c_str()) != 1)
       return Status::ConfigError(where + "tls_cert_file " + options.cert_file + ": " +
                                  DrainErrors("cannot load"));
-    Status s = LoadClientKey(ctx, options.key_file.empty() ? options.cert_file : options.key_file,
-                             where);
+    Status s =
+        LoadClientKey(ctx, options.key_file.empty() ? options.cert_file : options.key_file, where);
     if (!s.ok()) return s;
   }
   *out = std::move(context);
@@ -142,10 +143,10 @@ std::string TlsContext::HandshakeFailure(SSL* ssl, int ssl_error) {
            X509_verify_cert_error_string(verify);
   }
   unsigned long first = ERR_peek_error();
-  bool not_tls = ERR_GET_LIB(first) == ERR_LIB_SSL &&
-                 (ERR_GET_REASON(first) == SSL_R_WRONG_VERSION_NUMBER ||
-                  ERR_GET_REASON(first) == SSL_R_PACKET_LENGTH_TOO_LONG ||
-                  ERR_GET_REASON(first) == SSL_R_UNKNOWN_PROTOCOL);
+  bool not_tls =
+      ERR_GET_LIB(first) == ERR_LIB_SSL && (ERR_GET_REASON(first) == SSL_R_WRONG_VERSION_NUMBER ||
+                                            ERR_GET_REASON(first) == SSL_R_PACKET_LENGTH_TOO_LONG ||
+                                            ERR_GET_REASON(first) == SSL_R_UNKNOWN_PROTOCOL);
   std::string reason = IoFailure(ssl_error);
   if (not_tls) reason += " (is the server using TLS?)";
   return "TLS handshake failed: " + reason;

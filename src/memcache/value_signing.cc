@@ -24,6 +24,7 @@
 #include <array>
 #include <cstring>
 
+#include "common/hex.h"
 #include "common/secret_file.h"
 #include "memcache/signed_value_format.h"
 
@@ -33,21 +34,6 @@ namespace {
 constexpr size_t kBlock = 64;
 constexpr size_t kMacBytes = 32;
 constexpr unsigned char kFormatVersion = 1;
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void ToHex(const unsigned char* bytes, size_t n, char* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHex[bytes[i] >> 4];
-    out[2 * i + 1] = kHex[bytes[i] & 0xf];
-  }
-}
 
 void PutBigEndian(uint64_t value, int bytes, unsigned char* out) {
   for (int i = bytes - 1; i >= 0; --i) {
@@ -87,7 +73,7 @@ void ValueSigner::Key::Init(std::string_view secret) {
   ::explicit_bzero(pad, sizeof pad);
   unsigned char mac[kMacBytes];
   Mac({"key id"}, mac);
-  ToHex(mac, kSigningKeyIdHexLength / 2, id);
+  ToLowerHex(mac, kSigningKeyIdHexLength / 2, id);
 }
 
 void ValueSigner::Key::Mac(std::initializer_list<std::string_view> parts,
@@ -142,7 +128,8 @@ ValueSigner::~ValueSigner() {
 
 size_t ValueSigner::key_count() const { return keys_.size(); }
 
-Status ValueSigner::Create(const std::vector<std::string>& keys, std::unique_ptr<ValueSigner>* out) {
+Status ValueSigner::Create(const std::vector<std::string>& keys,
+                           std::unique_ptr<ValueSigner>* out) {
   if (keys.empty()) return Status::ConfigError("no value signing key");
   std::unique_ptr<ValueSigner> signer(new ValueSigner());
   signer->keys_.resize(keys.size());
@@ -172,12 +159,13 @@ Status ValueSigner::ParseKeyFile(std::string_view text, std::string_view origin,
     if (line.empty() || line.front() == '#') continue;
     const std::string where = std::string(origin) + ", line " + std::to_string(line_number);
     for (char c : line)
-      if (HexDigit(c) < 0) return Status::ConfigError(where + ": a signing key is hex digits only");
+      if (HexDigitValue(c) < 0)
+        return Status::ConfigError(where + ": a signing key is hex digits only");
     if (line.size() % 2 != 0)
       return Status::ConfigError(where + ": a signing key is an even number of hex digits");
     std::string key(line.size() / 2, '\0');
     for (size_t i = 0; i < key.size(); ++i)
-      key[i] = static_cast<char>(HexDigit(line[2 * i]) << 4 | HexDigit(line[2 * i + 1]));
+      key[i] = static_cast<char>(HexDigitValue(line[2 * i]) << 4 | HexDigitValue(line[2 * i + 1]));
     if (key.size() < kMinSigningKeyBytes) {
       ::explicit_bzero(key.data(), key.size());
       return Status::ConfigError(where + ": signing key is shorter than " +
@@ -217,7 +205,7 @@ void ValueSigner::Sign(std::string_view wire_key, std::string_view value, int64_
   unsigned char mac[kMacBytes];
   key.Mac({prefix.head_view(), wire_key, prefix.expiry_view(), value}, mac);
   char mac_hex[2 * kMacBytes];
-  ToHex(mac, kMacBytes, mac_hex);
+  ToLowerHex(mac, kMacBytes, mac_hex);
   out->clear();
   out->reserve(kMaxSignedValueOverhead + value.size());
   AppendSignedValueHeader(key.key_id(), expiry, std::string_view(mac_hex, sizeof mac_hex), out);

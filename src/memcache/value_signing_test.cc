@@ -42,7 +42,8 @@ std::string ReferenceHmac(const std::string& key, const std::string& message) {
   return Hex(mac, length);
 }
 
-std::string ReferenceMessage(const std::string& wire_key, uint64_t expiry, const std::string& value) {
+std::string ReferenceMessage(const std::string& wire_key, uint64_t expiry,
+                             const std::string& value) {
   std::string m;
   m += '\x01';
   m += static_cast<char>(wire_key.size() >> 8);
@@ -58,9 +59,10 @@ TEST(ValueSigning, FormatAndMacMatchAnIndependentHmac) {
   std::string out;
   signer->Sign("aliases:user@example.com", "dest@example.net", kNow + 60, &out);
   std::string key_id = ReferenceHmac(kKeyA, "key id").substr(0, 8);
-  std::string mac =
-      ReferenceHmac(kKeyA, ReferenceMessage("aliases:user@example.com", kNow + 60, "dest@example.net"));
-  EXPECT_EQ(out, "MCS1 " + key_id + " " + std::to_string(kNow + 60) + " " + mac + " dest@example.net");
+  std::string mac = ReferenceHmac(
+      kKeyA, ReferenceMessage("aliases:user@example.com", kNow + 60, "dest@example.net"));
+  EXPECT_EQ(out,
+            "MCS1 " + key_id + " " + std::to_string(kNow + 60) + " " + mac + " dest@example.net");
 }
 
 TEST(ValueSigning, KeysLongerThanABlockAreHashedFirst) {
@@ -68,12 +70,14 @@ TEST(ValueSigning, KeysLongerThanABlockAreHashedFirst) {
   auto signer = Signer({long_key});
   std::string out;
   signer->Sign("k", "v", 0, &out);
-  EXPECT_EQ(out.substr(out.size() - 66, 64), ReferenceHmac(long_key, ReferenceMessage("k", 0, "v")));
+  EXPECT_EQ(out.substr(out.size() - 66, 64),
+            ReferenceHmac(long_key, ReferenceMessage("k", 0, "v")));
 }
 
 TEST(ValueSigning, VerifyReturnsTheValueOfAValidEntry) {
   auto signer = Signer({kKeyA});
-  for (std::string value : {std::string(""), std::string("plain"), std::string("a\0b\r\nMCS1 x", 12)}) {
+  for (std::string value :
+       {std::string(""), std::string("plain"), std::string("a\0b\r\nMCS1 x", 12)}) {
     std::string data;
     signer->Sign("key", value, 0, &data);
     std::string_view got;
@@ -154,7 +158,8 @@ TEST(ValueSigning, ShortKeysAreRefused) {
 TEST(ValueSigningKeyFile, HexLinesCommentsAndBlanks) {
   std::vector<std::string> keys;
   std::string a(64, 'a'), b = std::string(80, '0');
-  Status s = ValueSigner::ParseKeyFile("# current key first\n" + a + "\r\n\n  " + b + "  \n", "/k", &keys);
+  Status s =
+      ValueSigner::ParseKeyFile("# current key first\n" + a + "\r\n\n  " + b + "  \n", "/k", &keys);
   ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_EQ(keys.size(), 2u);
   EXPECT_EQ(keys[0], std::string(32, '\xaa'));
@@ -172,7 +177,8 @@ TEST(ValueSigningKeyFile, ErrorsNameFileAndLineButNotTheKey) {
       {"# only a comment\n", "/etc/postfix/mc.key: no signing key in file"},
       {std::string(64, 'a') + "\n" + std::string(63, 'b') + "\n",
        "/etc/postfix/mc.key, line 2: a signing key is an even number of hex digits"},
-      {std::string(62, 'c') + "zz", "/etc/postfix/mc.key, line 1: a signing key is hex digits only"},
+      {std::string(62, 'c') + "zz",
+       "/etc/postfix/mc.key, line 1: a signing key is hex digits only"},
       {"secret password\n", "/etc/postfix/mc.key, line 1: a signing key is hex digits only"},
       {std::string(62, 'd'),
        "/etc/postfix/mc.key, line 1: signing key is shorter than 32 bytes (64 hex digits; make one "

@@ -49,7 +49,8 @@ TEST(MemcacheSecurity, KeyDigest) {
 
 TEST(MemcacheSecurity, SigningKeyFile) {
   TempDir dir;
-  std::string good = dir.WriteFile("mc.key", std::string(64, 'a') + "\n" + std::string(64, 'b') + "\n", 0600);
+  std::string good =
+      dir.WriteFile("mc.key", std::string(64, 'a') + "\n" + std::string(64, 'b') + "\n", 0600);
   MemcacheSecurity security;
   Status s = ParseText("value_signing_key_file = " + good + "\n", &security);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -65,8 +66,8 @@ TEST(MemcacheSecurity, SigningKeyFile) {
             "/etc/postfix/mc.cf: open value_signing_key_file " + dir.path() +
                 "/none: No such file or directory");
   std::string short_key = dir.WriteFile("short.key", "abcd\n", 0600);
-  EXPECT_EQ(ErrorOf("value_signing_key_file = " + short_key + "\n").rfind(
-                "/etc/postfix/mc.cf: " + short_key + ", line 1: signing key is shorter", 0),
+  EXPECT_EQ(ErrorOf("value_signing_key_file = " + short_key + "\n")
+                .rfind("/etc/postfix/mc.cf: " + short_key + ", line 1: signing key is shorter", 0),
             0u);
 }
 
@@ -117,7 +118,8 @@ TEST(MemcacheSecurity, AuthParameters) {
             "/etc/postfix/mc.cf: auth_user contains whitespace or a control character");
   std::string empty = dir.WriteFile("empty", "\n", 0600);
   EXPECT_EQ(ErrorOf("auth_user = u\nauth_password_file = " + empty + "\n"),
-            "/etc/postfix/mc.cf: auth_password_file " + empty + ": the first line (the password) is empty");
+            "/etc/postfix/mc.cf: auth_password_file " + empty +
+                ": the first line (the password) is empty");
   std::string readable = dir.WriteFile("readable", "s3cret\n", 0604);
   std::string message = ErrorOf("auth_user = u\nauth_password_file = " + readable + "\n");
   EXPECT_NE(message.find("refused: mode 0604"), std::string::npos) << message;
@@ -129,8 +131,8 @@ TEST(MemcacheSecurity, AuthParameters) {
 TEST(MemcacheSecurity, TlsAndAuthAreRefusedAtOpenUntilTheConnectionSupportsThem) {
   TempDir dir;
   std::string password = dir.WriteFile("pw", "s3cret\n", 0600);
-  for (const std::string& extra : {std::string("tls = yes\n"),
-                                   "auth_user = u\nauth_password_file = " + password + "\n"}) {
+  for (const std::string& extra :
+       {std::string("tls = yes\n"), "auth_user = u\nauth_password_file = " + password + "\n"}) {
     std::string cf = dir.WriteFile("mc.cf", "memcache = inet:127.0.0.1:9\n" + extra);
     std::unique_ptr<Table> table;
     Status s = OpenTable("memcache:" + cf, OpenOptions(), &table);

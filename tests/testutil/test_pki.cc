@@ -18,12 +18,18 @@ TestPki::TestPki(std::string name) : openssl_(OpensslBinary()) {
   ::mkdir((dir_.path() + "/issued").c_str(), 0700);
   config_ = dir_.WriteFile("ca.cnf",
                            "[ca]\ndefault_ca = test_ca\n"
-                           "[test_ca]\ndatabase = " + dir_.path() + "/index.txt\n"
-                           "new_certs_dir = " + dir_.path() + "/issued\n"
-                           "certificate = " + ca_cert_ + "\nprivate_key = " + ca_key_ + "\n"
-                           "rand_serial = yes\ndefault_md = sha256\npolicy = any\n"
-                           "unique_subject = no\ncopy_extensions = none\n"
-                           "[any]\ncommonName = supplied\n");
+                           "[test_ca]\ndatabase = " +
+                               dir_.path() +
+                               "/index.txt\n"
+                               "new_certs_dir = " +
+                               dir_.path() +
+                               "/issued\n"
+                               "certificate = " +
+                               ca_cert_ + "\nprivate_key = " + ca_key_ +
+                               "\n"
+                               "rand_serial = yes\ndefault_md = sha256\npolicy = any\n"
+                               "unique_subject = no\ncopy_extensions = none\n"
+                               "[any]\ncommonName = supplied\n");
   Run({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
        "-keyout", ca_key_, "-out", ca_cert_, "-subj", "/CN=" + name, "-days", "2", "-addext",
        "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"});
@@ -42,7 +48,8 @@ bool TestPki::Issue(const std::string& label, const Request& request, Issued* ou
   if (!ok()) return false;
   std::string base = dir_.path() + "/" + label;
   std::string extensions = "[v3]\nbasicConstraints = CA:FALSE\n";
-  extensions += std::string("extendedKeyUsage = ") + (request.client ? "clientAuth" : "serverAuth") + "\n";
+  extensions +=
+      std::string("extendedKeyUsage = ") + (request.client ? "clientAuth" : "serverAuth") + "\n";
   if (!request.alt_names.empty()) {
     extensions += "subjectAltName = ";
     for (size_t i = 0; i < request.alt_names.size(); ++i)
@@ -56,9 +63,9 @@ bool TestPki::Issue(const std::string& label, const Request& request, Issued* ou
             "-keyout", out->key, "-out", base + ".csr", "-subj", "/CN=" + request.common_name}))
     return false;
   ::chmod(out->key.c_str(), 0600);
-  std::vector<std::string> sign = {"ca", "-batch", "-config", config_, "-notext", "-in",
-                                   base + ".csr", "-out", out->cert, "-extfile", extfile,
-                                   "-extensions", "v3"};
+  std::vector<std::string> sign = {"ca",    "-batch",      "-config", config_,   "-notext",
+                                   "-in",   base + ".csr", "-out",    out->cert, "-extfile",
+                                   extfile, "-extensions", "v3"};
   if (request.expired) {
     sign.insert(sign.end(), {"-startdate", "20200101000000Z", "-enddate", "20200102000000Z"});
   } else {
