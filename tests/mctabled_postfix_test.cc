@@ -52,6 +52,7 @@ TEST(MctabledWithPostfix, VirtualAliasResolvedThroughMctabledWhileDeliveringMail
   MemcachedServer memcached;
   if (!memcached.Start()) GTEST_SKIP() << "cannot run memcached: " << memcached.error();
   TempDir dir;
+  dir.WriteFile("main.cf", "");  // the tables' main.cf under -c
   std::string backup = dir.WriteFile("aliases", "alice@example.com alice-target@sink.test\n");
   std::string table_cf = dir.WriteFile("mc.cf", "memcache = " + memcached.endpoint() +
                                                     "\nkey_format = va:%s\nbackup = texthash:" +

@@ -44,6 +44,7 @@ class MctabledTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!memcached_.Start()) GTEST_SKIP() << "cannot run memcached: " << memcached_.error();
+    dir_.WriteFile("main.cf", "");  // postmap -c and mctable -c need one
     backup_ = dir_.WriteFile("backup", "bob@example.com bob value\nalice@example.com alice-backup\n"
                                        "erin@example.com erin%20with%25\n");
     WriteTable(memcached_.endpoint());
@@ -163,6 +164,31 @@ TEST_F(MctabledTest, UnknownMapIsPermAndBadRequestsAreAnswered) {
   EXPECT_EQ(tcp.ReadLine().substr(0, 4), "400 ");
   EXPECT_EQ(tcp.ReadLine(), "200 dave-v");
   EXPECT_EQ(tcp.ReadLine().substr(0, 4), "500 ");
+}
+
+TEST_F(MctabledTest, Utf8KeysFoldAsMctableDoesUnderTheSameMainCf) {
+  // smtputf8_enable comes from main.cf under -c for both programs.
+  dir_.WriteFile("main.cf", "smtputf8_enable = yes\n");
+  memcached_.Set("mk:\xc3\xa4" "bc@example.com", "folded");  // "äbc@example.com"
+  StartDaemon();
+  const std::string key = "\xc3\x84" "BC@Example.COM";  // "ÄBC@Example.COM"
+  CommandResult ours = Mctable({"-q", key, "memcache:" + table_cf_});
+  ASSERT_EQ(ours.exit_status, 0) << ours.err;
+  EXPECT_EQ(ours.out, "folded\n");
+  LineClient client("unix:" + socket_);
+  ASSERT_TRUE(client.Send(SocketmapRequest("aliases", key)));
+  EXPECT_EQ(client.ReadNetstring(), "OK folded");
+}
+
+TEST_F(MctabledTest, MissingMainCfUnderDashCIsFatalAsInMctable) {
+  TempDir empty;
+  MctabledProcess daemon;
+  EXPECT_FALSE(daemon.Start({"-m", "aliases=memcache:" + table_cf_, "-l",
+                             "socketmap:unix:" + socket_, "-c", empty.path()},
+                            "unix:" + socket_));
+  EXPECT_NE(daemon.log().find("open " + empty.path() + "/main.cf: No such file or directory"),
+            std::string::npos)
+      << daemon.log();
 }
 
 TEST_F(MctabledTest, TableErrorIsTempAndMemcachedDownLeavesTheBackupAnswering) {

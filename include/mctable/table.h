@@ -59,6 +59,17 @@ struct OpenOptions {
   NulMode nul_mode = NulMode::kTypeDefault;
   DuplicateMode duplicates = DuplicateMode::kWarn;
   std::string config_dir = "/etc/postfix";  // where main.cf is (postmap -c)
+  // Permissions of a table file this open creates new (file types); -1:
+  // 0644 less the process umask.  A rebuild of an existing table keeps that
+  // file's mode, owner and group instead.  mctable, like postmap, passes
+  // 0644 less the group and other read bits its source file lacks (-p: 0644).
+  int new_file_mode = -1;
+  // One writer for the whole session, as postmap -i (set by
+  // BuildTableFromReader for incremental loads).  A hash or btree table is
+  // then changed in a copy, under an exclusive lock, that Close() puts in
+  // place: a failed write (a full disk) leaves the table as it was, where
+  // writing Berkeley DB pages in place would leave it unreadable.
+  bool bulk_update = false;
 };
 
 enum class SequenceOp { kFirst, kNext };

@@ -1,8 +1,11 @@
+// mctable's commands; see commands.h.
 #include "cli/commands.h"
 
-#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +13,9 @@
 #include <memory>
 #include <span>
 
+#include "cli/privileges.h"
+#include "cli/signals.h"
+#include "common/interrupt.h"
 #include "common/line_reader.h"
 #include "common/lookup_metrics.h"
 #include "config/postfix_settings.h"
@@ -67,11 +73,18 @@ class Output {
 
 Output output;
 
-[[noreturn]] void Fatal(const std::string& text) {
-  output.FlushIgnoringErrors();
-  LogFatal(text);
-  std::exit(1);
-}
+// A failure that ends the command.  Fatal() throws it and RunCommand()
+// reports it once the stack is unwound, so that every table on it has
+// been closed (synced) and every unfinished build removed: exit() would
+// skip those destructors.  It never leaves this file.
+struct CommandFailure {
+  std::string message;
+};
+
+[[noreturn]] void Fatal(const std::string& text) { throw CommandFailure{text}; }
+
+// How far the command got, for the report of an interrupted run.
+std::string progress;
 
 
 // The maps of the command line, opened when first needed (postmap opens
@@ -105,8 +118,16 @@ class Maps {
     for (auto& t : tables_) {
       if (!t) continue;
       Status s = t->Close();
-      if (!s.ok()) Fatal(s.message());
       t.reset();
+      if (!s.ok()) Fatal(s.message());
+    }
+  }
+  // On the way out of a failure: close what is still open, keep going.
+  ~Maps() {
+    for (auto& t : tables_) {
+      if (!t) continue;
+      Status s = t->Close();
+      if (!s.ok()) LogWarning(s.message());
     }
   }
 
@@ -142,13 +163,16 @@ template <typename Fn>
 void ForEachStdinBatch(Fn fn) {
   LineReader reader(STDIN_FILENO);
   std::vector<std::string> buffer(kBatchKeys);
-  for (;;) {
+  // A stop signal ends the input between batches (or a blocked read).
+  while (InterruptSignal() == 0) {
     size_t count = 0;
     while (count < kBatchKeys && reader.Next(&buffer[count])) ++count;
+    if (InterruptSignal() != 0) break;  // the batch may be cut short: leave it
     if (count > 0) fn(std::span<const std::string>(buffer.data(), count));
     if (count < kBatchKeys) break;
   }
-  if (reader.error()) Fatal(std::string("read standard input: ") + std::strerror(reader.error()));
+  if (reader.error() && InterruptSignal() == 0)
+    Fatal(std::string("read standard input: ") + std::strerror(reader.error()));
 }
 
 // Looks up batches of keys over the maps in order, with the results postmap
@@ -225,9 +249,12 @@ int Query(const CommandOptions& options) {
     std::vector<std::string> keys{options.key};
     found = lookup.Run(keys, [&](size_t, const std::string& v) { output.Line(v); });
   } else {
+    size_t done = 0;
     ForEachStdinBatch([&](std::span<const std::string> keys) {
       if (lookup.Run(keys, [&](size_t i, const std::string& v) { output.Pair(keys[i], v); }))
         found = true;
+      done += keys.size();
+      progress = std::to_string(done) + " keys from stdin were looked up; the rest of the input was not read";
     });
   }
   output.Flush();
@@ -235,16 +262,17 @@ int Query(const CommandOptions& options) {
   return found ? 0 : 1;
 }
 
-// Deletes a batch from every map in order; returns whether any was deleted.
-bool DeleteBatch(Maps* maps, std::span<const std::string> keys) {
-  bool deleted = false;
+// Deletes a batch from every map in order; returns how many deletions
+// were made.
+size_t DeleteBatch(Maps* maps, std::span<const std::string> keys) {
+  size_t deleted = 0;
   std::vector<Status> results;
   for (size_t m = 0; m < maps->size(); ++m) {
     Table& table = maps->Get(m);
     table.DeleteMany(keys, &results);
     for (const Status& s : results) {
       if (s.IsError()) Fatal("table " + table.full_name() + ": delete error: " + s.message());
-      if (s.ok()) deleted = true;
+      if (s.ok()) ++deleted;
     }
   }
   return deleted;
@@ -255,11 +283,16 @@ int Delete(CommandOptions options) {
   Maps maps(options.maps, options.open);
   bool deleted = false;
   if (options.key != "-") {
-    deleted = DeleteBatch(&maps, std::span<const std::string>(&options.key, 1));
+    deleted = DeleteBatch(&maps, std::span<const std::string>(&options.key, 1)) > 0;
   } else {
+    size_t done = 0, removed = 0;
     ForEachStdinBatch([&](std::span<const std::string> keys) {
-      if (DeleteBatch(&maps, keys)) deleted = true;
+      removed += DeleteBatch(&maps, keys);
+      done += keys.size();
+      progress = std::to_string(done) + " keys from stdin were processed (" + std::to_string(removed) +
+                 " entries deleted); the rest of the input was not read";
     });
+    deleted = removed > 0;
   }
   maps.CloseAll();
   return deleted ? 0 : 1;
@@ -281,34 +314,75 @@ int Dump(const CommandOptions& options) {
   return 0;
 }
 
-// postmap's build (from_stdin false) and -i (true) modes.
+// Closes a descriptor on every way out.
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+
+ private:
+  int fd_;
+};
+
+// postmap's build (from_stdin false) and -i (true) modes.  As postmap: the
+// source (or standard input) is opened first, then its stat gives the mode
+// of a new table and, for root, the user to run as.  Entries skipped by -i
+// (malformed lines, entries the table refuses) are each warned, counted in
+// a summary and make the exit status 1; a build from a source file treats
+// malformed lines as postmap does (a warning, exit 0).
 int Load(const CommandOptions& options, bool from_stdin) {
-  size_t refused = 0;
+  bool skipped_any = false;
   for (const std::string& map : options.maps) {
-    Status s = BuildTableFromSource(map, options.open, from_stdin, &refused);
+    if (InterruptSignal() != 0) break;  // the tables before this one are done
+    const std::string& full_name = map;  // "type:name" (RunCommand added the default type)
+    const std::string path = full_name.substr(full_name.find(':') + 1);
+    const std::string label = from_stdin ? "stdin" : path;
+    int fd = from_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) Fatal("open " + path + ": " + std::strerror(errno));
+    FdCloser closer(from_stdin ? -1 : fd);
+    struct stat st;
+    if (fstat(fd, &st) != 0) Fatal("fstat " + label + ": " + std::strerror(errno));
+    OpenOptions open = options.open;
+    open.new_file_mode = InheritedTableMode(st, options.inherit_mode);
+    if (options.as_source_owner) {
+      Status s = RunAsSourceOwner(st);
+      if (!s.ok()) Fatal(s.message());
+    }
+    std::unique_ptr<SourceReader> reader;
+    Status s = SourceReader::OpenDescriptor(fd, label, SourceReaderOptionsFor(options.open), &reader);
     if (!s.ok()) Fatal(s.message());
+    BuildReport report;
+    progress = from_stdin ? "nothing from stdin was stored in " + full_name
+                          : full_name + " was not changed";
+    s = BuildTableFromReader(full_name, open, from_stdin, reader.get(), &report);
+    if (from_stdin && report.stored_kept) {
+      progress = std::to_string(report.stored) + " entries from stdin were stored in " + full_name +
+                 (report.stored > 0 ? " (through input line " + std::to_string(report.last_line) + ")" : "") +
+                 "; the rest of the input was not stored";
+    } else if (from_stdin) {
+      progress = full_name + " is as it was: the " + std::to_string(report.stored) +
+                 " entries from stdin stored before the error were discarded with it";
+    } else if (s.ok()) {
+      progress = full_name + " was rebuilt before the signal took effect";
+    }
+    if (!s.ok()) Fatal(from_stdin && InterruptSignal() == 0 ? s.message() + " (" + progress + ")" : s.message());
+    size_t skipped = report.refused + (from_stdin ? report.malformed : 0);
+    if (skipped > 0) {
+      LogWarning(full_name + ": " + std::to_string(skipped) + " of " +
+                 std::to_string(report.stored + report.refused + report.malformed) + " entries from " +
+                 label + " were not stored: see the warnings above");
+      skipped_any = true;
+    }
     if (from_stdin) break;  // standard input is read once, into the first map
   }
-  if (refused > 0) {
-    LogWarning(std::to_string(refused) + " entries were not stored: see the warnings above");
-    return 1;
-  }
-  return 0;
+  return skipped_any ? 1 : 0;
 }
 
-}  // namespace
-
-int RunCommand(const CommandOptions& given) {
-  // What postmap takes from main.cf: the type of a bare table name, and
-  // whether keys are UTF-8 (postfix_settings.h).  With -c the file must
-  // exist, as in postmap; without, a host with no main.cf gets Postfix's
-  // defaults.
-  CommandOptions options = given;
-  PostfixSettings settings;
-  Status s = ReadPostfixSettings(options.open.config_dir, options.config_dir_given, &settings);
-  if (!s.ok()) Fatal(s.message());
-  options.open.utf8 = settings.smtputf8_enable;
-  for (std::string& map : options.maps) map = WithDefaultTableType(map, settings.default_database_type);
+int Dispatch(const CommandOptions& options) {
   switch (options.mode) {
     case CommandMode::kQuery:
       return Query(options);
@@ -322,6 +396,42 @@ int RunCommand(const CommandOptions& given) {
       return Load(options, false);
   }
   return 1;
+}
+
+}  // namespace
+
+int RunCommand(const CommandOptions& given) {
+  InstallSignalHandlers();
+  progress = "nothing was changed";
+  int status = 1;
+  std::string failure;
+  try {
+    // What postmap takes from main.cf: the type of a bare table name, and
+    // whether keys are UTF-8 (postfix_settings.h).  With -c the file must
+    // exist, as in postmap; without, a host with no main.cf gets Postfix's
+    // defaults.
+    CommandOptions options = given;
+    PostfixSettings settings;
+    Status s = ReadPostfixSettings(options.open.config_dir, options.config_dir_given, &settings);
+    if (!s.ok()) Fatal(s.message());
+    options.open.utf8 = settings.smtputf8_enable;
+    for (std::string& map : options.maps)
+      map = WithDefaultTableType(map, settings.default_database_type);
+    status = Dispatch(options);
+    output.Flush();
+  } catch (const CommandFailure& f) {
+    failure = f.message;
+    output.FlushIgnoringErrors();  // what was done is shown before the message
+  }
+  if (int signal_number = InterruptSignal()) {
+    LogFatal("interrupted by " + SignalName(signal_number) + ": " + progress);
+    DieBySignal(signal_number);
+  }
+  if (!failure.empty()) {
+    LogFatal(failure);
+    return 1;
+  }
+  return status;
 }
 
 }  // namespace mctable

@@ -1,13 +1,14 @@
 // mctable: Postfix postmap's table options over mctable's table types.
 //
-//   mctable [-fNnrvw] [-c config_dir] [-d key|-] [-q key|-] [-i] [-s] [type:]name...
+//   mctable [-fNnoprvw] [-c config_dir] [-d key|-] [-q key|-] [-i] [-s] [type:]name...
 //
 // Same output and exit statuses as postmap: -q prints the first value
 // found (exit 0) or nothing (exit 1); -q - prints "key<TAB>value" per found
 // key in input order (exit 0 if any was found); -d deletes from every map
 // (exit 0 if anything was deleted); -s dumps every entry; -i adds "key
 // value" lines from stdin; without any of these, builds type:name from the
-// source file "name".  Failures are "mctable: fatal: ..." on stderr, exit 1.
+// source file "name".  Failures are "mctable: fatal: ..." on stderr, exit 1;
+// SIGINT, SIGTERM and SIGHUP stop the work cleanly (cli/signals.h).
 #include <getopt.h>
 #include <unistd.h>
 
@@ -24,7 +25,7 @@
 namespace {
 
 constexpr char kUsage[] =
-    "usage: mctable [-fNnrvw] [-c config_dir] [-d key] [-q key] [-i] [-s] [map_type:]file...";
+    "usage: mctable [-fNnoprvw] [-c config_dir] [-d key] [-q key] [-i] [-s] [map_type:]file...";
 
 constexpr char kHelp[] =
     "Usage: mctable [options] type:name...\n"
@@ -41,6 +42,8 @@ constexpr char kHelp[] =
     "  -f         do not fold keys to lower case\n"
     "  -N / -n    include / omit the terminating NUL of keys and values\n"
     "  -r         replace duplicate keys silently   -w  ignore duplicates silently\n"
+    "  -o         as root, do not run as the source file's owner while building\n"
+    "  -p         give a new table mode 0644, not the source file's read bits\n"
     "  -v         verbose: log keys, expansions and the memcache dialogue (repeat for more)\n"
     "  --stats    after -q: per-map lookups, hits, misses, errors, backup fills and\n"
     "             latency percentiles on stderr (the figures mctabled reports)\n"
@@ -87,7 +90,7 @@ int main(int argc, char** argv) {
   int modes = 0;
   int c;
   opterr = 0;  // a bad option gets postmap's usage message, not getopt's
-  while ((c = ::getopt(argc, argv, "c:d:fiNnq:rsvw")) != -1) {
+  while ((c = ::getopt(argc, argv, "c:d:fiNnopq:rsvw")) != -1) {
     switch (c) {
       case 'c':
         options.open.config_dir = optarg;
@@ -109,6 +112,12 @@ int main(int argc, char** argv) {
         break;
       case 'n':
         options.open.nul_mode = mctable::NulMode::kOmit;
+        break;
+      case 'o':
+        options.as_source_owner = false;
+        break;
+      case 'p':
+        options.inherit_mode = false;
         break;
       case 'q':
         options.mode = mctable::CommandMode::kQuery;

@@ -1,6 +1,8 @@
 // LineReader; see line_reader.h.
 #include "common/line_reader.h"
 
+#include "common/interrupt.h"
+
 #include <errno.h>
 #include <unistd.h>
 
@@ -31,7 +33,7 @@ bool LineReader::Fill() {
   }
   for (;;) {
     ssize_t n = ::read(fd_, window_.get() + end_, kWindow - end_);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR && InterruptSignal() == 0) continue;  // else: asked to stop
     if (n < 0) error_ = errno;
     if (n <= 0) {
       eof_ = true;

@@ -47,6 +47,7 @@ bool LogicalLineReader::Next(std::string* line, int* first_line_number) {
     // rather than fail, so that a table build is not left half done.
     LogWarning(label_ + ": logical line must not start with whitespace: \"" + line->substr(0, 30) +
                (line->size() > 30 ? "..." : "") + "\"");
+    ++dropped_;
   }
 }
 

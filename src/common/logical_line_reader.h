@@ -39,6 +39,9 @@ class LogicalLineReader {
   // the end of the input.
   bool Next(std::string* line, int* first_line_number);
   int error() const { return lines_.error(); }
+  // Logical lines dropped so far with the "must not start with whitespace"
+  // warning.
+  size_t dropped() const { return dropped_; }
   const std::string& label() const { return label_; }
 
  private:
@@ -48,6 +51,7 @@ class LogicalLineReader {
   bool have_pending_ = false;
   std::string pending_;
   int pending_line_number_ = 0;
+  size_t dropped_ = 0;
 };
 
 // Whitespace as Postfix's ISSPACE: space, \t, \n, \v, \f, \r.

@@ -74,6 +74,7 @@ Status ApplyDirective(std::string_view keyword, std::string_view value, DaemonCo
     if (s.ok()) config->listeners.push_back(std::move(listener));
   } else if (keyword == "config_directory") {
     config->config_dir = std::string(value);
+    config->config_dir_given = true;
   } else if (keyword == "idle_timeout") {
     s = ParsePositive(keyword, value, 86400, &n);
     if (s.ok()) config->idle_timeout_seconds = static_cast<int>(n);

@@ -47,6 +47,7 @@ struct DaemonConfig {
   std::vector<MapSpec> maps;
   std::vector<ListenerSpec> listeners;
   std::string config_dir = "/etc/postfix";  // main.cf of the tables
+  bool config_dir_given = false;             // -c or config_directory: main.cf must exist
   std::string config_file;                  // -f; reread on SIGHUP
   int idle_timeout_seconds = 300;   // a client with nothing in progress
   int request_timeout_seconds = 10;  // a request half sent, a reply unread

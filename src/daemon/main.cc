@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
     switch (c) {
       case 'c':
         command_line.config_dir = optarg;
+        command_line.config_dir_given = true;
         break;
       case 'f':
         command_line.config_file = optarg;

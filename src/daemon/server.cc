@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "daemon/listener.h"
+#include "config/postfix_settings.h"
 #include "daemon/lookup_protocol.h"
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
@@ -60,11 +61,18 @@ sigset_t Server::HandledSignals() {
 
 Status Server::OpenTables(const DaemonConfig& config,
                           std::map<std::string, std::unique_ptr<Table>>* tables) {
+  // The same main.cf settings as the mctable command takes, so that the
+  // daemon's answers equal `mctable -q`'s (UTF-8 folding, the default type).
+  PostfixSettings settings;
+  Status read = ReadPostfixSettings(config.config_dir, config.config_dir_given, &settings);
+  if (!read.ok()) return read;
   OpenOptions options;
   options.config_dir = config.config_dir;
+  options.utf8 = settings.smtputf8_enable;
   for (const MapSpec& map : config.maps) {
     std::unique_ptr<Table> table;
-    Status s = OpenTable(WithDefaultTableType(map.table), options, &table);
+    Status s = OpenTable(WithDefaultTableType(map.table, settings.default_database_type), options,
+                         &table);
     if (!s.ok()) return Status::ConfigError("map " + map.name + ": " + s.message());
     (*tables)[map.name] = std::move(table);
   }

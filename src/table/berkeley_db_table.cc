@@ -43,14 +43,19 @@
 // - truncate (build): postmap truncates /path.db in place under its
 //   exclusive lock, which stalls every reader for the whole build and
 //   leaves Postfix daemons with stale caches of the old file.  This builds a
-//   temporary file beside /path.db instead, and Close() syncs it and renames
-//   it into place: readers see the old table or the new one, and Postfix
-//   daemons notice the replaced file (st_nlink == 0) and restart.  While
-//   building, a shared lock on the existing /path.db keeps writers out.
-//   Destroying the table without Close() abandons the build.
+//   temporary file beside /path.db instead (replacement_file.h: lock, mode
+//   and owner), and Close() syncs it and renames it into place: readers see
+//   the old table or the new one, and Postfix daemons notice the replaced
+//   file (st_nlink == 0) and restart.  Destroying the table without Close()
+//   abandons the build.
+// - bulk_update (postmap -i): an update of a copy, as a build but starting
+//   from the table's contents and under an exclusive lock (other writers
+//   wait, as for postmap -i): Close() puts it in place, and a failed write
+//   (a full disk) leaves the table as it was instead of half-written pages.
+// - A new file (read_write + create) gets OpenOptions::new_file_mode.
 // Errors: a missing, unreadable, corrupt or wrong-type file is a ConfigError
 // "open database /path.db: REASON (BDB's message)"; BDB errors during
-// operations are TempErrors naming the table.
+// operations are TempErrors naming the table, and for a write the key.
 #ifdef MCTABLE_HAVE_BDB
 #include <db.h>
 #include <errno.h>
@@ -60,15 +65,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
 #include "table/table_types.h"
+#include "table/expected_records.h"
 #include "table/file_lock.h"
 #include "table/key_folding.h"
+#include "table/key_text.h"
 #include "table/nul_convention.h"
+#include "table/replacement_file.h"
 
 namespace mctable {
 namespace {
@@ -110,7 +119,9 @@ std::string TruncationProblem(const std::string& file) {
 }
 constexpr u_int32_t kReadCacheSize = 128 * 1024;   // Postfix's db_read_buf default
 constexpr u_int32_t kBuildCacheSize = 16 << 20;    // Postfix's db_create_buf default
-constexpr int kMaxReopenAttempts = 100;
+constexpr u_int32_t kBuildHashPageSize = 16384;
+constexpr u_int32_t kBuildBtreePageSize = 8192;
+constexpr int kMaxCreateAttempts = 100;
 
 // BDB reports details through an error callback; keep the last one so the
 // Status can carry it instead of BDB writing to stderr.
@@ -183,10 +194,20 @@ class BerkeleyDbTable : public Table {
     if (!last_bdb_message.empty()) text += " (" + last_bdb_message + ")";
     return Status::TempError(text);
   }
+  // "error writing hash:/path: key "k": REASON".
+  Status KeyError(const char* what, std::string_view key, int rc) const {
+    std::string text = std::string(what) + " " + full_name() + ": key " + QuotedKey(key) + ": " +
+                       db_strerror(rc);
+    if (!last_bdb_message.empty()) text += " (" + last_bdb_message + ")";
+    return Status::TempError(text);
+  }
   Status ClosedError() const { return Status::TempError("table " + full_name() + ": table is closed"); }
 
   // Opens `file` as a BDB handle into *db (flags: DB_RDONLY, DB_CREATE...).
-  Status OpenHandle(const std::string& file, u_int32_t flags, u_int32_t cache, DB** db);
+  // expected_records > 0: a new file shaped for that many (a build from a
+  // source file); 0: Postfix's parameters.
+  Status OpenHandle(const std::string& file, u_int32_t flags, u_int32_t cache, DB** db,
+                    size_t expected_records = 0);
   void CloseHandle();
   // Opens (or reopens) the descriptor that carries the locks.
   Status OpenLockFd();
@@ -218,7 +239,7 @@ class BerkeleyDbTable : public Table {
   OpenOptions options_;
   DBTYPE db_type_;
   std::string db_path_;
-  std::string temp_path_;  // build mode: the file being written
+  std::unique_ptr<ReplacementFile> replacement_;  // build mode: the file being written
   Mode mode_ = Mode::kReadOnly;
   NulConvention nul_;
   DB* db_ = nullptr;
@@ -230,14 +251,24 @@ class BerkeleyDbTable : public Table {
 };
 
 Status BerkeleyDbTable::OpenHandle(const std::string& file, u_int32_t flags, u_int32_t cache,
-                                   DB** result) {
+                                   DB** result, size_t expected_records) {
   last_bdb_message.clear();
   DB* db = nullptr;
   int rc = db_create(&db, nullptr, 0);
   if (rc != 0) return OpenError(file, rc);
   db->set_errcall(db, CaptureBdbMessage);
   db->set_cachesize(db, 0, cache, 0);
-  if (db_type_ == DB_HASH) db->set_h_nelem(db, kHashElements);
+  if (expected_records == 0) {
+    if (db_type_ == DB_HASH) db->set_h_nelem(db, kHashElements);
+  } else if (db_type_ == DB_HASH) {
+    // A build knows roughly how big the table gets: all buckets at once
+    // instead of thousands of splits, and larger pages (fewer of them to
+    // move through the 16 MB cache).  Any reader opens such a file.
+    db->set_h_nelem(db, static_cast<u_int32_t>(std::min<size_t>(expected_records, 1u << 30)));
+    db->set_pagesize(db, kBuildHashPageSize);
+  } else {
+    db->set_pagesize(db, kBuildBtreePageSize);
+  }
   rc = db->open(db, nullptr, file.c_str(), nullptr, db_type_, flags, 0644);
   if (rc != 0) {
     db->close(db, DB_NOSYNC);
@@ -267,24 +298,9 @@ Status BerkeleyDbTable::OpenLockFd() {
 }
 
 Status BerkeleyDbTable::LockCurrentFile(LockOp op, bool* replaced) {
-  *replaced = false;
-  for (int attempt = 0;; ++attempt) {
-    Status status = LockFile(lock_fd_, LockStyle::kFlock, op, db_path_);
-    if (!status.ok()) return status;
-    struct stat locked, current;
-    if (fstat(lock_fd_, &locked) != 0)
-      return Status::TempError(db_path_ + ": lock dictionary: " + strerror(errno));
-    if (stat(db_path_.c_str(), &current) == 0 && current.st_dev == locked.st_dev &&
-        current.st_ino == locked.st_ino && locked.st_nlink > 0)
-      return Status::OK();
-    // A rebuild renamed a new file into place while we waited.
-    (void)LockFile(lock_fd_, LockStyle::kFlock, LockOp::kUnlock, db_path_);
-    if (attempt >= kMaxReopenAttempts)
-      return Status::TempError(db_path_ + ": lock dictionary: file keeps being replaced");
-    *replaced = true;
-    status = OpenLockFd();
-    if (!status.ok()) return status;
-  }
+  locked_ = false;
+  int flags = mode_ == Mode::kReadOnly ? O_RDONLY : O_RDWR;
+  return mctable::LockCurrentFile(db_path_, flags, LockStyle::kFlock, op, &lock_fd_, replaced);
 }
 
 void BerkeleyDbTable::Unlock() {
@@ -317,26 +333,17 @@ Status BerkeleyDbTable::CreateEmpty(const std::string& file, int mode) {
   DB* db = nullptr;
   Status status = OpenHandle(file, DB_CREATE | DB_EXCL, kReadCacheSize, &db);
   if (!status.ok()) return status;
+  int fd = -1;
+  if (db->fd(db, &fd) == 0)
+    status = SetFileAttributes(fd, file, static_cast<mode_t>(mode), static_cast<uid_t>(-1),
+                               static_cast<gid_t>(-1));
   int rc = db->close(db, 0);
-  if (rc != 0) return OpenError(file, rc);
-  if (mode >= 0) chmod(file.c_str(), mode);
-  return Status::OK();
-}
-
-// A fresh name beside db_path_ for a file BDB will create (it refuses an
-// existing empty file, so the placeholder is removed again).
-static Status TempName(const std::string& db_path, std::string* temp) {
-  std::string name = db_path + ".XXXXXX";
-  int fd = mkstemp(name.data());
-  if (fd < 0) return Status::ConfigError("create " + name + ": " + strerror(errno));
-  ::close(fd);
-  unlink(name.c_str());
-  *temp = name;
-  return Status::OK();
+  if (status.ok() && rc != 0) status = OpenError(file, rc);
+  return status;
 }
 
 Status BerkeleyDbTable::CreateIfMissing() {
-  for (int attempt = 0; attempt < kMaxReopenAttempts; ++attempt) {
+  for (int attempt = 0; attempt < kMaxCreateAttempts; ++attempt) {
     struct stat st;
     if (stat(db_path_.c_str(), &st) == 0) {
       if (st.st_size > 0) return Status::OK();
@@ -354,18 +361,16 @@ Status BerkeleyDbTable::CreateIfMissing() {
       continue;
     }
     if (errno != ENOENT) return Status::ConfigError("open database " + db_path_ + ": " + strerror(errno));
-    std::string temp;
-    Status status = TempName(db_path_, &temp);
+    // Made aside and linked into place, so no one sees a half-made file;
+    // the ReplacementFile only lends its name and its clean-up.
+    ReplacementFile aside(db_path_, LockStyle::kFlock, NewTableFileMode(options_));
+    Status status = aside.ReserveTempName();
     if (!status.ok()) return status;
-    status = CreateEmpty(temp, -1);
-    if (!status.ok()) {
-      unlink(temp.c_str());
-      return status;
-    }
+    status = CreateEmpty(aside.temp_path(), static_cast<int>(NewTableFileMode(options_)));
+    if (!status.ok()) return status;
     // link() does not replace: a creator that won the race keeps its file.
-    int rc = link(temp.c_str(), db_path_.c_str());
+    int rc = link(aside.temp_path().c_str(), db_path_.c_str());
     int saved = errno;
-    unlink(temp.c_str());
     if (rc != 0 && saved != EEXIST)
       return Status::ConfigError("create database " + db_path_ + ": " + strerror(saved));
     return Status::OK();
@@ -374,7 +379,7 @@ Status BerkeleyDbTable::CreateIfMissing() {
 }
 
 Status BerkeleyDbTable::Open() {
-  if (options_.truncate)
+  if (options_.truncate || (options_.bulk_update && (options_.read_write || options_.create)))
     mode_ = Mode::kBuild;
   else if (options_.read_write || options_.create)
     mode_ = Mode::kPerOperation;
@@ -400,38 +405,28 @@ Status BerkeleyDbTable::Open() {
     return status;
   }
 
-  // Build: keep writers of the existing table out until the new one is in
-  // place (they need the exclusive lock; readers go on).
-  int mode = -1;
-  uid_t uid = static_cast<uid_t>(-1);
-  gid_t gid = static_cast<gid_t>(-1);
-  lock_fd_ = ::open(db_path_.c_str(), O_RDWR | O_CLOEXEC);
-  if (lock_fd_ >= 0) {
-    bool replaced;
-    Status locked = LockCurrentFile(LockOp::kShared, &replaced);
-    if (!locked.ok()) return locked;
-    locked_ = true;
-    struct stat st;
-    if (fstat(lock_fd_, &st) == 0) {
-      mode = st.st_mode & 07777;
-      uid = st.st_uid;
-      gid = st.st_gid;
-    }
-  } else if (errno != ENOENT) {
-    return Status::ConfigError("open database " + db_path_ + ": " + strerror(errno));
-  }
-  Status status = TempName(db_path_, &temp_path_);
+  // Build, or update of a copy (bulk_update): beside the table, put in
+  // place by Close().
+  const bool update_copy = !options_.truncate;
+  replacement_ = std::make_unique<ReplacementFile>(db_path_, LockStyle::kFlock, NewTableFileMode(options_));
+  Status status = replacement_->Begin(update_copy ? LockOp::kExclusive : LockOp::kShared);
   if (!status.ok()) return status;
-  status = OpenHandle(temp_path_, DB_CREATE | DB_EXCL, kBuildCacheSize, &db_);
-  if (!status.ok()) {
-    temp_path_.clear();
+  if (update_copy && !replacement_->existed() && !options_.create)
+    return Status::ConfigError("open database " + db_path_ + ": " + strerror(ENOENT));
+  if (update_copy && replacement_->existed()) {
+    status = replacement_->CopyExistingToTemp();
+    if (status.ok()) status = OpenHandle(replacement_->temp_path(), 0, kBuildCacheSize, &db_);
     return status;
   }
-  if (mode >= 0) {
-    chmod(temp_path_.c_str(), mode);
-    if (chown(temp_path_.c_str(), uid, gid) != 0) { /* best effort: keep our own */ }
-  }
-  return Status::OK();
+  status = replacement_->ReserveTempName();
+  if (status.ok())
+    status = OpenHandle(replacement_->temp_path(), DB_CREATE | DB_EXCL, kBuildCacheSize, &db_,
+                        ExpectedRecords(name()));
+  if (!status.ok()) return status;
+  int fd = -1;
+  int rc = db_->fd(db_, &fd);
+  if (rc != 0) return DbError("open", rc);
+  return replacement_->AdoptTemp(fd);
 }
 
 void BerkeleyDbTable::EndSequence() {
@@ -445,8 +440,7 @@ void BerkeleyDbTable::Abandon() {
   EndSequence();
   if (db_ != nullptr) db_->close(db_, mode_ == Mode::kBuild ? DB_NOSYNC : 0);
   db_ = nullptr;
-  if (!temp_path_.empty()) unlink(temp_path_.c_str());
-  temp_path_.clear();
+  replacement_.reset();  // removes an unfinished build and drops its lock
   if (lock_fd_ >= 0) ::close(lock_fd_);  // drops any lock
   lock_fd_ = -1;
   locked_ = false;
@@ -504,21 +498,16 @@ Status BerkeleyDbTable::EndWrite() {
 }
 
 Status BerkeleyDbTable::GetLocked(const std::string& key, std::string* value) {
-  for (int with_nul = 1; with_nul >= 0; --with_nul) {
-    if (with_nul ? !nul_.try_with_nul() : !nul_.try_without_nul()) continue;
+  return nul_.Find(key, [&](const char* data, size_t size) {
     DBT k = {}, v = {};
-    k.data = const_cast<char*>(key.data());
-    k.size = static_cast<u_int32_t>(key.size() + with_nul);
-    if (k.size == 0) continue;
+    k.data = const_cast<char*>(data);
+    k.size = static_cast<u_int32_t>(size);
     int rc = db_->get(db_, nullptr, &k, &v, 0);
-    if (rc == 0) {
-      with_nul ? nul_.FoundWithNul() : nul_.FoundWithoutNul();
-      value->assign(UpToNul(std::string_view(static_cast<const char*>(v.data), v.size)));
-      return Status::OK();
-    }
-    if (rc != DB_NOTFOUND && rc != DB_KEYEMPTY) return DbError("error reading", rc);
-  }
-  return Status::NotFound();
+    if (rc == DB_NOTFOUND || rc == DB_KEYEMPTY) return Status::NotFound();
+    if (rc != 0) return DbError("error reading", rc);
+    value->assign(UpToNul(std::string_view(static_cast<const char*>(v.data), v.size)));
+    return Status::OK();
+  });
 }
 
 Status BerkeleyDbTable::PutLocked(const std::string& folded_key, std::string_view raw_value) {
@@ -540,25 +529,20 @@ Status BerkeleyDbTable::PutLocked(const std::string& folded_key, std::string_vie
       LogWarning(db_path_ + ": duplicate entry: \"" + folded_key + "\"");
     return Status::OK();
   }
-  if (rc != 0) return DbError("error writing", rc);
+  if (rc != 0) return KeyError("error writing", folded_key, rc);
   return Status::OK();
 }
 
 Status BerkeleyDbTable::DelLocked(const std::string& key) {
-  for (int with_nul = 1; with_nul >= 0; --with_nul) {
-    if (with_nul ? !nul_.try_with_nul() : !nul_.try_without_nul()) continue;
+  return nul_.Find(key, [&](const char* data, size_t size) {
     DBT k = {};
-    k.data = const_cast<char*>(key.data());
-    k.size = static_cast<u_int32_t>(key.size() + with_nul);
-    if (k.size == 0) continue;
+    k.data = const_cast<char*>(data);
+    k.size = static_cast<u_int32_t>(size);
     int rc = db_->del(db_, nullptr, &k, 0);
-    if (rc == 0) {
-      with_nul ? nul_.FoundWithNul() : nul_.FoundWithoutNul();
-      return Status::OK();
-    }
-    if (rc != DB_NOTFOUND && rc != DB_KEYEMPTY) return DbError("error deleting from", rc);
-  }
-  return Status::NotFound();
+    if (rc == DB_NOTFOUND || rc == DB_KEYEMPTY) return Status::NotFound();
+    if (rc != 0) return KeyError("error deleting from", key, rc);
+    return Status::OK();
+  });
 }
 
 Status BerkeleyDbTable::Lookup(std::string_view key, std::string* value) {
@@ -657,17 +641,14 @@ Status BerkeleyDbTable::Close() {
   EndSequence();
   Status result;
   if (mode_ == Mode::kBuild) {
-    int rc = db_->sync(db_, 0);
+    int rc = db_->sync(db_, 0);  // writes the cache out and fsyncs
     int close_rc = db_->close(db_, 0);
     db_ = nullptr;
     if (rc == 0) rc = close_rc;
-    if (rc != 0) {
-      result = Status::TempError("error writing " + temp_path_ + ": " + db_strerror(rc));
-    } else if (rename(temp_path_.c_str(), db_path_.c_str()) != 0) {
-      result = Status::TempError("rename " + temp_path_ + " to " + db_path_ + ": " + strerror(errno));
-    } else {
-      temp_path_.clear();  // now the table itself: keep it
-    }
+    if (rc != 0)
+      result = DbError("error writing", rc);
+    else
+      result = replacement_->Commit();
   } else if (db_ != nullptr) {
     // Writes were synced under their lock; only the handle remains.
     int rc = db_->close(db_, mode_ == Mode::kReadOnly ? DB_NOSYNC : 0);

@@ -6,23 +6,32 @@
 // built aside and put in place at the end, so readers never see it half
 // built).  incremental == true: reads records from standard input and adds
 // them to the table, creating it if needed.  A name without "type:" uses
-// Postfix's Debian default_database_type, hash.
+// Postfix's Debian default_database_type, hash.  The input is streamed:
+// memory does not grow with its size.
 //
-// Key folding, NUL convention and duplicate handling come from `options`
-// (read_write/create/truncate are set here); duplicates warn as the table
-// type does in Postfix.  Source format problems are warnings and the line
-// is skipped, as postmap does.  Errors: a missing source file is a
-// ConfigError "open /path/file: REASON"; a type that cannot be built is a
-// ConfigError "unsupported map type for this operation: TYPE"; table errors
-// are passed on, and then the table is left as it was.
+// Key folding, NUL convention, duplicate handling and the mode of a new
+// file come from `options` (read_write/create/truncate are set here);
+// duplicates warn as the table type does in Postfix.  Source format
+// problems are warnings and the line is skipped, as postmap does.  Errors:
+// a missing source file is a ConfigError "open /path/file: REASON"; a type
+// that cannot be built is a ConfigError "unsupported map type for this
+// operation: TYPE"; a failed write is the table's error, which names the
+// table and the key, and then a rebuilt table is left as it was.  When the
+// process is asked to stop (common/interrupt.h), the build stops between
+// batches with a TempError "interrupted" and is abandoned like any failed
+// one; an incremental load closes the table, keeping what it stored
+// (report->stored).  An incremental load sets OpenOptions::bulk_update.
 //
 // Records go to the table in batches (UpdateMany), so a memcache table
 // pipelines them.  An entry the table refuses with a warning of its own (a
 // memcache key outside the domain list, say) does not stop the build; it is
-// counted in *refused when that is given.
+// counted in report->refused.  Errors from writing (UpdateMany, Close) are
+// worded "table TYPE:NAME: write error: REASON" unless REASON names the
+// table already.
 #ifndef MCTABLE_TABLE_BUILD_TABLE_H_
 #define MCTABLE_TABLE_BUILD_TABLE_H_
 
+#include <cstddef>
 #include <string_view>
 
 #include "mctable/status.h"
@@ -31,13 +40,30 @@
 
 namespace mctable {
 
-Status BuildTableFromSource(std::string_view type_and_name, const OpenOptions& options,
-                            bool incremental, size_t* refused = nullptr);
+// What a build or load did: for the caller's summary, and for the report
+// of a run that was interrupted or failed part way.
+struct BuildReport {
+  size_t stored = 0;     // entries the table accepted (committed for a load)
+  size_t malformed = 0;  // input lines skipped for their format (warned)
+  size_t refused = 0;    // entries the table refused with a warning
+  int last_line = 0;     // input line of the last entry the table accepted
+  // After a failed load: whether the entries stored before the failure are
+  // in the table (lmdb, memcache) or were discarded with it (hash and btree
+  // are updated in a copy, left as they were).
+  bool stored_kept = true;
+};
 
-// The same with the records taken from `reader` (tests, or a caller with
-// its own input).
+// The reader options of a source for a table opened with `options` (UTF-8
+// input is required when keys are UTF-8, as postmap does).
+SourceReader::Options SourceReaderOptionsFor(const OpenOptions& options);
+
+Status BuildTableFromSource(std::string_view type_and_name, const OpenOptions& options,
+                            bool incremental, BuildReport* report = nullptr);
+
+// The same with the records taken from `reader` (a source file the caller
+// opened, tests).
 Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& options,
-                            bool incremental, SourceReader* reader, size_t* refused = nullptr);
+                            bool incremental, SourceReader* reader, BuildReport* report = nullptr);
 
 }  // namespace mctable
 

@@ -18,20 +18,27 @@
 // - read-only: per-operation read transactions; Update/Delete are Refused.
 // - read_write: one transaction per update or delete, committed at once (with
 //   create, commits skip fsync and Close() syncs once: a bulk load stays fast).
-// - truncate (build): everything goes into one transaction in a temporary
-//   file beside /path.lmdb; Close() commits it and renames it over
-//   /path.lmdb, so a reader sees the old table or the new one, never half.
-//   Like postmap, the builder holds a shared lock on the existing /path.lmdb
-//   (after a momentary exclusive one) so other writers wait until it is done.
-//   Destroying the table without Close() abandons the build.
+// - truncate (build): the table is written into a temporary file beside
+//   /path.lmdb (replacement_file.h: lock, mode and owner) and Close() puts
+//   it in place, so a reader sees the old table or the new one, never half.
+//   The build is one transaction, as postmap's, in a map reserved large
+//   enough (1 TB of address space, not of file) that it never has to grow:
+//   growing would abort the transaction, and replaying it would mean keeping
+//   every record in memory (postmap reads its source again instead).
+//   Destroying the table without Close() abandons the build and leaves the
+//   old table.
+// - A new file (read_write + create) gets OpenOptions::new_file_mode.
 // Errors: a missing or corrupt file is a ConfigError "open database
 // /path.lmdb: REASON"; LMDB errors during operations are TempErrors naming
-// the table; a duplicate key on update warns "lmdb:/path: duplicate entry:
-// "key"" (kWarn, keeps the first), replaces (kReplace) or keeps silently.
+// the table and, for a write, the key ("error updating lmdb:/path: key
+// "k": REASON"): no write failure is ever reported as success.  A key
+// longer than LMDB's limit (511 bytes) cannot be stored: an update fails
+// naming it, a lookup or delete finds nothing, as postmap does.  A
+// duplicate key on update warns "lmdb:/path: duplicate entry: "key""
+// (kWarn, keeps the first), replaces (kReplace) or keeps silently.
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,10 +48,12 @@
 
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
-#include "table/table_types.h"
 #include "table/file_lock.h"
 #include "table/key_folding.h"
+#include "table/key_text.h"
 #include "table/nul_convention.h"
+#include "table/replacement_file.h"
+#include "table/table_types.h"
 
 namespace mctable {
 namespace {
@@ -52,6 +61,10 @@ namespace {
 constexpr size_t kInitialMapSize = 16 * 1024 * 1024;  // Postfix's lmdb_map_size default
 constexpr size_t kMaxMapSize = size_t{1} << 44;
 constexpr int kMaxResizeRetries = 64;
+// The map of a build: address space only (the file grows with its data).
+// Where the process may not map that much, open halves it down to the
+// initial size.
+constexpr size_t kBuildMapSize = size_t{1} << 40;
 
 class LmdbTable : public Table {
  public:
@@ -73,44 +86,46 @@ class LmdbTable : public Table {
 
  private:
   enum class Mode { kReadOnly, kPerOperation, kBuild };
-  struct LoggedWrite {
-    bool is_delete;
-    std::string key;  // as stored, NUL included when written with one
-    std::string value;
-    unsigned put_flags;
-  };
 
   Status OpenEnvironment(const std::string& file, bool read_only);
   Status LmdbError(const char* what, int rc) const {
     return Status::TempError(std::string(what) + " " + full_name() + ": " + mdb_strerror(rc));
   }
+  // "error updating lmdb:/path: key "k": REASON".
+  Status KeyError(const char* what, std::string_view stored_key, int rc) const {
+    return Status::TempError(std::string(what) + " " + full_name() + ": key " +
+                             QuotedKey(UpToNul(stored_key)) + ": " + mdb_strerror(rc));
+  }
+  bool KeyFits(size_t size) const { return size > 0 && size <= max_key_size_; }
   // Runs fn(txn) in a read transaction (or in the build transaction).
   template <typename Fn>
   Status WithReadTxn(Fn fn);
   Status LookupInTxn(MDB_txn* txn, std::string_view raw_key, std::string* value);
-  // Runs fn(txn) -> mdb rc in a write transaction, growing the map on
-  // MDB_MAP_FULL; *rc gets fn's result (MDB_KEYEXIST and MDB_NOTFOUND pass).
+  // Runs fn(txn) -> mdb rc as one write: its own locked, committed
+  // transaction, or a step of the build transaction.  Grows the map on
+  // MDB_MAP_FULL.  A failure of the transaction itself is returned, worded
+  // with `stored_key`; fn's own result goes to *rc.
   template <typename Fn>
-  Status WithWriteTxn(Fn fn, int* rc);
+  Status Write(std::string_view stored_key, Fn fn, int* rc);
+  template <typename Fn>
+  Status WriteOwnTxn(std::string_view stored_key, Fn fn, int* rc);
   Status GrowMap();
-  Status ReplayBuildLog();
   void EndSequence();
   void Abandon();
 
   OpenOptions options_;
   std::string db_path_;
-  std::string temp_path_;  // build mode: the file being written
   Mode mode_ = Mode::kReadOnly;
   NulConvention nul_;
   std::string key_buffer_;  // reused by lookups
   MDB_env* env_ = nullptr;
   MDB_dbi dbi_ = 0;
-  int lock_fd_ = -1;             // the file others lock: db_path_
-  bool own_lock_fd_ = false;     // build mode opens db_path_ itself
+  size_t max_key_size_ = 511;
+  int lock_fd_ = -1;  // the file others lock (not in build mode: the replacement holds it)
   size_t map_size_ = kInitialMapSize;
   MDB_txn* read_txn_ = nullptr;  // reset between reads, renewed for each
+  std::unique_ptr<ReplacementFile> replacement_;  // build mode
   MDB_txn* build_txn_ = nullptr;
-  std::vector<LoggedWrite> build_log_;
   MDB_txn* seq_txn_ = nullptr;  // own read transaction of first/next
   MDB_cursor* seq_cursor_ = nullptr;
   bool closed_ = false;
@@ -123,7 +138,14 @@ Status LmdbTable::OpenEnvironment(const std::string& file, bool read_only) {
   if (read_only) flags |= MDB_RDONLY;
   if (mode_ == Mode::kBuild || (mode_ == Mode::kPerOperation && options_.create)) flags |= MDB_NOSYNC;
   if (rc == 0) rc = mdb_env_open(env_, file.c_str(), flags, 0644);
+  // A build's large map may be more than the process may map (ulimit -v).
+  while (rc == ENOMEM && mode_ == Mode::kBuild && map_size_ > kInitialMapSize) {
+    map_size_ /= 2;
+    rc = mdb_env_set_mapsize(env_, map_size_);
+    if (rc == 0) rc = mdb_env_open(env_, file.c_str(), flags, 0644);
+  }
   if (rc != 0) return Status::ConfigError("open database " + db_path_ + ": " + mdb_strerror(rc));
+  max_key_size_ = static_cast<size_t>(mdb_env_get_maxkeysize(env_));
   MDB_envinfo info;
   if (mdb_env_info(env_, &info) == 0 && info.me_mapsize > map_size_) map_size_ = info.me_mapsize;
   // A file cut short (full disk, bad copy) would make LMDB touch pages past
@@ -157,7 +179,7 @@ Status LmdbTable::OpenEnvironment(const std::string& file, bool read_only) {
     break;
   }
   if (rc != 0) return Status::ConfigError("open database " + db_path_ + ": " + mdb_strerror(rc));
-  if (!own_lock_fd_ && mdb_env_get_fd(env_, &lock_fd_) != 0) lock_fd_ = -1;
+  if (mode_ != Mode::kBuild && mdb_env_get_fd(env_, &lock_fd_) != 0) lock_fd_ = -1;
   return Status::OK();
 }
 
@@ -169,36 +191,23 @@ Status LmdbTable::Open() {
   else
     mode_ = Mode::kReadOnly;
 
-  if (mode_ == Mode::kPerOperation && !options_.create && access(db_path_.c_str(), F_OK) != 0)
-    return Status::ConfigError("open database " + db_path_ + ": " + strerror(errno));
-  if (mode_ != Mode::kBuild) return OpenEnvironment(db_path_, mode_ == Mode::kReadOnly);
-
-  // Build: lock out other writers of the existing table as postmap does:
-  // a momentary exclusive lock (no one is mid-write), then a shared one.
-  int existing = ::open(db_path_.c_str(), O_RDWR | O_CLOEXEC);
-  mode_t mode = 0;
-  if (existing >= 0) {
-    lock_fd_ = existing;
-    own_lock_fd_ = true;
-    Status locked = LockFile(lock_fd_, LockStyle::kFcntl, LockOp::kExclusive, db_path_);
-    if (locked.ok()) locked = LockFile(lock_fd_, LockStyle::kFcntl, LockOp::kShared, db_path_);
-    if (!locked.ok()) return locked;
-    struct stat st;
-    if (fstat(existing, &st) == 0) mode = st.st_mode & 07777;
-  } else if (errno != ENOENT) {
-    return Status::ConfigError("open database " + db_path_ + ": " + strerror(errno));
-  } else {
-    mode_t mask = umask(0);
-    umask(mask);
-    mode = 0644 & ~mask;
+  if (mode_ == Mode::kPerOperation) {
+    bool exists = access(db_path_.c_str(), F_OK) == 0;
+    if (!exists && !options_.create)
+      return Status::ConfigError("open database " + db_path_ + ": " + strerror(errno));
+    Status status = OpenEnvironment(db_path_, false);
+    if (status.ok() && !exists && lock_fd_ >= 0)
+      status = SetFileAttributes(lock_fd_, db_path_, NewTableFileMode(options_), static_cast<uid_t>(-1),
+                                 static_cast<gid_t>(-1));
+    return status;
   }
-  std::string temp = db_path_ + ".XXXXXX";
-  int temp_fd = mkstemp(temp.data());
-  if (temp_fd < 0) return Status::ConfigError("create " + temp + ": " + strerror(errno));
-  temp_path_ = temp;
-  fchmod(temp_fd, mode);
-  ::close(temp_fd);  // LMDB opens it again; an empty file is a new database
-  Status status = OpenEnvironment(temp_path_, false);
+  if (mode_ == Mode::kReadOnly) return OpenEnvironment(db_path_, true);
+
+  replacement_ = std::make_unique<ReplacementFile>(db_path_, LockStyle::kFcntl, NewTableFileMode(options_));
+  map_size_ = kBuildMapSize;
+  Status status = replacement_->Begin();
+  if (status.ok()) status = replacement_->CreateTemp();  // empty: LMDB makes it a new database
+  if (status.ok()) status = OpenEnvironment(replacement_->temp_path(), false);
   if (!status.ok()) return status;
   int rc = mdb_txn_begin(env_, nullptr, 0, &build_txn_);
   if (rc != 0) return LmdbError("begin transaction for", rc);
@@ -219,7 +228,8 @@ void LmdbTable::EndSequence() {
   seq_txn_ = nullptr;
 }
 
-// Releases everything without committing the build.
+// Releases everything without committing the build (the replacement then
+// removes its file and drops its lock).
 void LmdbTable::Abandon() {
   EndSequence();
   if (read_txn_ != nullptr) mdb_txn_abort(read_txn_);
@@ -228,9 +238,7 @@ void LmdbTable::Abandon() {
   build_txn_ = nullptr;
   if (env_ != nullptr) mdb_env_close(env_);
   env_ = nullptr;
-  if (!temp_path_.empty()) unlink(temp_path_.c_str());
-  temp_path_.clear();
-  if (own_lock_fd_ && lock_fd_ >= 0) ::close(lock_fd_);  // drops the lock
+  replacement_.reset();
   lock_fd_ = -1;
   closed_ = true;
 }
@@ -239,6 +247,7 @@ template <typename Fn>
 Status LmdbTable::WithReadTxn(Fn fn) {
   if (closed_) return Status::TempError("table " + full_name() + ": table is closed");
   if (mode_ == Mode::kBuild) {
+    if (build_txn_ == nullptr) return Status::TempError("table " + full_name() + ": build failed");
     fn(build_txn_);
     return Status::OK();
   }
@@ -273,81 +282,55 @@ Status LmdbTable::GrowMap() {
   return Status::OK();
 }
 
-Status LmdbTable::ReplayBuildLog() {
-  for (int attempt = 0;; ++attempt) {
-    int rc = mdb_txn_begin(env_, nullptr, 0, &build_txn_);
-    if (rc != 0) return LmdbError("begin transaction for", rc);
-    for (const LoggedWrite& w : build_log_) {
-      MDB_val k{w.key.size(), const_cast<char*>(w.key.data())};
-      if (w.is_delete) {
-        rc = mdb_del(build_txn_, dbi_, &k, nullptr);
-      } else {
-        MDB_val v{w.value.size(), const_cast<char*>(w.value.data())};
-        rc = mdb_put(build_txn_, dbi_, &k, &v, w.put_flags);
-      }
-      if (rc == MDB_KEYEXIST || rc == MDB_NOTFOUND) rc = 0;
-      if (rc != 0) break;
-    }
-    if (rc == 0) return Status::OK();
-    mdb_txn_abort(build_txn_);
-    build_txn_ = nullptr;
-    if (rc != MDB_MAP_FULL || attempt >= kMaxResizeRetries) return LmdbError("error updating", rc);
-    Status grown = GrowMap();
-    if (!grown.ok()) return grown;
-  }
-}
-
 template <typename Fn>
-Status LmdbTable::WithWriteTxn(Fn fn, int* result) {
-  if (closed_) return Status::TempError("table " + full_name() + ": table is closed");
-  if (mode_ == Mode::kReadOnly)
-    return Status::Refused("table " + full_name() + ": database is open read-only");
+Status LmdbTable::WriteOwnTxn(std::string_view stored_key, Fn fn, int* result) {
   for (int attempt = 0;; ++attempt) {
-    int rc;
-    if (mode_ == Mode::kBuild) {
-      if (build_txn_ == nullptr) return Status::TempError("table " + full_name() + ": build failed");
-      rc = fn(build_txn_);
-      if (rc != MDB_MAP_FULL) {
-        *result = rc;
-        return Status::OK();
-      }
-      // The transaction is dead: start over with a bigger map and replay.
-      EndSequence();
-      mdb_txn_abort(build_txn_);
-      build_txn_ = nullptr;
-      if (attempt >= kMaxResizeRetries) return LmdbError("error updating", rc);
-      Status status = GrowMap();
-      if (status.ok()) status = ReplayBuildLog();
-      if (!status.ok()) return status;
-      continue;
-    }
     ScopedFileLock lock(lock_fd_, LockStyle::kFcntl, LockOp::kExclusive, db_path_);
     if (!lock.status().ok()) return lock.status();
     if (read_txn_ != nullptr) mdb_txn_abort(read_txn_);  // no stale snapshot across a resize
     read_txn_ = nullptr;
     MDB_txn* txn = nullptr;
-    rc = mdb_txn_begin(env_, nullptr, 0, &txn);
+    int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
     if (rc == MDB_MAP_RESIZED && attempt < kMaxResizeRetries) {
       mdb_env_set_mapsize(env_, 0);
       continue;
     }
-    if (rc != 0) return LmdbError("error updating", rc);
+    if (rc != 0) return KeyError("error updating", stored_key, rc);
     rc = fn(txn);
     if (rc != 0 && rc != MDB_KEYEXIST && rc != MDB_NOTFOUND) {
       mdb_txn_abort(txn);
+      if (rc != MDB_MAP_FULL) {
+        *result = rc;  // the caller words fn's own failure
+        return Status::OK();
+      }
     } else {
       int commit_rc = mdb_txn_commit(txn);
-      if (commit_rc != 0) rc = commit_rc;
+      if (commit_rc == 0) {
+        *result = rc;
+        return Status::OK();
+      }
+      rc = commit_rc;
     }
     if (rc == MDB_MAP_FULL && attempt < kMaxResizeRetries) {
       Status status = GrowMap();
       if (!status.ok()) return status;
       continue;
     }
-    if (rc != 0 && rc != MDB_KEYEXIST && rc != MDB_NOTFOUND) return LmdbError("error updating", rc);
-    *result = rc;
-    return Status::OK();
+    return KeyError("error updating", stored_key, rc);
   }
+}
+
+template <typename Fn>
+Status LmdbTable::Write(std::string_view stored_key, Fn fn, int* rc) {
+  if (closed_) return Status::TempError("table " + full_name() + ": table is closed");
+  if (mode_ == Mode::kReadOnly)
+    return Status::Refused("table " + full_name() + ": database is open read-only");
+  if (mode_ != Mode::kBuild) return WriteOwnTxn(stored_key, fn, rc);
+  // One transaction in a map that does not grow: MDB_MAP_FULL is an error
+  // like any other (and the build is then abandoned).
+  if (build_txn_ == nullptr) return Status::TempError("table " + full_name() + ": build failed");
+  *rc = fn(build_txn_);
+  return Status::OK();
 }
 
 // Looks one key up inside an open read transaction, trying the NUL forms
@@ -355,21 +338,16 @@ Status LmdbTable::WithWriteTxn(Fn fn, int* result) {
 Status LmdbTable::LookupInTxn(MDB_txn* txn, std::string_view raw_key, std::string* value) {
   std::string& key = key_buffer_;
   key = PrepareKey(raw_key, options_);
-  // size + 1 covers the NUL that std::string keeps after its data.
-  for (int with_nul = 1; with_nul >= 0; --with_nul) {
-    if (with_nul ? !nul_.try_with_nul() : !nul_.try_without_nul()) continue;
-    MDB_val k{key.size() + with_nul, key.data()};
-    if (k.mv_size == 0) continue;  // LMDB has no empty keys
+  return nul_.Find(key, [&](const char* data, size_t size) {
+    if (!KeyFits(size)) return Status::NotFound();  // cannot have been stored
+    MDB_val k{size, const_cast<char*>(data)};
     MDB_val v;
     int rc = mdb_get(txn, dbi_, &k, &v);
-    if (rc == 0) {
-      with_nul ? nul_.FoundWithNul() : nul_.FoundWithoutNul();
-      value->assign(UpToNul(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size)));
-      return Status::OK();
-    }
-    if (rc != MDB_NOTFOUND) return LmdbError("error reading", rc);
-  }
-  return Status::NotFound();
+    if (rc == MDB_NOTFOUND) return Status::NotFound();
+    if (rc != 0) return LmdbError("error reading", rc);
+    value->assign(UpToNul(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size)));
+    return Status::OK();
+  });
 }
 
 Status LmdbTable::Lookup(std::string_view raw_key, std::string* value) {
@@ -397,9 +375,15 @@ Status LmdbTable::Update(std::string_view raw_key, std::string_view raw_value) {
     key.push_back('\0');
     value.push_back('\0');
   }
+  if (mode_ != Mode::kReadOnly && !KeyFits(key.size()))
+    return Status::TempError("error updating " + full_name() + ": key " + QuotedKey(UpToNul(key)) +
+                             ": " + (key.empty() ? std::string("empty key")
+                                                 : "key is longer than " + std::to_string(max_key_size_) +
+                                                       " bytes, LMDB's limit"));
   unsigned put_flags = options_.duplicates == DuplicateMode::kReplace ? 0 : MDB_NOOVERWRITE;
   int rc = 0;
-  Status status = WithWriteTxn(
+  Status status = Write(
+      key,
       [&](MDB_txn* txn) {
         MDB_val k{key.size(), key.data()};
         MDB_val v{value.size(), value.data()};
@@ -407,35 +391,36 @@ Status LmdbTable::Update(std::string_view raw_key, std::string_view raw_value) {
       },
       &rc);
   if (!status.ok()) return status;
-  if (mode_ == Mode::kBuild && rc == 0) build_log_.push_back({false, key, value, put_flags});
-  if (rc == MDB_KEYEXIST && options_.duplicates == DuplicateMode::kWarn)
-    LogWarning(full_name() + ": duplicate entry: \"" + std::string(UpToNul(key)) + "\"");
+  if (rc == MDB_KEYEXIST) {
+    if (options_.duplicates == DuplicateMode::kWarn)
+      LogWarning(full_name() + ": duplicate entry: \"" + std::string(UpToNul(key)) + "\"");
+    return Status::OK();
+  }
+  if (rc != 0) return KeyError("error updating", key, rc);
   return Status::OK();
 }
 
 Status LmdbTable::Delete(std::string_view raw_key) {
   std::string key = PrepareKey(raw_key, options_);
-  bool deleted = false;
-  for (int with_nul = 1; with_nul >= 0 && !deleted; --with_nul) {
-    if (with_nul ? !nul_.try_with_nul() : !nul_.try_without_nul()) continue;
-    std::string stored = key;
-    if (with_nul) stored.push_back('\0');
-    if (stored.empty()) continue;
+  if (closed_) return Status::TempError("table " + full_name() + ": table is closed");
+  if (mode_ == Mode::kReadOnly)
+    return Status::Refused("table " + full_name() + ": database is open read-only");
+  return nul_.Find(key, [&](const char* data, size_t size) {
+    if (!KeyFits(size)) return Status::NotFound();  // cannot have been stored
+    std::string stored(data, size);
     int rc = 0;
-    Status status = WithWriteTxn(
+    Status status = Write(
+        stored,
         [&](MDB_txn* txn) {
           MDB_val k{stored.size(), stored.data()};
           return mdb_del(txn, dbi_, &k, nullptr);
         },
         &rc);
     if (!status.ok()) return status;
-    if (rc == 0) {
-      deleted = true;
-      with_nul ? nul_.FoundWithNul() : nul_.FoundWithoutNul();
-      if (mode_ == Mode::kBuild) build_log_.push_back({true, stored, {}, 0});
-    }
-  }
-  return deleted ? Status::OK() : Status::NotFound();
+    if (rc == MDB_NOTFOUND) return Status::NotFound();
+    if (rc != 0) return KeyError("error deleting from", stored, rc);
+    return Status::OK();
+  });
 }
 
 Status LmdbTable::Sequence(SequenceOp op, std::string* key, std::string* value) {
@@ -444,6 +429,8 @@ Status LmdbTable::Sequence(SequenceOp op, std::string* key, std::string* value) 
   if (seq_cursor_ == nullptr) {
     if (op == SequenceOp::kNext) return Status::NotFound();
     MDB_txn* txn = build_txn_;
+    if (mode_ == Mode::kBuild && txn == nullptr)
+      return Status::TempError("table " + full_name() + ": build failed");
     if (mode_ != Mode::kBuild) {
       int rc;
       for (int attempt = 0;; ++attempt) {
@@ -486,15 +473,14 @@ Status LmdbTable::Close() {
   Status result;
   EndSequence();
   if (mode_ == Mode::kBuild) {
-    int rc = build_txn_ != nullptr ? mdb_txn_commit(build_txn_) : EINVAL;
+    int rc = build_txn_ != nullptr ? mdb_txn_commit(build_txn_) : EINVAL;  // frees the handle
     build_txn_ = nullptr;
     if (rc == 0) rc = mdb_env_sync(env_, 1);
-    if (rc != 0) {
-      result = LmdbError("error writing", rc);
-    } else if (rename(temp_path_.c_str(), db_path_.c_str()) != 0) {
-      result = Status::TempError("rename " + temp_path_ + " to " + db_path_ + ": " + strerror(errno));
-    } else {
-      temp_path_.clear();  // now the table itself: keep it
+    if (rc != 0) result = LmdbError("error writing", rc);
+    if (result.ok()) {
+      mdb_env_close(env_);
+      env_ = nullptr;
+      result = replacement_->Commit();
     }
   } else if (mode_ == Mode::kPerOperation) {
     int rc = mdb_env_sync(env_, 1);

@@ -11,9 +11,30 @@
 //
 // Operations: lookup asks memcached, then the backup (with the original
 // key), and writes a backup hit back to memcached with the configured ttl
-// and flags.  Update and delete go to memcached, then the backup.  With a
-// backup, the result is the backup's; without, memcached's.  First/next is
-// the backup's.  The batch forms do the same in pipelined rounds.
+// and flags.  First/next is the backup's.  The batch forms do the same in
+// pipelined rounds.
+//
+// Writes keep memcached a cache of the backup: every write goes to the
+// backup first, then memcached is made to follow what the backup holds, so
+// at no point, whatever fails or stops the process, is a key newer in
+// memcached than in the backup.  (Postfix writes memcached first; a failed
+// or duplicate backup update then leaves the two disagreeing.)
+// - Update with a backup: the backup; then memcached gets what the backup
+//   now holds for the key, read back, so the backup's duplicate rule (-w,
+//   -r, the default) decides for both.  A value over data_size_limit is
+//   stored in the backup only and the key deleted from memcached, so no
+//   older value stays cached.  The result is the backup's (as Postfix);
+//   memcached failing to follow is a warning naming the table and the key
+//   (the key is deleted from memcached where possible).
+// - Update without a backup: memcached's result; a value over
+//   data_size_limit is refused with Postfix's warning and not stored.
+// - Delete: the backup, then memcached; the result is the backup's, or
+//   memcached's without a backup.
+// A key that cannot be used (empty, outside the domain list, not
+// expandable, not a valid memcached key) is refused with a warning naming
+// the table and the key; a refusal is not an error (Status::Refused).
+// Build mode (truncate, "mctable memcache:...") is refused, as postmap
+// refuses it: the table has no source file of its own.
 //
 // With value_signing_key_file, everything stored (updates and cache fills)
 // is signed for its memcached key and expiry, and a value read back that is
@@ -103,6 +124,7 @@ class MemcacheTable : public Table {
   std::vector<std::string_view> to_get_;
   std::vector<size_t> get_index_;
   std::vector<LookupResult> got_;
+  std::vector<LookupResult> backup_values_;  // UpdateMany's read-back
   mutable std::string folded_;
 };
 
@@ -129,7 +151,12 @@ Status MemcacheTable::Configure(const Config& config) {
   }
   std::string backup = config.GetString("backup", "");
   if (!backup.empty()) {
-    s = OpenTable(backup, options_, &backup_);
+    // Each backup write must be in the file before memcached follows it: a
+    // backup updated in a copy put in place only at Close() would leave
+    // memcached ahead of it after a failure.
+    OpenOptions backup_options = options_;
+    backup_options.bulk_update = false;
+    s = OpenTable(backup, backup_options, &backup_);
     if (!s.ok()) return s;
   }
   return Status::OK();
@@ -289,46 +316,89 @@ void MemcacheTable::UpdateMany(std::span<const KeyValue> entries, std::vector<St
   }
   results->assign(n, Status::OK());
   std::vector<std::string> wire(n);
-  std::vector<SetRequest> to_set;
-  std::vector<size_t> set_index;
-  std::vector<KeyValue> backup_entries;
-  std::vector<size_t> backup_index;
-  std::vector<std::string> signed_values(signer_ ? n : 0);
-  const std::time_t now = std::time(nullptr);
+  std::vector<size_t> usable;  // entries whose key can be written
   for (size_t i = 0; i < n; ++i) {
     Status s = PrepareKey(entries[i].key, &wire[i]);
-    if (!s.ok()) {
-      if (s.IsNotFound()) {
-        LogSkip("update", entries[i].key, s, true);
-        s = Status::Refused("skipping update for name \"" + PrintableBytes(entries[i].key) +
-                              "\": " + s.message());
-      }
-      (*results)[i] = s;
-      continue;
-    }
-    std::string_view data =
-        StoredForm(wire[i], entries[i].value, now, signer_ ? &signed_values[i] : nullptr);
-    if (!FitsDataLimit(wire[i], data)) {
-      (*results)[i] = Status::TempError("data for key " + PrintableBytes(wire[i]) +
-                                        " is too long (data_size_limit=" +
-                                        std::to_string(client_.settings().data_size_limit) + ")");
+    if (s.ok()) {
+      usable.push_back(i);
+    } else if (s.IsNotFound()) {
+      LogSkip("update", entries[i].key, s, true);
+      (*results)[i] = Status::Refused("skipping update for name \"" + PrintableBytes(entries[i].key) +
+                                      "\": " + s.message());
     } else {
-      to_set.push_back({wire[i], data});
-      set_index.push_back(i);
-    }
-    if (backup_) {
-      backup_entries.push_back(entries[i]);
-      backup_index.push_back(i);
+      (*results)[i] = s;
     }
   }
-  std::vector<Status> stored;
-  client_.Set(to_set, flags_, ttl_, &stored);
-  for (size_t j = 0; j < stored.size(); ++j) (*results)[set_index[j]] = std::move(stored[j]);
-  if (backup_) {
+
+  // What memcached is to hold afterwards: a value, or nothing (deleted).
+  std::vector<SetRequest> to_set;
+  std::vector<size_t> set_index;
+  std::vector<std::string_view> to_delete;
+  std::vector<std::string> signed_values(signer_ ? n : 0);  // what to_set points into
+  const std::time_t now = std::time(nullptr);
+  if (!backup_) {
+    for (size_t i : usable) {
+      std::string_view data =
+          StoredForm(wire[i], entries[i].value, now, signer_ ? &signed_values[i] : nullptr);
+      if (FitsDataLimit(wire[i], data)) {
+        to_set.push_back({wire[i], data});
+        set_index.push_back(i);
+      } else {
+        (*results)[i] = Status::Refused("data for key " + PrintableBytes(wire[i]) +
+                                        " is too long (data_size_limit=" +
+                                        std::to_string(client_.settings().data_size_limit) + ")");
+      }
+    }
+    std::vector<Status> stored;
+    client_.Set(to_set, flags_, ttl_, &stored);
+    for (size_t j = 0; j < stored.size(); ++j) (*results)[set_index[j]] = std::move(stored[j]);
+  } else {
+    std::vector<KeyValue> backup_entries;
+    backup_entries.reserve(usable.size());
+    for (size_t i : usable) backup_entries.push_back(entries[i]);
     std::vector<Status> backup_results;
     backup_->UpdateMany(backup_entries, &backup_results);
-    for (size_t j = 0; j < backup_results.size(); ++j)
-      (*results)[backup_index[j]] = std::move(backup_results[j]);
+    // Read back what the backup holds now: its duplicate rule decides.
+    std::vector<std::string> stored_keys;
+    std::vector<size_t> stored_index;
+    for (size_t j = 0; j < usable.size(); ++j) {
+      (*results)[usable[j]] = std::move(backup_results[j]);
+      if ((*results)[usable[j]].ok()) {
+        stored_keys.push_back(entries[usable[j]].key);
+        stored_index.push_back(usable[j]);
+      }
+    }
+    backup_->LookupMany(stored_keys, &backup_values_);
+    for (size_t j = 0; j < stored_index.size(); ++j) {
+      size_t i = stored_index[j];
+      const LookupResult& held = backup_values_[j];
+      std::string_view data;
+      if (held.status.ok())
+        data = StoredForm(wire[i], held.value, now, signer_ ? &signed_values[i] : nullptr);
+      if (held.status.ok() && FitsDataLimit(wire[i], data)) {
+        to_set.push_back({wire[i], data});
+        set_index.push_back(i);
+      } else {
+        to_delete.push_back(wire[i]);  // nothing older may stay cached
+      }
+    }
+    std::vector<Status> stored;
+    client_.Set(to_set, flags_, ttl_, &stored);
+    std::vector<size_t> failed;
+    for (size_t j = 0; j < stored.size(); ++j) {
+      if (stored[j].ok()) continue;
+      failed.push_back(j);
+      to_delete.push_back(to_set[j].key);  // best effort: no stale value
+    }
+    if (!failed.empty())
+      LogWarning(full_name() + ": memcached was not updated for " + std::to_string(failed.size()) +
+                 (failed.size() == 1 ? " key" : " keys") + ", first \"" +
+                 PrintableBytes(to_set[failed[0]].key) + "\": " + stored[failed[0]].message() +
+                 "; the backup has the new value");
+    if (!to_delete.empty()) {
+      std::vector<Status> deleted;
+      client_.Delete(to_delete, &deleted);
+    }
   }
   if (LogVerbosity() > 0)
     for (size_t i = 0; i < n; ++i)
@@ -352,8 +422,6 @@ void MemcacheTable::DeleteMany(std::span<const std::string> keys, std::vector<St
   std::vector<std::string> wire(n);
   std::vector<std::string_view> to_delete;
   std::vector<size_t> delete_index;
-  std::vector<std::string> backup_keys;
-  std::vector<size_t> backup_index;
   for (size_t i = 0; i < n; ++i) {
     Status s = PrepareKey(keys[i], &wire[i]);
     if (!s.ok()) {
@@ -363,20 +431,33 @@ void MemcacheTable::DeleteMany(std::span<const std::string> keys, std::vector<St
     }
     to_delete.push_back(wire[i]);
     delete_index.push_back(i);
-    if (backup_) {
-      backup_keys.push_back(keys[i]);
-      backup_index.push_back(i);
-    }
   }
-  std::vector<Status> deleted;
-  client_.Delete(to_delete, &deleted);
-  for (size_t j = 0; j < deleted.size(); ++j) (*results)[delete_index[j]] = std::move(deleted[j]);
   if (backup_) {
+    // The backup first: stopped half way, memcached still has the key the
+    // backup lost, a stale value, never a newer one.
+    std::vector<std::string> backup_keys;
+    backup_keys.reserve(delete_index.size());
+    for (size_t i : delete_index) backup_keys.push_back(keys[i]);
     std::vector<Status> backup_results;
     backup_->DeleteMany(backup_keys, &backup_results);
     for (size_t j = 0; j < backup_results.size(); ++j)
-      (*results)[backup_index[j]] = std::move(backup_results[j]);
+      (*results)[delete_index[j]] = std::move(backup_results[j]);
   }
+  std::vector<Status> deleted;
+  client_.Delete(to_delete, &deleted);
+  size_t failures = 0;
+  size_t first_failure = 0;
+  for (size_t j = 0; j < deleted.size(); ++j) {
+    if (!backup_) {
+      (*results)[delete_index[j]] = std::move(deleted[j]);
+    } else if (deleted[j].IsError() && failures++ == 0) {
+      first_failure = j;
+    }
+  }
+  if (failures > 0)
+    LogWarning(full_name() + ": memcached did not delete " + std::to_string(failures) +
+               (failures == 1 ? " key" : " keys") + ", first \"" + PrintableBytes(to_delete[first_failure]) +
+               "\": " + deleted[first_failure].message() + "; it may answer with the old value until its ttl");
   if (LogVerbosity() > 0)
     for (size_t i = 0; i < n; ++i) Verbose("delete", keys[i], wire[i], (*results)[i].ToString());
 }
@@ -397,6 +478,7 @@ Status OpenMemcacheTable(std::string_view name, const OpenOptions& options,
   std::string full = std::string(kType) + ":" + std::string(name);
   if (options.security_sensitive)
     return Status::Refused(full + " map is not allowed for security-sensitive data");
+  if (options.truncate) return Status::Refused(full + ": bulk-mode creation is not supported");
   Config config;
   Status s = Config::ForTable(name, options.config_dir, &config);
   if (!s.ok()) return s;

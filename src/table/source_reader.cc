@@ -46,6 +46,7 @@ bool SourceReader::Next(SourceRecord* record) {
     if (options_.require_utf8 && !IsValidUtf8(line)) {
       LogWarning(label_ + ", line " + std::to_string(line_number) + ": non-UTF-8 input \"" +
                  PrintableBytes(line) + "\" -- ignoring this line");
+      ++skipped_;
       continue;
     }
     // The key ends at whitespace outside quotes; a backslash protects the
@@ -65,6 +66,7 @@ bool SourceReader::Next(SourceRecord* record) {
     if (in_quotes) {
       LogWarning(label_ + ", line " + std::to_string(line_number) + ": unbalanced '\"' in '" + line +
                  "' -- ignoring this line");
+      ++skipped_;
       continue;
     }
     key_end = std::min(key_end, line.size());
@@ -78,6 +80,7 @@ bool SourceReader::Next(SourceRecord* record) {
       LogWarning(label_ + ", line " + std::to_string(line_number) +
                  ": expected format: key whitespace value" +
                  (options_.format_warning_says_ignoring ? " -- ignoring this line" : ""));
+      ++skipped_;
       continue;
     }
     if (key.back() == ':')

@@ -15,9 +15,11 @@
 // - A key ending in ':' is kept, with the warning "FILE, line N: record is
 //   in "key: value" format; is this an alias file?".
 // N is the number of the first physical line of the logical line.  Warnings
-// go to the log.  A file is read into memory at open; a descriptor (stdin)
-// is read through a window as records are taken, so memory stays flat for
-// any input size, and a read error ends the input and shows in status().
+// go to the log.  A file is read into memory at open; a descriptor (stdin,
+// or a source file a build streams) is read through a window as records are
+// taken, so memory stays flat for any input size, and a read error ends
+// the input and shows in status() (also EINTR once the process was asked to
+// stop, common/interrupt.h).
 #ifndef MCTABLE_TABLE_SOURCE_READER_H_
 #define MCTABLE_TABLE_SOURCE_READER_H_
 
@@ -61,6 +63,9 @@ class SourceReader {
   bool Next(SourceRecord* record);
 
   const std::string& label() const { return label_; }
+  // Logical lines skipped so far with a warning (format, non-UTF-8,
+  // starting with whitespace).
+  size_t skipped() const { return skipped_ + lines_->dropped(); }
   // After Next() has returned false: OK, or the read error that ended the input.
   Status status() const;
 
@@ -71,6 +76,7 @@ class SourceReader {
   std::string text_;  // a file's contents; empty for a descriptor
   Options options_;
   std::unique_ptr<LogicalLineReader> lines_;
+  size_t skipped_ = 0;
 };
 
 }  // namespace mctable
