@@ -4,7 +4,7 @@
 #
 #   bench/run_bench.sh [--keys 200000] [--repeats 5] [--postmap-keys 20000]
 #                      [--latency-runs 200] [--rss-sizes "10000 1000000"]
-#                      [--build-dir DIR] [--no-build] [--strict]
+#                      [--build-dir DIR] [--no-build] [--strict] [--only-trust]
 #
 # What it does (about 1 minute with the defaults, plus the first build):
 #  1. builds mctable and bench/raw_client (cmake -DMCTABLE_BENCH=ON into
@@ -24,7 +24,10 @@
 #               written back), then the same run warm
 #  5. peak RSS (/usr/bin/time) of mctable -q -, -i and -d - for each of --rss-sizes;
 #  6. single-process latency: --latency-runs runs of `mctable -q KEY` vs
-#     `postmap -q KEY` (a loop; total time / runs).
+#     `postmap -q KEY` (a loop; total time / runs);
+#  7. trust settings against the same table without them, interleaved:
+#     batch lookups and bulk loads with value_signing_key_file, batch
+#     lookups with key_digest = sha256 (--only-trust: this section alone).
 # Every output is checked: lookups against the expected "key<TAB>value" lines
 # in input order (byte for byte, also raw client vs mctable vs postmap);
 # loads and deletes by reading memcached back with the raw client.
@@ -40,6 +43,7 @@ RSS_SIZES="10000 1000000"
 BUILD_DIR=""
 DO_BUILD=1
 STRICT=0
+CORE=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --keys) KEYS=$2; shift 2 ;;
@@ -50,6 +54,7 @@ while [ $# -gt 0 ]; do
     --build-dir) BUILD_DIR=$2; shift 2 ;;
     --no-build) DO_BUILD=0; shift ;;
     --strict) STRICT=1; shift ;;
+    --only-trust) CORE=0; shift ;;
     -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "run_bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -174,6 +179,7 @@ echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other processe
 
 declare -A R  # results: R[name]=keys/s
 
+if [ "$CORE" = 1 ]; then
 # ---- 1. batch lookup --------------------------------------------------------------------
 echo
 echo "== batch lookup: $N keys, $((N / 2)) present"
@@ -391,6 +397,60 @@ if [ -n "$POSTMAP" ]; then
   echo "  postmap -q KEY             $LAT_PM ms"
 fi
 
+fi  # CORE
+
+# ---- 7. trust: signed values, key_digest ------------------------------------------------------------
+# Each trust table beside a plain one of its own key prefix on the same
+# memcached, loaded by mctable itself (signed entries can only be written by a
+# signing table); runs interleaved, medians compared.
+echo
+echo "== trust settings: $N keys, $((N / 2)) present; each against the plain table, interleaved"
+openssl rand -hex 32 >"$WORK/mc.key" && chmod 600 "$WORK/mc.key" || die "openssl rand failed"
+trust_cf() {  # trust_cf NAME PREFIX EXTRA-LINES
+  printf 'memcache = inet:%s\nkey_format = %s:%%s\n%s' "$SERVER" "$2" "$3" >"$WORK/$1.cf"
+}
+trust_cf plain p ""
+trust_cf signed s "value_signing_key_file = $WORK/mc.key
+"
+trust_cf digest d "key_digest = sha256
+"
+# trust_pair LABEL NAME INPUT EXPECT MODE: interleaved runs of the plain table
+# and table NAME (MODE lookup: -q - on INPUT, compared with EXPECT; load:
+# -i from INPUT after a flush); sets R[trust_plain_LABEL] and R[trust_LABEL].
+trust_pair() {
+  local label=$1 name=$2 input=$3 expect=$4 mode=$5 tp="" tt=""
+  for r in $(seq "$REPEATS"); do
+    for who in $( [ $((r % 2)) = 1 ] && echo "plain $name" || echo "$name plain"); do
+      if [ "$mode" = load ]; then
+        flush
+        t_run "$WORK/out_t" "$MCTABLE" -c "$PFDIR" -i "memcache:$WORK/$who.cf" <"$input"
+        [ "$RC" = 0 ] || fail "mctable -i memcache:$who.cf exit status $RC: $(head -3 "$WORK/out_t.err")"
+        "$MCTABLE" -c "$PFDIR" -q - "memcache:$WORK/$who.cf" <"$WORK/keys_$N" >"$WORK/out_t2" 2>"$WORK/out_t2.err"
+        check_same "$WORK/out_t2" "$expect" "$label: mctable -q - after -i on $who.cf (repeat $r)"
+      else
+        t_run "$WORK/out_t" "$MCTABLE" -c "$PFDIR" -q - "memcache:$WORK/$who.cf" <"$input"
+        [ "$RC" = 0 ] || fail "mctable -q - memcache:$who.cf exit status $RC: $(head -3 "$WORK/out_t.err")"
+        check_same "$WORK/out_t" "$expect" "$label: mctable -q - on $who.cf (repeat $r)"
+        [ -s "$WORK/out_t.err" ] && fail "$label: warnings from $who.cf: $(head -2 "$WORK/out_t.err")"
+      fi
+      if [ "$who" = plain ]; then tp="$tp $T"; else tt="$tt $T"; fi
+    done
+  done
+  R[trust_plain_$label]=$(rate "$N" "$(echo "$tp" | median)")
+  R[trust_$label]=$(rate "$N" "$(echo "$tt" | median)")
+  printf '  %-30s plain %s   %s %s   ratio %s\n' "$label" "$(fmt_rate "${R[trust_plain_$label]}")" \
+    "$name" "$(fmt_rate "${R[trust_$label]}")" "$(ratio "${R[trust_$label]}" "${R[trust_plain_$label]}")"
+  echo "      (times plain:$tp; $name:$tt)"
+}
+flush
+for name in plain signed digest; do
+  "$MCTABLE" -c "$PFDIR" -i "memcache:$WORK/$name.cf" <"$WORK/present_$N" >/dev/null 2>"$WORK/load.err" ||
+    fail "loading $name.cf: $(head -3 "$WORK/load.err")"
+done
+trust_pair "lookup, signed values" signed "$WORK/keys_$N" "$WORK/expect_$N" lookup
+trust_pair "lookup, key_digest=sha256" digest "$WORK/keys_$N" "$WORK/expect_$N" lookup
+trust_pair "bulk load, signed values" signed "$WORK/entries_$N" "$WORK/all_$N" load
+
 # ---- summary ---------------------------------------------------------------------------------------
 echo
 echo "== summary"
@@ -400,6 +460,11 @@ target() {  # target LABEL OK(0/1) DETAIL
   [ "$2" = 1 ] || { verdict=MISSED; MISSED=$((MISSED + 1)); }
   printf '  %-58s %-6s %s\n' "$1" "$verdict" "$3"
 }
+for label in "lookup, signed values" "bulk load, signed values"; do
+  x=$(ratio "${R[trust_$label]}" "${R[trust_plain_$label]}")
+  target "$label / plain >= 0.8" "$(ge "$x" 0.8 && echo 1)" "$x"
+done
+if [ "$CORE" = 1 ]; then
 x=$(ratio "${R[lookup_mc]}" "${R[lookup_raw]}")
 target "lookup: mctable/raw >= 0.8" "$(ge "$x" 0.8 && echo 1)" "$x"
 if [ -n "${R[lookup_pm]}" ]; then
@@ -424,6 +489,7 @@ if [ -n "$TIME" ]; then
     target "peak RSS $label: flat ($small vs $large) and < 10 MB" "$ok" "$a KB vs $b KB"
   done
 fi
+fi  # CORE
 [ -n "${R[backup_cold]:-}" ] && echo "  lookup with lmdb backup, misses written back: ${R[backup_cold]} keys/s (warm ${R[backup_warm]} keys/s)"
 
 echo "  load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -29,6 +29,9 @@ mctable_find_dependency(BDB db-5.3 db.h)
 mctable_find_dependency(CDB cdb cdb.h)
 # Unicode case folding of keys under smtputf8_enable, as Debian's Postfix does it.
 mctable_find_dependency(ICU icuuc unicode/casemap.h REQUIRED)
+# OpenSSL: key_digest and value signing (libcrypto), TLS to memcached (libssl).
+mctable_find_dependency(OPENSSL_SSL ssl openssl/ssl.h REQUIRED)
+mctable_find_dependency(OPENSSL_CRYPTO crypto openssl/evp.h REQUIRED)
 
 # Include paths and definitions of a build of the library sources (the
 # regular one, and the instrumented one in fuzz/).

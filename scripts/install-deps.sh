@@ -9,8 +9,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 packages=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev
-          liblmdb-dev libdb5.3-dev libcdb-dev libicu-dev memcached nutcracker postfix postfix-lmdb
-          postfix-cdb python3 clang libclang-rt-14-dev strace time)
+          liblmdb-dev libdb5.3-dev libcdb-dev libicu-dev libssl-dev openssl memcached nutcracker
+          postfix postfix-lmdb postfix-cdb python3 clang libclang-rt-14-dev strace time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -13,6 +13,7 @@
 // the parameter, worded like Postfix's, e.g.
 //   "/etc/postfix/mc.cf: bad numerical configuration: ttl = 5x"
 //   "/etc/postfix/mc.cf: invalid max_try parameter value 0 < 1"
+//   "/etc/postfix/mc.cf: bad boolean configuration: tls = maybe"
 //   "open /etc/postfix/mc.cf: No such file or directory"
 #ifndef MCTABLE_CONFIG_H_
 #define MCTABLE_CONFIG_H_
@@ -52,6 +53,9 @@ class MCTABLE_EXPORT Config {
   std::string GetString(std::string_view name, std::string_view default_value) const;
   // A decimal int; min/max of 0 mean "not checked" (as Postfix's cfg_get_int).
   Status GetInt(std::string_view name, int default_value, int min, int max, int* value) const;
+  // "yes" or "no" in any case, as Postfix's cfg_get_bool; anything else is
+  // "FILE: bad boolean configuration: NAME = VALUE".
+  Status GetBool(std::string_view name, bool default_value, bool* value) const;
 
  private:
   std::string origin_;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 namespace mctable {
@@ -14,20 +15,30 @@ int ReadWholeFile(const std::string& path, std::string* text, bool* open_failed)
     *open_failed = true;
     return errno;
   }
+  int result = ReadOpenFile(fd, static_cast<size_t>(-1), text);
+  ::close(fd);
+  return result;
+}
+
+int ReadOpenFile(int fd, size_t limit, std::string* text) {
   char buffer[65536];
+  int result = 0;
   for (;;) {
     ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
-      int read_errno = errno;
-      ::close(fd);
-      return read_errno;
+      result = errno;
+      break;
+    }
+    if (static_cast<size_t>(n) > limit - text->size()) {
+      result = EFBIG;
+      break;
     }
     text->append(buffer, static_cast<size_t>(n));
   }
-  ::close(fd);
-  return 0;
+  ::explicit_bzero(buffer, sizeof buffer);
+  return result;
 }
 
 }  // namespace mctable

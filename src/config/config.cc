@@ -24,6 +24,8 @@
 //   stop the table (Postfix expands a parameter only when it is used).
 #include "mctable/config.h"
 
+#include <strings.h>
+
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -168,6 +170,24 @@ Status Config::GetInt(std::string_view name, int default_value, int min, int max
     return Status::ConfigError(where + "invalid " + shown_name + " parameter value " +
                                std::to_string(result) + " > " + std::to_string(max));
   *value = result;
+  return Status::OK();
+}
+
+Status Config::GetBool(std::string_view name, bool default_value, bool* value) const {
+  std::optional<std::string> text = Find(name);
+  if (!text) {
+    *value = default_value;
+    return Status::OK();
+  }
+  if (strcasecmp(text->c_str(), "yes") == 0) {
+    *value = true;
+  } else if (strcasecmp(text->c_str(), "no") == 0) {
+    *value = false;
+  } else {
+    std::string where = prefix_.empty() ? origin_ + ": " : std::string();
+    return Status::ConfigError(where + "bad boolean configuration: " + prefix_ + std::string(name) +
+                               " = " + *text);
+  }
   return Status::OK();
 }
 

@@ -139,6 +139,20 @@ TEST(ConfigParse, TextAfterNulIsIgnored) {
   EXPECT_EQ(warnings.lines()[0], "f, line 1: text after null byte may be ignored");
 }
 
+TEST(ConfigGetBool, YesNoInAnyCaseElseBooleanError) {
+  Config config = ParseOrDie("tls = YES\ntls_verify = no\nbad = maybe\n");
+  bool value = false;
+  ASSERT_TRUE(config.GetBool("tls", false, &value).ok());
+  EXPECT_TRUE(value);
+  ASSERT_TRUE(config.GetBool("tls_verify", true, &value).ok());
+  EXPECT_FALSE(value);
+  ASSERT_TRUE(config.GetBool("unset", true, &value).ok());
+  EXPECT_TRUE(value);
+  Status s = config.GetBool("bad", true, &value);
+  EXPECT_TRUE(s.IsConfigError());
+  EXPECT_EQ(s.message(), "/etc/postfix/mc.cf: bad boolean configuration: bad = maybe");
+}
+
 TEST(ConfigGetInt, DefaultsAndValues) {
   Config config = ParseOrDie("ttl = -5\nflags = +7\nmax_try = 010\nbig = 2147483647\nsmall = -2147483648\n");
   int value = 0;

@@ -3,7 +3,9 @@
 //
 // Key preparation, in Postfix's order: an empty key, a key outside the
 // domain list, a key that key_format cannot expand, and a key memcached
-// cannot take (whitespace, control characters, over 250 bytes) are skipped:
+// cannot take (whitespace, control characters, over 250 bytes) are skipped;
+// with key_digest, the expanded key is replaced by its hex digest before
+// that last check.  Skipped keys:
 // lookups and deletes say "not found" silently, updates are refused with a
 // warning.  Lookups fold the key first unless folding is off.
 //
@@ -33,6 +35,12 @@
 // the table and the key; a refusal is not an error (Status::Refused).
 // Build mode (truncate, "mctable memcache:...") is refused, as postmap
 // refuses it: the table has no source file of its own.
+//
+// With value_signing_key_file, everything stored (updates and cache fills)
+// is signed for its memcached key and expiry, and a value read back that is
+// not validly signed is treated as not found, with a warning naming the
+// table and key; with a backup it is then looked up there and written back.
+#include <ctime>
 #include <memory>
 
 #include "common/casefold.h"
@@ -48,6 +56,7 @@
 #include "memcache/key_format.h"
 #include "memcache/protocol.h"
 #include "table/listed_table.h"
+#include "table/memcache_security.h"
 
 namespace mctable {
 namespace {
@@ -56,8 +65,13 @@ constexpr char kType[] = "memcache";
 
 class MemcacheTable : public Table {
  public:
-  MemcacheTable(std::string name, const OpenOptions& options, MemcacheSettings settings)
-      : Table(kType, std::move(name)), options_(options), client_(std::move(settings)) {}
+  MemcacheTable(std::string name, const OpenOptions& options, MemcacheSettings settings,
+                MemcacheSecurity security)
+      : Table(kType, std::move(name)),
+        options_(options),
+        client_(std::move(settings)),
+        key_digest_(std::move(security.key_digest)),
+        signer_(std::move(security.signer)) {}
 
   Status Configure(const Config& config);
 
@@ -80,6 +94,14 @@ class MemcacheTable : public Table {
   // What memcached would refuse to return is not stored: false, with
   // Postfix's warning, when `data` is over data_size_limit.
   bool FitsDataLimit(std::string_view wire_key, std::string_view data) const;
+  // What is stored for `value`: the value itself, or its signed form in
+  // *buffer when values are signed.
+  std::string_view StoredForm(std::string_view wire_key, std::string_view value, std::time_t now,
+                              std::string* buffer) const;
+  // Checks and unwraps a value read from memcached: false, with a warning,
+  // if signatures are on and its signature is missing, wrong or expired.
+  bool AcceptStored(std::string_view key, std::string_view wire_key, std::time_t now,
+                    std::string* value) const;
   void LogSkip(std::string_view operation, std::string_view key, const Status& why, bool warn) const;
   void Verbose(std::string_view what, std::string_view key, std::string_view wire_key,
                std::string_view outcome) const;
@@ -91,6 +113,8 @@ class MemcacheTable : public Table {
   OpenOptions options_;
   MemcacheClient client_;
   KeyFormat key_format_;
+  std::unique_ptr<KeyDigest> key_digest_;
+  std::unique_ptr<ValueSigner> signer_;
   std::unique_ptr<DomainList> domain_;
   std::unique_ptr<Table> backup_;
   uint32_t flags_ = 0;
@@ -155,6 +179,10 @@ Status MemcacheTable::PrepareKey(std::string_view key, std::string* wire_key) co
     key = folded_;
   }
   if (!key_format_.Expand(key, wire_key)) return Status::NotFound("empty lookup key expansion");
+  // An empty expansion is skipped before the digest, which would hide it.
+  if (key_digest_ && !wire_key->empty() && !key_digest_->Apply(wire_key))
+    return Status::TempError(full_name() + ": " + key_digest_->algorithm() +
+                             " message digest failed");
   if (const char* why = InvalidMemcacheKeyReason(*wire_key)) return Status::NotFound(why);
   return Status::OK();
 }
@@ -164,6 +192,28 @@ bool MemcacheTable::FitsDataLimit(std::string_view wire_key, std::string_view da
   if (data.size() <= limit) return true;
   LogWarning("database " + full_name() + ": data for key " + PrintableBytes(wire_key) +
              " is too long (data_size_limit=" + std::to_string(limit) + ") -- not stored");
+  return false;
+}
+
+std::string_view MemcacheTable::StoredForm(std::string_view wire_key, std::string_view value,
+                                          std::time_t now, std::string* buffer) const {
+  if (!signer_) return value;
+  signer_->Sign(wire_key, value, ValueSigner::ExpiryForTtl(ttl_, now), buffer);
+  return *buffer;
+}
+
+bool MemcacheTable::AcceptStored(std::string_view key, std::string_view wire_key, std::time_t now,
+                                 std::string* value) const {
+  if (!signer_) return true;
+  std::string_view inner;
+  ValueSigner::Verdict verdict = signer_->Verify(wire_key, *value, now, &inner);
+  if (verdict == ValueSigner::Verdict::kValid) {
+    value->erase(0, static_cast<size_t>(inner.data() - value->data()));
+    return true;
+  }
+  LogWarning(full_name() + ": memcache entry for key \"" + PrintableBytes(key) + "\" (" +
+             PrintableBytes(wire_key) + "): " + ValueSigner::Describe(verdict) +
+             " -- treated as not found");
   return false;
 }
 
@@ -212,11 +262,17 @@ void MemcacheTable::LookupMany(std::span<const std::string> keys, std::vector<Lo
     }
   }
   client_.Get(to_get_, &got_);
+  const std::time_t now = std::time(nullptr);
   std::vector<size_t> ask_backup;
   for (size_t j = 0; j < got_.size(); ++j) {
     size_t i = get_index_[j];
     std::swap((*results)[i], got_[j]);
-    if (!(*results)[i].status.ok() && backup_) ask_backup.push_back(i);
+    LookupResult& result = (*results)[i];
+    if (result.status.ok() && !AcceptStored(keys[i], wire[i], now, &result.value)) {
+      result.status = Status::NotFound();
+      result.value.clear();
+    }
+    if (!result.status.ok() && backup_) ask_backup.push_back(i);
   }
   if (!ask_backup.empty()) {
     std::vector<std::string> backup_keys;
@@ -226,11 +282,14 @@ void MemcacheTable::LookupMany(std::span<const std::string> keys, std::vector<Lo
     backup_->LookupMany(backup_keys, &from_backup);
     // Cache fill: a failure here costs only a later backup lookup.
     std::vector<SetRequest> fill;
+    std::vector<std::string> signed_fill(signer_ ? ask_backup.size() : 0);
     for (size_t j = 0; j < ask_backup.size(); ++j) {
       size_t i = ask_backup[j];
       (*results)[i] = std::move(from_backup[j]);
-      if ((*results)[i].status.ok() && FitsDataLimit(wire[i], (*results)[i].value))
-        fill.push_back({wire[i], (*results)[i].value});
+      if (!(*results)[i].status.ok()) continue;
+      std::string_view data =
+          StoredForm(wire[i], (*results)[i].value, now, signer_ ? &signed_fill[j] : nullptr);
+      if (FitsDataLimit(wire[i], data)) fill.push_back({wire[i], data});
     }
     std::vector<Status> stored;
     client_.Set(fill, flags_, ttl_, &stored);
@@ -277,10 +336,14 @@ void MemcacheTable::UpdateMany(std::span<const KeyValue> entries, std::vector<St
   std::vector<SetRequest> to_set;
   std::vector<size_t> set_index;
   std::vector<std::string_view> to_delete;
+  std::vector<std::string> signed_values(signer_ ? n : 0);  // what to_set points into
+  const std::time_t now = std::time(nullptr);
   if (!backup_) {
     for (size_t i : usable) {
-      if (FitsDataLimit(wire[i], entries[i].value)) {
-        to_set.push_back({wire[i], entries[i].value});
+      std::string_view data =
+          StoredForm(wire[i], entries[i].value, now, signer_ ? &signed_values[i] : nullptr);
+      if (FitsDataLimit(wire[i], data)) {
+        to_set.push_back({wire[i], data});
         set_index.push_back(i);
       } else {
         (*results)[i] = Status::Refused("data for key " + PrintableBytes(wire[i]) +
@@ -311,8 +374,11 @@ void MemcacheTable::UpdateMany(std::span<const KeyValue> entries, std::vector<St
     for (size_t j = 0; j < stored_index.size(); ++j) {
       size_t i = stored_index[j];
       const LookupResult& held = backup_values_[j];
-      if (held.status.ok() && FitsDataLimit(wire[i], held.value)) {
-        to_set.push_back({wire[i], held.value});
+      std::string_view data;
+      if (held.status.ok())
+        data = StoredForm(wire[i], held.value, now, signer_ ? &signed_values[i] : nullptr);
+      if (held.status.ok() && FitsDataLimit(wire[i], data)) {
+        to_set.push_back({wire[i], data});
         set_index.push_back(i);
       } else {
         to_delete.push_back(wire[i]);  // nothing older may stay cached
@@ -493,7 +559,19 @@ Status OpenMemcacheTable(std::string_view name, const OpenOptions& options,
   s = ConfigurePlacement(config, &settings.placement);
   if (!s.ok()) return s;
 
-  auto memcache = std::make_unique<MemcacheTable>(std::string(name), options, std::move(settings));
+  MemcacheSecurity security;
+  s = ParseMemcacheSecurity(config, full, &security);
+  if (!s.ok()) return s;
+  // Until the connection speaks TLS and memcached's authentication, refuse
+  // them rather than talk in the clear to a server the operator meant to
+  // protect.
+  if (security.tls.enabled)
+    return Status::ConfigError(config.origin() + ": tls = yes is not supported yet");
+  if (security.auth.enabled())
+    return Status::ConfigError(config.origin() + ": auth_user is not supported yet");
+
+  auto memcache = std::make_unique<MemcacheTable>(std::string(name), options, std::move(settings),
+                                                  std::move(security));
   s = memcache->Configure(config);
   if (!s.ok()) return s;
   *table = std::move(memcache);

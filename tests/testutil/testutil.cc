@@ -97,6 +97,13 @@ std::string TempDir::WriteFile(const std::string& name, const std::string& conte
   return full;
 }
 
+std::string TempDir::WriteFile(const std::string& name, const std::string& content,
+                               mode_t mode) const {
+  std::string full = WriteFile(name, content);
+  if (::chmod(full.c_str(), mode) != 0) throw std::runtime_error("chmod " + full + " failed");
+  return full;
+}
+
 std::string ReadFileOrDie(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path);
@@ -427,6 +434,10 @@ void BackdateFile(const std::string& path) {
 
 std::string PostmapBinary() {
   return FindProgram({"/usr/sbin/postmap", "/usr/bin/postmap"});
+}
+
+std::string OpensslBinary() {
+  return FindProgram({"/usr/bin/openssl", "/usr/local/bin/openssl"});
 }
 
 }  // namespace mctable::testutil

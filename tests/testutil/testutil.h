@@ -34,6 +34,9 @@ class TempDir {
   const std::string& path() const { return path_; }
   // Writes `content` to path()/name and returns the full path.
   std::string WriteFile(const std::string& name, const std::string& content) const;
+  // The same, then sets the file's permission bits to `mode` (for secret
+  // files: keys, passwords, TLS private keys).
+  std::string WriteFile(const std::string& name, const std::string& content, mode_t mode) const;
 
  private:
   std::string path_;
@@ -157,6 +160,8 @@ std::string LeakCheckOffSetting();
 bool CatchesSignal(pid_t pid, int signal_number);
 // Path of Debian's postmap, or "" if it is not installed.
 std::string PostmapBinary();
+// Path of the openssl command (Debian package openssl), or "".
+std::string OpensslBinary();
 
 // Dates `path` a minute back.  Postfix rereads a table configuration file
 // modified within the last second (it might be half written) until it is

@@ -1,0 +1,51 @@
+// KeyDigest: the memcache table's key_digest parameter (as in Postfix 3.11
+// and later): after key_format, the key sent to memcached is replaced by the
+// lower-case hexadecimal OpenSSL message digest of the formatted key, so a
+// long key can never exceed memcached's 250-byte limit.
+//
+// With key_digest = sha256, the key "aliases:user@example.com" goes to
+// memcached as the 64 hex digits that `printf %s aliases:user@example.com |
+// openssl dgst -sha256` prints.  The digest is over the bytes of the
+// formatted key alone: no terminator, no salt; so a Postfix 3.11 table with
+// the same key_format and key_digest shares the entries.
+//
+// Create fails with a ConfigError naming the table when OpenSSL does not
+// know the name (or the digest's hex form would be longer than memcached
+// takes).  Apply is for one thread at a time (it reuses one digest context).
+#ifndef MCTABLE_MEMCACHE_KEY_DIGEST_H_
+#define MCTABLE_MEMCACHE_KEY_DIGEST_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "mctable/status.h"
+
+namespace mctable {
+
+class KeyDigest {
+ public:
+  // `algorithm` is an OpenSSL digest name ("sha256", "SHA2-512", "md5"...).
+  static Status Create(std::string_view algorithm, std::string_view table_name,
+                       std::unique_ptr<KeyDigest>* out);
+  ~KeyDigest();
+  KeyDigest(const KeyDigest&) = delete;
+  KeyDigest& operator=(const KeyDigest&) = delete;
+
+  // Replaces *key with the hex digest of its contents.  False only if
+  // OpenSSL fails (out of memory); *key is then unspecified.
+  bool Apply(std::string* key);
+
+  const std::string& algorithm() const { return algorithm_; }
+
+ private:
+  struct OpenSsl;
+  explicit KeyDigest(std::string algorithm);
+
+  std::string algorithm_;
+  std::unique_ptr<OpenSsl> ossl_;
+};
+
+}  // namespace mctable
+
+#endif  // MCTABLE_MEMCACHE_KEY_DIGEST_H_
