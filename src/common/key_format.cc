@@ -14,7 +14,7 @@
 // Where we differ from Postfix 3.7: for %1..%9 an empty label among the
 // needed ones (mail..example.com, example.com.) suppresses the key; 3.7
 // drops empty labels first and so sends a label from the wrong position.
-#include "memcache/key_format.h"
+#include "common/key_format.h"
 
 #include <algorithm>
 #include <array>

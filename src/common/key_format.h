@@ -13,8 +13,8 @@
 //   %%     a literal "%"
 // The "@" that splits a key is its last one.  If any escape cannot be
 // filled, the whole expansion fails (the caller skips the key).
-#ifndef MCTABLE_MEMCACHE_KEY_FORMAT_H_
-#define MCTABLE_MEMCACHE_KEY_FORMAT_H_
+#ifndef MCTABLE_COMMON_KEY_FORMAT_H_
+#define MCTABLE_COMMON_KEY_FORMAT_H_
 
 #include <string>
 #include <string_view>
@@ -53,4 +53,4 @@ class KeyFormat {
 
 }  // namespace mctable
 
-#endif  // MCTABLE_MEMCACHE_KEY_FORMAT_H_
+#endif  // MCTABLE_COMMON_KEY_FORMAT_H_

@@ -2,7 +2,7 @@
 // postmap 3.7.11 sent to a capturing server for the same key_format and
 // lookup key (after its case folding); where we deliberately differ, the
 // test says so.
-#include "memcache/key_format.h"
+#include "common/key_format.h"
 
 #include <gtest/gtest.h>
 

@@ -21,7 +21,7 @@
 #include "table/table_types.h"
 #include "match/domain_list.h"
 #include "memcache/client.h"
-#include "memcache/key_format.h"
+#include "common/key_format.h"
 #include "memcache/protocol.h"
 #include "table/listed_table.h"
 
