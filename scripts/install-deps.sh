@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs what mctable needs to build and test on Debian 12: the compiler
-# and libraries, memcached, and Debian's Postfix (postmap is the reference
-# the differential tests compare against).  Safe to run again.
+# and libraries, memcached, PostgreSQL and MariaDB servers (the SQL table
+# tests start their own), and Debian's Postfix with its database map types
+# (postmap is the reference the differential tests compare against).
+# Safe to run again.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 packages=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev
           liblmdb-dev libdb5.3-dev libcdb-dev memcached postfix postfix-lmdb postfix-cdb
+          libsqlite3-dev libpq-dev libmariadb-dev postgresql mariadb-server
+          postfix-sqlite postfix-pgsql postfix-mysql
           python3 clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
