@@ -8,9 +8,9 @@
 //
 // As Postfix: only read-only opens; keys that are not UTF-8 are not looked
 // up; the first column of each row answers; a query that does not prepare
-// is an error worded as Postfix's fatal one ("dict_sqlite_lookup: NAME:
-// SQL prepare failed: ..."), a step that fails a temporary error with its
-// warning.  Unlike Postfix, the database is opened read-only and must
+// is an error ("sqlite:NAME: SQL prepare failed: ...", where Postfix exits
+// with "fatal: dict_sqlite_lookup: NAME: SQL prepare failed: ..."), a step
+// that fails a temporary error with Postfix's warning.  Unlike Postfix, the database is opened read-only and must
 // exist: Postfix creates an empty file for a wrong dbpath and then fails
 // every lookup.  Keys are quoted with SQLite's "%q".
 #include <sqlite3.h>
@@ -64,7 +64,7 @@ Status SqliteTable::Lookup(std::string_view key, std::string* value) {
   if (sqlite3_prepare_v2(db_, query_.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
     std::string why = OneLine(sqlite3_errmsg(db_));
     sqlite3_finalize(statement);
-    return Status::ConfigError("dict_sqlite_lookup: " + parser_name + ": SQL prepare failed: " + why);
+    return Status::ConfigError(full_name() + ": SQL prepare failed: " + why);
   }
   answer_.Start(common_.get(), lookup_key_);
   Status failed;
