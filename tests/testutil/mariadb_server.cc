@@ -42,6 +42,11 @@ MariadbServer::~MariadbServer() { Stop(); }
 
 bool MariadbServer::running() const { return ProcessAlive(pid_); }
 
+void MariadbServer::Freeze(bool frozen) {
+  // The server leads its own process group (SpawnServer).
+  if (pid_ > 0) ::kill(-pid_, frozen ? SIGSTOP : SIGCONT);
+}
+
 bool MariadbServer::Start() {
   if (running()) return true;
   if (::access(kServer, X_OK) != 0 || ::access(kInstallDb, X_OK) != 0 || ::access(kClient, X_OK) != 0) {
@@ -81,6 +86,7 @@ bool MariadbServer::Start() {
 
 void MariadbServer::Stop() {
   if (pid_ <= 0) return;
+  Freeze(false);
   StopProcess(pid_, SIGKILL, 5);
   pid_ = -1;
 }

@@ -31,6 +31,9 @@ class MariadbServer {
   // SIGKILL by pid: the test data needs no clean shutdown.
   void Stop();
   bool running() const;
+  // Stops (SIGSTOP) or resumes (SIGCONT) every process of the server: a
+  // real server that stalls, with its connections open.
+  void Freeze(bool frozen);
   const std::string& error() const { return error_; }
 
   int port() const { return port_; }

@@ -48,6 +48,14 @@ PostgresServer::~PostgresServer() { Stop(); }
 
 bool PostgresServer::running() const { return ProcessAlive(pid_); }
 
+void PostgresServer::Freeze(bool frozen) {
+  // Each backend leads a session of its own, so the postmaster's children
+  // are signalled one by one.
+  if (pid_ <= 0) return;
+  for (pid_t child : ChildProcesses(pid_)) ::kill(child, frozen ? SIGSTOP : SIGCONT);
+  ::kill(pid_, frozen ? SIGSTOP : SIGCONT);
+}
+
 bool PostgresServer::Start() {
   if (running()) return true;
   if (::access((std::string(kBinDir) + "/postgres").c_str(), X_OK) != 0) {
@@ -84,7 +92,7 @@ bool PostgresServer::Start() {
     if (port_ == 0 || attempt > 0) port_ = FreeLoopbackPort();
     pid_ = SpawnServer({std::string(kBinDir) + "/postgres", "-D", data_dir_, "-p", std::to_string(port_),
                         "-k", socket_dir_, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-                        "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                        "-c", "full_page_writes=off",
                         "-c", "max_connections=40", "-c", "shared_buffers=16MB"},
                        log_path_, postgres);
     if (pid_ < 0) {
@@ -106,6 +114,7 @@ bool PostgresServer::Start() {
 
 void PostgresServer::Stop() {
   if (pid_ <= 0) return;
+  Freeze(false);
   StopProcess(pid_, SIGQUIT, 5);  // "immediate shutdown": nothing to keep
   pid_ = -1;
 }

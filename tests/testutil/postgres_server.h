@@ -32,6 +32,9 @@ class PostgresServer {
   // Immediate shutdown (SIGQUIT, then SIGKILL), by pid.
   void Stop();
   bool running() const;
+  // Stops (SIGSTOP) or resumes (SIGCONT) every process of the server: a
+  // real server that stalls, with its connections open.
+  void Freeze(bool frozen);
   const std::string& error() const { return error_; }
 
   int port() const { return port_; }

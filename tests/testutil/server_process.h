@@ -34,6 +34,9 @@ pid_t SpawnServer(const std::vector<std::string>& argv, const std::string& log_p
 int RunAsAccount(const std::vector<std::string>& argv, const std::string& log_path, const RunAs& as,
                  double timeout_seconds);
 
+// The processes whose parent is `parent` (from /proc).
+std::vector<pid_t> ChildProcesses(pid_t parent);
+
 // Whether pid is still running (reaps it if it exited).
 bool ProcessAlive(pid_t pid);
 

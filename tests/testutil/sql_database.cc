@@ -59,84 +59,88 @@ std::unique_ptr<SqlTestDatabase> SqlTestDatabase::Open(const std::string& type, 
   }
   auto db = std::unique_ptr<SqlTestDatabase>(new SqlTestDatabase());
   db->type_ = type;
-  std::string setup = std::string(kSqlTestData) + TypeSpecificRows(type);
+  static bool sqlite_loaded = false, postgres_loaded = false, mariadb_loaded = false;
+  bool* loaded = nullptr;
   if (type == "sqlite") {
+    if (::access("/usr/bin/sqlite3", X_OK) != 0) {
+      *why = "the sqlite3 command is not installed (apt-get install sqlite3)";
+      return nullptr;
+    }
     static TempDir* dir = new TempDir();  // lives as long as the process
-    static bool loaded = false;
     db->sqlite_path_ = dir->path() + "/test.db";
     db->connection_ = "dbpath = " + db->sqlite_path_ + "\n";
-    if (!loaded) {
-      if (::access("/usr/bin/sqlite3", X_OK) != 0) {
-        *why = "the sqlite3 command is not installed (apt-get install sqlite3)";
-        return nullptr;
-      }
-      *unavailable = false;
-      if (!db->Exec(setup, why)) return nullptr;
-      loaded = true;
-    }
-    return db;
+    loaded = &sqlite_loaded;
+  } else if (type == "pgsql") {
+    db->postgres_ = SharedPostgres(why);
+    if (db->postgres_ == nullptr) return nullptr;
+    db->connection_ = SqlConnectionTo(db->postgres_->hosts());
+    loaded = &postgres_loaded;
+  } else if (type == "mysql") {
+    db->mariadb_ = SharedMariadb(why);
+    if (db->mariadb_ == nullptr) return nullptr;
+    db->connection_ = SqlConnectionTo(db->mariadb_->hosts());
+    loaded = &mariadb_loaded;
+  } else {
+    *why = "unknown SQL type " + type;
+    return nullptr;
   }
-  if (type == "pgsql") {
-    PostgresServer* server = SharedPostgres(why);
-    if (server == nullptr) return nullptr;
-    db->connection_ = SqlConnectionTo(server->hosts());
-    static bool loaded = false;
-    if (!loaded) {
-      *unavailable = false;
-      if (!server->Sql("CREATE ROLE pf LOGIN PASSWORD 'secret'", why) ||
-          !server->Sql("CREATE DATABASE mctable", why) ||
-          !db->Exec(setup + "GRANT SELECT ON ALL TABLES IN SCHEMA public TO pf;", why))
-        return nullptr;
-      loaded = true;
-    }
-    return db;
+  if (!*loaded) {
+    *unavailable = false;
+    if (!db->Load(why)) return nullptr;
+    *loaded = true;
   }
-  if (type == "mysql") {
-    MariadbServer* server = SharedMariadb(why);
-    if (server == nullptr) return nullptr;
-    db->connection_ = SqlConnectionTo(server->hosts());
-    static bool loaded = false;
-    if (!loaded) {
-      *unavailable = false;
-      if (!server->Sql("CREATE DATABASE mctable CHARACTER SET utf8mb4;"
-                       "CREATE USER 'pf'@'127.0.0.1' IDENTIFIED BY 'secret';"
-                       "CREATE USER 'pf'@'localhost' IDENTIFIED BY 'secret';"
-                       "GRANT SELECT ON mctable.* TO 'pf'@'127.0.0.1';"
-                       "GRANT SELECT ON mctable.* TO 'pf'@'localhost';",
-                       why))
-        return nullptr;
-      if (!db->Exec(setup, why)) return nullptr;
-      loaded = true;
-    }
-    return db;
-  }
-  *why = "unknown SQL type " + type;
-  return nullptr;
+  return db;
+}
+
+std::unique_ptr<SqlTestDatabase> SqlTestDatabase::OnServer(PostgresServer* server, std::string* error) {
+  auto db = std::unique_ptr<SqlTestDatabase>(new SqlTestDatabase());
+  db->type_ = "pgsql";
+  db->postgres_ = server;
+  db->connection_ = SqlConnectionTo(server->hosts());
+  if (!db->Load(error)) return nullptr;
+  return db;
+}
+
+std::unique_ptr<SqlTestDatabase> SqlTestDatabase::OnServer(MariadbServer* server, std::string* error) {
+  auto db = std::unique_ptr<SqlTestDatabase>(new SqlTestDatabase());
+  db->type_ = "mysql";
+  db->mariadb_ = server;
+  db->connection_ = SqlConnectionTo(server->hosts());
+  if (!db->Load(error)) return nullptr;
+  return db;
+}
+
+bool SqlTestDatabase::Load(std::string* error) {
+  std::string data = std::string(kSqlTestData) + TypeSpecificRows(type_);
+  if (postgres_ != nullptr)
+    return postgres_->Sql("CREATE ROLE pf LOGIN PASSWORD 'secret'", error) &&
+           postgres_->Sql("CREATE DATABASE mctable", error) &&
+           Exec(data + "GRANT SELECT ON ALL TABLES IN SCHEMA public TO pf;", error);
+  if (mariadb_ != nullptr)
+    return mariadb_->Sql("CREATE DATABASE mctable CHARACTER SET utf8mb4;"
+                         "CREATE USER 'pf'@'127.0.0.1' IDENTIFIED BY 'secret';"
+                         "CREATE USER 'pf'@'localhost' IDENTIFIED BY 'secret';"
+                         "GRANT SELECT ON mctable.* TO 'pf'@'127.0.0.1';"
+                         "GRANT SELECT ON mctable.* TO 'pf'@'localhost';",
+                         error) &&
+           Exec(data, error);
+  return Exec(data, error);
 }
 
 bool SqlTestDatabase::Exec(const std::string& sql, std::string* error) const {
-  if (type_ == "sqlite") {
-    CommandResult r = RunCommand({"/usr/bin/sqlite3", "-bail", sqlite_path_}, sql, 120);
-    if (r.exit_status == 0 && r.err.empty()) return true;
-    if (error) *error = "sqlite3: " + r.err;
-    return false;
-  }
-  std::string why;
-  if (type_ == "pgsql") {
-    PostgresServer* server = SharedPostgres(&why);
-    if (server != nullptr) {
-      CommandResult r = RunCommand({"/usr/bin/psql", "-X", "-q", "-h", server->socket_dir(), "-p",
-                                    std::to_string(server->port()), "-U", "postgres", "-d", "mctable", "-v",
-                                    "ON_ERROR_STOP=1"},
-                                   sql, 120);
-      if (r.exit_status == 0) return true;
-      why = r.err;
-    }
+  CommandResult r;
+  if (postgres_ != nullptr) {
+    r = RunCommand({"/usr/bin/psql", "-X", "-q", "-h", postgres_->socket_dir(), "-p",
+                    std::to_string(postgres_->port()), "-U", "postgres", "-d", "mctable", "-v", "ON_ERROR_STOP=1"},
+                   sql, 120);
+  } else if (mariadb_ != nullptr) {
+    return mariadb_->Sql("USE mctable;\n" + sql, error);
   } else {
-    MariadbServer* server = SharedMariadb(&why);
-    if (server != nullptr) return server->Sql("USE mctable;\n" + sql, error);
+    r = RunCommand({"/usr/bin/sqlite3", "-bail", sqlite_path_}, sql, 120);
+    if (!r.err.empty()) r.exit_status = r.exit_status == 0 ? 1 : r.exit_status;
   }
-  if (error) *error = why;
+  if (r.exit_status == 0) return true;
+  if (error) *error = r.err;
   return false;
 }
 

@@ -15,12 +15,19 @@
 
 namespace mctable::testutil {
 
+class PostgresServer;
+class MariadbServer;
+
 class SqlTestDatabase {
  public:
   // Null with *why: *unavailable is true when the type is not built in or
   // its server cannot run here (the test skips), false when loading the
   // data failed (the test fails).
   static std::unique_ptr<SqlTestDatabase> Open(const std::string& type, std::string* why, bool* unavailable);
+  // The same data on a server the test owns (to stop, restart or stall
+  // it), loaded now; null with *error on failure.
+  static std::unique_ptr<SqlTestDatabase> OnServer(PostgresServer* server, std::string* error);
+  static std::unique_ptr<SqlTestDatabase> OnServer(MariadbServer* server, std::string* error);
 
   const std::string& type() const { return type_; }
   // "hosts = ...\nuser = pf\npassword = secret\ndbname = mctable\n" or
@@ -36,9 +43,14 @@ class SqlTestDatabase {
   bool EnsureBigTable(int rows, std::string* table_name, std::string* error = nullptr);
 
  private:
+  // Creates the account, the database and the data.
+  bool Load(std::string* error);
+
   std::string type_;
   std::string connection_;
   std::string sqlite_path_;
+  PostgresServer* postgres_ = nullptr;
+  MariadbServer* mariadb_ = nullptr;
 };
 
 // The connection lines of a pgsql: or mysql: table for any "hosts" value
