@@ -12,6 +12,7 @@
 // Postfix, or the database, the test says so and skips.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -204,6 +205,88 @@ INSTANTIATE_TEST_SUITE_P(Cases, SqlBackupDiffTest,
                          ::testing::Combine(::testing::Values("sqlite", "pgsql", "mysql"),
                                             ::testing::ValuesIn(BackupCases())),
                          CaseName);
+
+}  // namespace
+}  // namespace mctable
+
+namespace mctable {
+namespace {
+
+// Writing modes: postmap refuses them for these types (bulk-mode creation,
+// O_RDONLY), and so does mctable: exit status 1 and a fatal error.
+class SqlWriteModesTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SqlWriteModesTest, RefusedLikePostfix) {
+  const std::string type = GetParam();
+  if (!testutil::HaveTableType(type)) GTEST_SKIP() << type << " is not built in";
+  testutil::Postmap postmap;
+  if (!postmap.available() || ::access(PostfixMapFile(type).c_str(), F_OK) != 0)
+    GTEST_SKIP() << "postmap or postfix-" << type << " is not installed";
+  TempDir config, dir;
+  config.WriteFile("main.cf", "");
+  // The database is never reached: a configuration that parses is enough.
+  std::string table = type + ":" + dir.WriteFile("w.cf", (type == "sqlite" ? "dbpath = " + dir.path() + "/none.db\n"
+                                                                           : testutil::SqlConnectionTo("inet:127.0.0.1:1")) +
+                                                             "query = SELECT v FROM t WHERE k='%s'\n");
+  struct Mode {
+    std::vector<std::string> args;
+    std::string input;
+  } modes[] = {{{"-i", table}, "k v\n"}, {{"-d", "k", table}, ""}, {{"-d", "-", table}, "k\n"}, {{table}, ""}};
+  for (const Mode& mode : modes) {
+    std::vector<std::string> argv = {testutil::MctableBinary(), "-c", config.path()};
+    argv.insert(argv.end(), mode.args.begin(), mode.args.end());
+    CommandResult ours = testutil::RunCommand(argv, mode.input);
+    CommandResult theirs = postmap.Run(mode.args, mode.input);
+    EXPECT_EQ(ours.exit_status, 1) << ours.err;
+    EXPECT_EQ(ours.exit_status, theirs.exit_status) << theirs.err;
+    EXPECT_EQ(Messages(ours.err), Messages(theirs.err)) << "postmap: " << theirs.err << "mctable: " << ours.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/none.db")) << "nothing is created";
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, SqlWriteModesTest, ::testing::Values("sqlite", "pgsql", "mysql"),
+                         [](const auto& param_info) { return param_info.param; });
+
+// The differences docs/postfix-differences.md lists for these types, with
+// Postfix still behaving as described there.
+TEST(SqlPostfixDiffers, SqliteDatabaseFileMustExist) {
+  if (!testutil::HaveTableType("sqlite")) GTEST_SKIP() << "sqlite is not built in";
+  testutil::Postmap postmap;
+  TempDir config, dir;
+  config.WriteFile("main.cf", "");
+  std::string db = dir.path() + "/missing.db";
+  std::string table = "sqlite:" + dir.WriteFile("s.cf", "dbpath = " + db + "\nquery = SELECT v FROM t WHERE k='%s'\n");
+  CommandResult ours = testutil::RunCommand({testutil::MctableBinary(), "-c", config.path(), "-q", "k", table});
+  EXPECT_EQ(ours.exit_status, 1);
+  EXPECT_EQ(ours.err, "mctable: fatal: " + table + ": Can't open database: unable to open database file (" + db + ")\n");
+  EXPECT_FALSE(std::filesystem::exists(db));
+  if (!postmap.available() || ::access(PostfixMapFile("sqlite").c_str(), F_OK) != 0) return;
+  CommandResult theirs = postmap.Run({"-q", "k", table});
+  EXPECT_EQ(theirs.exit_status, 1);
+  EXPECT_NE(theirs.err.find("SQL prepare failed: no such table"), std::string::npos) << theirs.err;
+  EXPECT_TRUE(std::filesystem::exists(db)) << "Postfix creates an empty database";
+}
+
+TEST(SqlPostfixDiffers, MysqlOptionFileMustBeReadable) {
+  std::string why;
+  bool unavailable = false;
+  auto db = SqlTestDatabase::Open("mysql", &why, &unavailable);
+  if (db == nullptr && unavailable) GTEST_SKIP() << why;
+  ASSERT_TRUE(db) << why;
+  testutil::Postmap postmap;
+  TempDir config, dir;
+  config.WriteFile("main.cf", "");
+  std::string table = db->WriteTable(dir, "o.cf", "query = SELECT v FROM aliases WHERE k='%s'\n"
+                                                  "option_file = " + dir.path() + "/no-such.cnf\n");
+  CommandResult ours = testutil::RunCommand({testutil::MctableBinary(), "-c", config.path(), "-q", "bob", table});
+  EXPECT_EQ(ours.exit_status, 1);
+  EXPECT_EQ(ours.err, "mctable: fatal: " + table + ": cannot read option_file " + dir.path() +
+                          "/no-such.cnf: No such file or directory\n");
+  if (!postmap.available() || ::access(PostfixMapFile("mysql").c_str(), F_OK) != 0) return;
+  CommandResult theirs = postmap.Run({"-q", "bob", table});
+  EXPECT_EQ(theirs.exit_status, 0) << "Postfix ignores the missing file: " << theirs.err;
+  EXPECT_EQ(theirs.out, "bob-v\n");
+}
 
 }  // namespace
 }  // namespace mctable

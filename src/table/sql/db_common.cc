@@ -61,7 +61,7 @@ Status DbCommon::Configure(const Config& config, Naming naming, const OpenOption
   return Status::OK();
 }
 
-Status DbCommon::PrepareKey(std::string_view key, std::string* lookup_key) const {
+Status DbCommon::PrepareKey(std::string_view key, std::string* lookup_key, std::string* warning) const {
   key = UpToNul(key);
   if (naming_.skip_non_utf8 && !IsValidUtf8(key)) return Status::NotFound("non-UTF-8 key");
   if (fold_) {
@@ -80,7 +80,11 @@ Status DbCommon::PrepareKey(std::string_view key, std::string* lookup_key) const
     if (!matched) return Status::NotFound("domain mismatch");
   }
   if (lookup_key->empty()) {
-    LogWarning("table \"" + full_name() + "\": empty query string -- ignored");
+    std::string text = "table \"" + full_name() + "\": empty query string -- ignored";
+    if (warning != nullptr)
+      *warning = std::move(text);
+    else
+      LogWarning(text);
     return Status::NotFound("empty key");
   }
   // Postfix suppresses the query when either template's key escapes
@@ -90,12 +94,22 @@ Status DbCommon::PrepareKey(std::string_view key, std::string* lookup_key) const
   return Status::OK();
 }
 
-void DbCommon::ResultBuilder::Start(const DbCommon* common, std::string_view lookup_key) {
+void DbCommon::ResultBuilder::Start(const DbCommon* common, std::string_view lookup_key,
+                                    bool defer_warnings) {
   common_ = common;
   key_.assign(lookup_key);
   joined_.clear();
   count_ = 0;
   over_limit_ = false;
+  defer_warnings_ = defer_warnings;
+  warnings_.clear();
+}
+
+void DbCommon::ResultBuilder::Warn(std::string text) {
+  if (defer_warnings_)
+    warnings_.push_back(std::move(text));
+  else
+    LogWarning(text);
 }
 
 void DbCommon::ResultBuilder::Add(const char* data, size_t size) {
@@ -103,8 +117,8 @@ void DbCommon::ResultBuilder::Add(const char* data, size_t size) {
   // Postfix sees values as C strings: a NUL byte ends one.
   std::string_view value = UpToNul(std::string_view(data, size));
   if (value.empty()) {
-    LogWarning("table \"" + common_->full_name() + "\": empty lookup result for: \"" +
-               PrintableBytes(key_) + "\" -- ignored");
+    Warn("table \"" + common_->full_name() + "\": empty lookup result for: \"" + PrintableBytes(key_) +
+         "\" -- ignored");
     return;
   }
   if (!common_->result_.ExpandResult(value, key_, &expanded_)) return;
@@ -113,8 +127,8 @@ void DbCommon::ResultBuilder::Add(const char* data, size_t size) {
   const int limit = common_->expansion_limit_;
   if (limit > 0 && ++count_ > limit) {
     const Naming& naming = common_->naming_;
-    LogWarning(naming.lookup_function + ": " + naming.name + ": Expansion limit exceeded for key" +
-               (naming.colon_before_key ? ": '" : " '") + PrintableBytes(key_) + "'");
+    Warn(naming.lookup_function + ": " + naming.name + ": Expansion limit exceeded for key" +
+         (naming.colon_before_key ? ": '" : " '") + PrintableBytes(key_) + "'");
     over_limit_ = true;
   }
 }

@@ -32,6 +32,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/key_format.h"
 #include "match/domain_list.h"
@@ -59,8 +60,10 @@ class DbCommon {
                           std::unique_ptr<DbCommon>* out);
 
   // OK with *lookup_key set (the key as queried), NotFound when no query is
-  // made, or the error of a domain-list table.
-  Status PrepareKey(std::string_view key, std::string* lookup_key) const;
+  // made, or the error of a domain-list table.  Postfix's warning about an
+  // empty key is logged, or stored in *warning when that is not null (a
+  // batch logs its warnings in key order).
+  Status PrepareKey(std::string_view key, std::string* lookup_key, std::string* warning = nullptr) const;
 
   // The query for a key PrepareKey accepted, each substituted part quoted
   // by `quoter`.  False only when the quoter refused a part.
@@ -75,21 +78,28 @@ class DbCommon {
 
   class ResultBuilder {
    public:
-    // Starts the answer for `lookup_key` (forgetting any earlier values).
-    void Start(const DbCommon* common, std::string_view lookup_key);
+    // Starts the answer for `lookup_key` (forgetting any earlier values and
+    // warnings).  With defer_warnings, warnings are kept for warnings()
+    // instead of logged at once.
+    void Start(const DbCommon* common, std::string_view lookup_key, bool defer_warnings = false);
     // One returned value; data is null for SQL NULL.
     void Add(const char* data, size_t size);
     // The answer: OK with the joined values, NotFound, or TempError when
     // the expansion limit was exceeded.
     LookupResult Finish();
+    const std::vector<std::string>& warnings() const { return warnings_; }
 
    private:
+    void Warn(std::string text);
+
     const DbCommon* common_ = nullptr;
     std::string key_;
     std::string joined_;
     std::string expanded_;
     int count_ = 0;
     bool over_limit_ = false;
+    bool defer_warnings_ = false;
+    std::vector<std::string> warnings_;
   };
 
  private:

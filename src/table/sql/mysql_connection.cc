@@ -9,7 +9,6 @@
 #include <mutex>
 #include <vector>
 
-#include "mctable/log.h"
 #include "table/sql/sql_text.h"
 
 namespace mctable {
@@ -167,7 +166,9 @@ size_t MysqlConnection::Run(QueryBatch* batch, size_t first, std::string* failur
     const size_t limit = settings_.multi_statements ? kStatementsPerRequest : 1;
     while (next < batch->size() && items.size() < limit && request_.size() < kMaxRequestBytes) {
       if (!batch->BuildQuery(next, quoter, &query_)) {
-        batch->Fail(next++, "cannot escape input string");
+        batch->Fail(next, "cannot escape input string",
+                    settings_.table_name + ": cannot escape input string");
+        ++next;
         continue;
       }
       if (!items.empty()) request_.push_back(';');
@@ -176,17 +177,11 @@ size_t MysqlConnection::Run(QueryBatch* batch, size_t first, std::string* failur
     }
     if (items.empty()) break;
     if (items.size() == 1) {
-      if (!RunOne(batch, items[0], request_, failure)) {
-        LogWarning(*failure);
-        return items[0];
-      }
+      if (!RunOne(batch, items[0], request_, failure)) return items[0];
       continue;
     }
     size_t done = RunRequest(batch, items, failure);
-    if (done < items.size()) {
-      LogWarning(*failure);
-      return items[done];
-    }
+    if (done < items.size()) return items[done];
   }
   return batch->size();
 }
@@ -206,7 +201,6 @@ class MysqlConnector : public SqlConnector {
     MYSQL* db = mysql_init(nullptr);
     if (db == nullptr) {
       *failure = "connect to mysql server " + server.text + ": out of memory";
-      LogWarning(*failure);
       return false;
     }
     SetOptions(db);
@@ -222,7 +216,6 @@ class MysqlConnector : public SqlConnector {
     if (mysql_real_connect(db, host, settings_.user.c_str(), settings_.password.c_str(),
                            settings_.dbname.c_str(), port, socket, flags) == nullptr) {
       *failure = "connect to mysql server " + server.text + ": " + OneLine(mysql_error(db));
-      LogWarning(*failure);
       mysql_close(db);
       return false;
     }

@@ -40,9 +40,9 @@ class NetworkSqlTable : public Table {
 
  private:
   // The server to query: a connected one, else one connected to now by
-  // Postfix's rules (failed connects are recorded, their reasons kept in
-  // *last_failure).  ServerList::kNone when there is none.
-  size_t ActiveServer(std::string* last_failure);
+  // Postfix's rules (failed connects are recorded, their warnings added to
+  // *failures).  ServerList::kNone when there is none.
+  size_t ActiveServer(std::vector<std::string>* failures);
   std::string NoServerMessage(const std::string& last_failure) const;
 
   std::unique_ptr<DbCommon> common_;

@@ -9,7 +9,6 @@
 #include <deque>
 #include <vector>
 
-#include "mctable/log.h"
 #include "table/sql/sql_text.h"
 
 namespace mctable {
@@ -92,7 +91,6 @@ class PgsqlConnection : public SqlConnection {
 
 size_t PgsqlConnection::Fail(const std::string& reason, std::string* failure) {
   *failure = reason;
-  LogWarning(reason);
   return in_flight_.empty() ? next_ : in_flight_.front();
 }
 
@@ -102,8 +100,8 @@ bool PgsqlConnection::Send(QueryBatch* batch, std::string* failure) {
   while (next_ < batch->size() && in_flight_.size() < window) {
     if (!batch->BuildQuery(next_, quoter, &query_)) {
       std::string reason = "cannot escape input string: " + quoter.reason();
-      LogWarning("dict pgsql: (host " + server_ + ") " + reason);
-      batch->Fail(next_++, reason);
+      batch->Fail(next_, reason, "dict pgsql: (host " + server_ + ") " + reason);
+      ++next_;
       continue;
     }
     int sent = settings_.pipeline
@@ -231,7 +229,6 @@ class PgsqlConnector : public SqlConnector {
     PGconn* conn = Open(server, &reason);
     if (conn == nullptr) {
       *failure = "connect to pgsql server " + server.text + ": " + reason;
-      LogWarning(*failure);
       return false;
     }
     *connection = std::make_unique<PgsqlConnection>(conn, server.text, settings_);

@@ -8,11 +8,13 @@
 // and reports each item's values as they arrive.
 //
 // Failure model (Postfix's): the first item whose query fails, or whose
-// answer does not arrive within the query timeout, ends the run; the
-// driver logs Postfix's warning, and the caller closes the connection,
-// leaves the server alone for retry_interval and runs the remaining items
-// on another server.  An item whose key cannot be quoted (a character-set
-// error) fails alone.
+// answer does not arrive within the query timeout, ends the run with a
+// reason worded as Postfix's warning; the caller logs it, closes the
+// connection, leaves the server alone for retry_interval and runs the
+// remaining items on another server.  An item whose key cannot be quoted
+// (a character-set error) fails alone.  Drivers log nothing themselves:
+// the table logs every warning of a batch in key order, where Postfix,
+// looking keys up one by one, would have logged it.
 #ifndef MCTABLE_TABLE_SQL_SQL_CONNECTION_H_
 #define MCTABLE_TABLE_SQL_SQL_CONNECTION_H_
 
@@ -39,8 +41,9 @@ class QueryBatch {
   virtual void Value(size_t i, const char* data, size_t size) = 0;
   // Item i's query completed; its values are all in.
   virtual void Complete(size_t i) = 0;
-  // Item i cannot be queried at all (a quoting error); `reason` says why.
-  virtual void Fail(size_t i, const std::string& reason) = 0;
+  // Item i cannot be queried at all (a quoting error); `reason` says why
+  // and `warning` is what Postfix logs.
+  virtual void Fail(size_t i, const std::string& reason, const std::string& warning) = 0;
 };
 
 class SqlConnection {
@@ -48,16 +51,17 @@ class SqlConnection {
   virtual ~SqlConnection() = default;
   // Runs items [first, batch->size()) in order.  Returns the first item
   // that did not complete (or fail alone): batch->size() when all did;
-  // otherwise *failure says why and the connection must not be used again.
+  // otherwise *failure says why (Postfix's warning) and the connection
+  // must not be used again.
   virtual size_t Run(QueryBatch* batch, size_t first, std::string* failure) = 0;
 };
 
 class SqlConnector {
  public:
   virtual ~SqlConnector() = default;
-  // Connects to `server`, bounded by the connect timeout.  On failure logs
-  // Postfix's warning ("connect to pgsql server HOST: REASON") and returns
-  // false with *failure set.
+  // Connects to `server`, bounded by the connect timeout.  On failure
+  // returns false with *failure set to Postfix's warning ("connect to
+  // pgsql server HOST: REASON").
   virtual bool Connect(const ServerAddress& server, std::unique_ptr<SqlConnection>* connection,
                        std::string* failure) = 0;
 };
