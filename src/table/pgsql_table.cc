@@ -49,6 +49,14 @@ Status OpenPgsqlTable(std::string_view name, const OpenOptions& options, std::un
   settings.connect_timeout_seconds = timeouts.connect;
   settings.query_timeout_seconds = timeouts.query;
   settings.pipeline = IsSingleStatement(common->query_template());
+  std::string escapes;
+  if (ParameterizeQuery(common->query_template(), &settings.statement, &escapes)) {
+    for (char escape : escapes) {
+      KeyFormat& parameter = settings.parameters.emplace_back();
+      s = KeyFormat::Parse(std::string("%") + escape, name, &parameter);
+      if (!s.ok()) return s;
+    }
+  }
 
   std::vector<ServerAddress> servers;
   for (const std::string& host : SplitHostList(config.GetString("hosts", "")))

@@ -27,6 +27,7 @@ class LookupBatch : public QueryBatch {
   LookupBatch(const DbCommon* common, std::vector<Item>* items) : common_(common), items_(items) {}
 
   size_t size() const override { return items_->size(); }
+  const std::string& Key(size_t i) const override { return (*items_)[i].key; }
   bool BuildQuery(size_t i, const ValueQuoter& quoter, std::string* query) override {
     Item& item = (*items_)[i];
     item.failed = false;

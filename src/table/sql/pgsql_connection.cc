@@ -58,10 +58,24 @@ class PgsqlQuoter : public ValueQuoter {
   mutable std::string reason_;
 };
 
+// The name of the prepared lookup statement on each connection.
+constexpr char kStatementName[] = "mctable_lookup";
+
+// Waits (blocking connection) for the next result of the command sent;
+// false when the deadline passes first.
+bool AwaitResult(PGconn* conn, Clock::time_point deadline, PGresult** result) {
+  while (PQisBusy(conn)) {
+    if (!WaitFor(PQsocket(conn), POLLIN, deadline)) return false;
+    if (!PQconsumeInput(conn)) break;  // PQgetResult reports the error
+  }
+  *result = PQgetResult(conn);
+  return true;
+}
+
 class PgsqlConnection : public SqlConnection {
  public:
-  PgsqlConnection(PGconn* conn, std::string server, const PgsqlSettings& settings)
-      : conn_(conn), server_(std::move(server)), settings_(settings) {}
+  PgsqlConnection(PGconn* conn, std::string server, const PgsqlSettings& settings, bool prepared)
+      : conn_(conn), server_(std::move(server)), settings_(settings), prepared_(prepared) {}
   ~PgsqlConnection() override {
     if (held_ != nullptr) PQclear(held_);
     PQfinish(conn_);
@@ -80,6 +94,9 @@ class PgsqlConnection : public SqlConnection {
   PGconn* conn_;
   std::string server_;
   PgsqlSettings settings_;
+  bool prepared_;  // kStatementName is prepared: keys go as parameters
+  std::vector<std::string> parameter_values_;
+  std::vector<const char*> parameter_pointers_;
   std::deque<size_t> in_flight_;  // items sent, answers not yet complete
   size_t next_ = 0;               // next item to send
   size_t unsynced_ = 0;           // queries sent since the last sync
@@ -104,9 +121,25 @@ bool PgsqlConnection::Send(QueryBatch* batch, std::string* failure) {
       ++next_;
       continue;
     }
-    int sent = settings_.pipeline
-                   ? PQsendQueryParams(conn_, query_.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)
-                   : PQsendQuery(conn_, query_.c_str());
+    int sent;
+    if (prepared_) {
+      // The text built above is not sent; building it checked that the key
+      // can be quoted in this connection's encoding, as for a text query.
+      const std::string& key = batch->Key(next_);
+      const size_t count = settings_.parameters.size();
+      parameter_values_.resize(count);
+      parameter_pointers_.resize(count);
+      for (size_t p = 0; p < count; ++p) {
+        settings_.parameters[p].Expand(key, &parameter_values_[p]);
+        parameter_pointers_[p] = parameter_values_[p].c_str();
+      }
+      sent = PQsendQueryPrepared(conn_, kStatementName, static_cast<int>(count), parameter_pointers_.data(),
+                                 nullptr, nullptr, 0);
+    } else if (settings_.pipeline) {
+      sent = PQsendQueryParams(conn_, query_.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+    } else {
+      sent = PQsendQuery(conn_, query_.c_str());
+    }
     if (!sent) {
       *failure = "pgsql query failed: fatal error from host " + server_ + ": " +
                  OneLine(PQerrorMessage(conn_));
@@ -231,13 +264,28 @@ class PgsqlConnector : public SqlConnector {
       *failure = "connect to pgsql server " + server.text + ": " + reason;
       return false;
     }
-    *connection = std::make_unique<PgsqlConnection>(conn, server.text, settings_);
+    bool prepared = false;
+    if (!Prepare(conn, &prepared, &reason)) {
+      PQfinish(conn);
+      *failure = "connect to pgsql server " + server.text + ": " + reason;
+      return false;
+    }
+    if (PQsetnonblocking(conn, 1) != 0 || (settings_.pipeline && PQenterPipelineMode(conn) != 1)) {
+      *failure = "connect to pgsql server " + server.text + ": " + OneLine(PQerrorMessage(conn));
+      PQfinish(conn);
+      return false;
+    }
+    *connection = std::make_unique<PgsqlConnection>(conn, server.text, settings_, prepared);
     return true;
   }
 
  private:
-  // The connection, ready for queries, or null with *reason set.
+  // The connection, connected, or null with *reason set.
   PGconn* Open(const ServerAddress& server, std::string* reason) const;
+  // Prepares the lookup statement, if the template has one; *prepared
+  // says whether the server took it.  False only when the server did not
+  // answer in time or the connection broke.
+  bool Prepare(PGconn* conn, bool* prepared, std::string* reason) const;
 
   PgsqlSettings settings_;
 };
@@ -287,12 +335,35 @@ PGconn* PgsqlConnector::Open(const ServerAddress& server, std::string* reason) c
     PQfinish(conn);
     return nullptr;
   }
-  if (PQsetnonblocking(conn, 1) != 0 || (settings_.pipeline && PQenterPipelineMode(conn) != 1)) {
-    *reason = OneLine(PQerrorMessage(conn));
-    PQfinish(conn);
-    return nullptr;
-  }
   return conn;
+}
+
+bool PgsqlConnector::Prepare(PGconn* conn, bool* prepared, std::string* reason) const {
+  *prepared = false;
+  if (settings_.statement.empty()) return true;
+  if (!PQsendPrepare(conn, kStatementName, settings_.statement.c_str(),
+                     static_cast<int>(settings_.parameters.size()), nullptr)) {
+    *reason = OneLine(PQerrorMessage(conn));
+    return false;
+  }
+  auto deadline = Clock::now() + std::chrono::seconds(settings_.query_timeout_seconds);
+  PGresult* result = nullptr;
+  bool first = true;
+  do {
+    if (!AwaitResult(conn, deadline, &result)) {
+      *reason = "no answer within " + std::to_string(settings_.query_timeout_seconds) +
+                " seconds (query_timeout)";
+      return false;
+    }
+    if (first && result != nullptr) *prepared = PQresultStatus(result) == PGRES_COMMAND_OK;
+    first = false;
+    PQclear(result);
+  } while (result != nullptr);
+  if (PQstatus(conn) != CONNECTION_OK) {
+    *reason = OneLine(PQerrorMessage(conn));
+    return false;
+  }
+  return true;
 }
 
 }  // namespace

@@ -12,6 +12,10 @@
 //   A template holding several statements cannot use the extended
 //   protocol; it is run one query at a time with the simple protocol,
 //   keeping the last result, as Postfix's PQexec does.
+// - A template whose substitutions are whole literals (ParameterizeQuery)
+//   is prepared once per connection and each key sent as its parameters:
+//   the server parses and plans it once, not once per key.  If the server
+//   refuses to prepare it, the connection sends query texts instead.
 // - Keys are quoted with PQescapeStringConn, per connection (the escaping
 //   depends on the connection's encoding).
 // - Each query's answer must arrive within query_timeout seconds of the
@@ -24,7 +28,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "common/key_format.h"
 #include "table/sql/sql_connection.h"
 
 namespace mctable {
@@ -37,6 +43,10 @@ struct PgsqlSettings {
   int connect_timeout_seconds = 10;
   int query_timeout_seconds = 30;
   bool pipeline = true;  // false: one query at a time, simple protocol
+  // The statement to prepare (ParameterizeQuery) and, for each of its
+  // parameters $n, the template "%X" that gives its value; empty: texts.
+  std::string statement;
+  std::vector<KeyFormat> parameters;
 };
 
 ServerAddress ParsePgsqlServer(std::string_view text);

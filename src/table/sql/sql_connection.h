@@ -31,6 +31,9 @@ class QueryBatch {
  public:
   virtual ~QueryBatch() = default;
   virtual size_t size() const = 0;
+  // The key of item i, as queried (folded): for a driver that sends the
+  // substituted parts as parameters of a prepared statement.
+  virtual const std::string& Key(size_t i) const = 0;
   // The query of item i with each substituted part quoted by `quoter`;
   // false when the quoter refused a part (the driver then calls Fail).
   virtual bool BuildQuery(size_t i, const ValueQuoter& quoter, std::string* query) = 0;

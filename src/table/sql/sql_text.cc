@@ -79,4 +79,81 @@ bool IsMultiStatementSafe(std::string_view query_template) {
   return !in_literal;
 }
 
+bool ParameterizeQuery(std::string_view query_template, std::string* statement, std::string* escapes) {
+  if (!IsSingleStatement(query_template)) return false;
+  for (std::string_view forbidden : {"$", "\\", "--", "/*"})
+    if (query_template.find(forbidden) != std::string_view::npos) return false;
+  auto is_escape = [](char c) {
+    return c == 's' || c == 'S' || c == 'u' || c == 'U' || c == 'd' || c == 'D' || (c >= '1' && c <= '9');
+  };
+  std::string out;
+  std::string params;
+  const std::string_view t = query_template;
+  size_t i = 0;
+  while (i < t.size()) {
+    char c = t[i];
+    if (c == '%') {
+      if (i + 1 < t.size() && t[i + 1] == '%') {
+        out.push_back('%');
+        i += 2;
+        continue;
+      }
+      return false;  // a substitution outside a literal
+    }
+    if (c == '"') {  // a quoted identifier: copied, with "%%" read as "%"
+      size_t end = t.find('"', i + 1);
+      if (end == std::string_view::npos) return false;
+      for (size_t j = i; j <= end; ++j) {
+        if (t[j] == '%') {
+          if (j + 1 < end && t[j + 1] == '%') ++j;
+          else return false;
+        }
+        out.push_back(t[j]);
+      }
+      i = end + 1;
+      continue;
+    }
+    if (c == '\'') {
+      if (i > 0 && (std::isalnum(static_cast<unsigned char>(t[i - 1])) || t[i - 1] == '_' || t[i - 1] == '&'))
+        return false;  // E'...', U&'...', B'...' and the like
+      // The literal ends at a quote that is not doubled.
+      size_t end = i + 1;
+      for (;; ++end) {
+        if (end >= t.size()) return false;
+        if (t[end] != '\'') continue;
+        if (end + 1 < t.size() && t[end + 1] == '\'') {
+          ++end;
+          continue;
+        }
+        break;
+      }
+      std::string_view content = t.substr(i + 1, end - i - 1);
+      if (content.size() == 2 && content[0] == '%' && is_escape(content[1])) {
+        size_t n = params.find(content[1]);
+        if (n == std::string::npos) {
+          n = params.size();
+          params.push_back(content[1]);
+        }
+        out += "$" + std::to_string(n + 1);
+      } else {
+        for (size_t j = i; j <= end; ++j) {
+          if (t[j] == '%') {
+            if (j + 1 < end && t[j + 1] == '%') ++j;
+            else return false;  // a substitution with other text in its literal
+          }
+          out.push_back(t[j]);
+        }
+      }
+      i = end + 1;
+      continue;
+    }
+    out.push_back(c);
+    ++i;
+  }
+  if (params.empty()) return false;  // nothing to gain
+  *statement = std::move(out);
+  *escapes = std::move(params);
+  return true;
+}
+
 }  // namespace mctable

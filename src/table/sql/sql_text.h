@@ -33,6 +33,19 @@ bool IsSingleStatement(std::string_view query_template);
 // add a statement.
 bool IsMultiStatementSafe(std::string_view query_template);
 
+// The template as a PostgreSQL statement with parameters, when that means
+// the same: every substitution is a whole single-quoted literal ('%s',
+// '%u', '%1'...), which becomes $1, $2... (the same escape, the same
+// parameter; escapes[n] is the escape letter of $n+1), and "%%" becomes
+// "%".  The statement is then parsed and planned once per connection, not
+// once per key.  False (one query text per key, as Postfix) when the
+// template holds anything whose meaning could change: several statements,
+// a substitution outside a literal or with other text in its literal, a
+// prefixed literal (E'', U&''), "$", a backslash, or a comment.  A server
+// may still refuse to prepare it (a parameter whose type it cannot
+// infer); the caller then falls back to query texts.
+bool ParameterizeQuery(std::string_view query_template, std::string* statement, std::string* escapes);
+
 }  // namespace mctable
 
 #endif  // MCTABLE_TABLE_SQL_SQL_TEXT_H_

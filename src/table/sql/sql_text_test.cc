@@ -54,5 +54,32 @@ TEST(SqlText, UnsafeTemplatesRunOneAtATime) {
     EXPECT_FALSE(IsMultiStatementSafe(unsafe)) << unsafe;
 }
 
+std::string Parameterized(const char* query_template) {
+  std::string statement, escapes;
+  if (!ParameterizeQuery(query_template, &statement, &escapes)) return "<as text>";
+  return statement + " [" + escapes + "]";
+}
+
+TEST(SqlText, ParameterizedStatements) {
+  EXPECT_EQ(Parameterized("SELECT v FROM aliases WHERE k='%s'"), "SELECT v FROM aliases WHERE k=$1 [s]");
+  EXPECT_EQ(Parameterized("SELECT v FROM t WHERE u = '%u' AND d = '%d' OR k = '%u'"),
+            "SELECT v FROM t WHERE u = $1 AND d = $2 OR k = $1 [ud]");
+  EXPECT_EQ(Parameterized("SELECT v FROM t WHERE k='%s' AND v LIKE '%%x' AND n = 'it''s'"),
+            "SELECT v FROM t WHERE k=$1 AND v LIKE '%x' AND n = 'it''s' [s]");
+  EXPECT_EQ(Parameterized("SELECT \"a%%b\" FROM t WHERE d='%2' AND e = '%1';"),
+            "SELECT \"a%b\" FROM t WHERE d=$1 AND e = $2; [21]");
+  EXPECT_EQ(Parameterized("SELECT v FROM t WHERE k = 'o''%s'"), "<as text>");
+  EXPECT_EQ(Parameterized("SELECT v FROM t WHERE k='%u@%d'"), "<as text>");
+  EXPECT_EQ(Parameterized("SELECT v FROM t WHERE id = %s"), "<as text>");
+  EXPECT_EQ(Parameterized("SELECT v FROM t WHERE k=E'%s'"), "<as text>");
+  EXPECT_EQ(Parameterized("SELECT v FROM t WHERE k=U&'%s'"), "<as text>");
+  EXPECT_EQ(Parameterized("SELECT v FROM t WHERE k=$$%s$$"), "<as text>");
+  EXPECT_EQ(Parameterized("SELECT v FROM t WHERE k='%s' -- x"), "<as text>");
+  EXPECT_EQ(Parameterized("SELECT v FROM t WHERE k='%s\\'"), "<as text>");
+  EXPECT_EQ(Parameterized("SET a = 1; SELECT v FROM t WHERE k='%s'"), "<as text>");
+  EXPECT_EQ(Parameterized("SELECT v FROM t WHERE k='%s"), "<as text>");
+  EXPECT_EQ(Parameterized("SELECT 'constant'"), "<as text>");
+}
+
 }  // namespace
 }  // namespace mctable
