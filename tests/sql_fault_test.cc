@@ -340,6 +340,41 @@ TEST_P(SqlFaultTest, FailsOverToTheNextServer) {
   }
 }
 
+TEST_P(SqlFaultTest, HostForms) {
+  // The forms of "hosts" Postfix accepts besides inet:host:port, against
+  // the shared server: a UNIX-domain socket, and (pgsql) a connection URI.
+  std::string why;
+  bool unavailable = false;
+  auto db = SqlTestDatabase::Open(type_, &why, &unavailable);
+  if (db == nullptr && unavailable) GTEST_SKIP() << why;
+  ASSERT_TRUE(db) << why;
+  std::vector<std::string> forms;
+  if (type_ == "pgsql") {
+    testutil::PostgresServer* server = testutil::SharedPostgres(&why);
+    ASSERT_TRUE(server) << why;
+    // A socket directory takes libpq's port, which PGPORT sets.
+    ::setenv("PGPORT", std::to_string(server->port()).c_str(), 1);
+    forms = {"unix:" + server->socket_dir(), server->socket_dir(),
+             "postgresql://pf:secret@127.0.0.1:" + std::to_string(server->port()) + "/mctable",
+             "127.0.0.1:" + std::to_string(server->port())};
+  } else {
+    testutil::MariadbServer* server = testutil::SharedMariadb(&why);
+    ASSERT_TRUE(server) << why;
+    forms = {"unix:" + server->socket_path(), "127.0.0.1:" + std::to_string(server->port())};
+  }
+  for (const std::string& hosts : forms) {
+    SCOPED_TRACE(hosts);
+    // For a URI the table's own user, password and dbname are not used.
+    std::string connection = hosts.rfind("postgresql:", 0) == 0
+                                 ? "hosts = " + hosts + "\nuser = nobody\npassword = x\ndbname = none\n"
+                                 : testutil::SqlConnectionTo(hosts);
+    auto table = testutil::OpenOrDie(Table(connection, "query = SELECT v FROM aliases WHERE k='%s'\n"));
+    ASSERT_TRUE(table);
+    EXPECT_EQ(testutil::LookupOrStatus(table.get(), "O'Brien@example.com"), "obrien-v");
+  }
+  ::unsetenv("PGPORT");
+}
+
 TEST_P(SqlFaultTest, WrongPasswordLikePostfix) {
   std::string why;
   bool unavailable = false;
