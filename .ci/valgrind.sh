@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the integration tests (memcache table against a real memcached, with
-# every backup type, and the fault server cases that do not measure time)
+# every backup type, the fault server cases that do not measure time, and
+# the SQL tables against real PostgreSQL and MariaDB servers)
 # and a batch job of the mctable command under valgrind memcheck; any error
 # or leak fails.
 #
@@ -14,7 +15,7 @@ VG=(valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=def
 
 # Time-measuring fault tests are left out: valgrind's slowdown, not the code,
 # would break their bounds.
-filter='Transports/MemcacheTableTest.*:Types/MemcacheBackupTest.*:Protocol*:Endpoint*:KeyFormat*:Config*:DomainList*:FaultTest.ValueFor*:FaultTest.Garbage*:FaultTest.EveryByte*:FaultTest.KeysAt*:FaultTest.ValueOver*:FaultTest.Closes*:FaultTest.Data*:FaultTest.RecoversOnTheSecondTry'
+filter='Transports/MemcacheTableTest.*:Types/MemcacheBackupTest.*:Protocol*:Endpoint*:KeyFormat*:Config*:DomainList*:FaultTest.ValueFor*:FaultTest.Garbage*:FaultTest.EveryByte*:FaultTest.KeysAt*:FaultTest.ValueOver*:FaultTest.Closes*:FaultTest.Data*:FaultTest.RecoversOnTheSecondTry:Types/SqlTableTest.*:DbCommon*:SqlText*:ServerList*:SplitHostList*:Utf8*'
 for tests in mctable_unit_tests mctable_integration_tests; do
   "${VG[@]}" "$BUILD_DIR/$tests" --gtest_brief=1 --gtest_filter="$filter"
 done
