@@ -30,17 +30,12 @@ namespace mctable {
 
 Status OpenMysqlTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table) {
   const std::string full_name = "mysql:" + std::string(name);
-  if (options.read_write || options.create || options.truncate)
-    return Status::Refused(full_name + " map requires O_RDONLY access mode");
   Config config;
-  Status s = Config::ForTable(name, options.config_dir, &config);
+  Status s = ReadSqlTableConfig("mysql", name, options, &config);
   if (!s.ok()) return s;
-
   MysqlSettings settings;
   settings.table_name = full_name;
-  s = config.GetString("user", "", 0, &settings.user);
-  if (s.ok()) s = config.GetString("password", "", 0, &settings.password);
-  if (s.ok()) s = config.GetString("dbname", "", 1, &settings.dbname);
+  s = ReadSqlLogin(config, &settings.user, &settings.password, &settings.dbname);
   if (!s.ok()) return s;
   std::unique_ptr<DbCommon> common;
   s = DbCommon::Configure(config, DbCommon::Naming{"mysql", std::string(name), "dict_mysql_lookup"},

@@ -25,17 +25,11 @@
 namespace mctable {
 
 Status OpenPgsqlTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table) {
-  const std::string full_name = "pgsql:" + std::string(name);
-  if (options.read_write || options.create || options.truncate)
-    return Status::Refused(full_name + " map requires O_RDONLY access mode");
   Config config;
-  Status s = Config::ForTable(name, options.config_dir, &config);
+  Status s = ReadSqlTableConfig("pgsql", name, options, &config);
   if (!s.ok()) return s;
-
   PgsqlSettings settings;
-  s = config.GetString("user", "", 0, &settings.user);
-  if (s.ok()) s = config.GetString("password", "", 0, &settings.password);
-  if (s.ok()) s = config.GetString("dbname", "", 1, &settings.dbname);
+  s = ReadSqlLogin(config, &settings.user, &settings.password, &settings.dbname);
   if (!s.ok()) return s;
   std::unique_ptr<DbCommon> common;
   DbCommon::Naming naming{"pgsql", std::string(name), "dict_pgsql_lookup"};

@@ -165,10 +165,8 @@ Status SqliteTable::Lookup(std::string_view key, std::string* value) {
 
 Status OpenSqliteTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table) {
   const std::string full_name = "sqlite:" + std::string(name);
-  if (options.read_write || options.create || options.truncate)
-    return Status::Refused(full_name + " map requires O_RDONLY access mode");
   Config config;
-  Status s = Config::ForTable(name, options.config_dir, &config);
+  Status s = ReadSqlTableConfig("sqlite", name, options, &config);
   if (!s.ok()) return s;
   std::string dbpath;
   s = config.GetString("dbpath", "", 1, &dbpath);

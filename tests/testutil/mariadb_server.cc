@@ -100,18 +100,6 @@ bool MariadbServer::Sql(const std::string& sql, std::string* error) const {
   return false;
 }
 
-MariadbServer* SharedMariadb(std::string* why) {
-  static std::unique_ptr<MariadbServer> server;
-  static std::string failure;
-  if (server == nullptr && failure.empty()) {
-    auto started = std::make_unique<MariadbServer>();
-    if (started->Start())
-      server = std::move(started);
-    else
-      failure = started->error();
-  }
-  if (server == nullptr) *why = failure;
-  return server.get();
-}
+MariadbServer* SharedMariadb(std::string* why) { return SharedServer<MariadbServer>(why); }
 
 }  // namespace mctable::testutil

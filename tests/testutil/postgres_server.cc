@@ -128,18 +128,6 @@ bool PostgresServer::Sql(const std::string& sql, std::string* error) const {
   return false;
 }
 
-PostgresServer* SharedPostgres(std::string* why) {
-  static std::unique_ptr<PostgresServer> server;
-  static std::string failure;
-  if (server == nullptr && failure.empty()) {
-    auto started = std::make_unique<PostgresServer>();
-    if (started->Start())
-      server = std::move(started);
-    else
-      failure = started->error();
-  }
-  if (server == nullptr) *why = failure;
-  return server.get();
-}
+PostgresServer* SharedPostgres(std::string* why) { return SharedServer<PostgresServer>(why); }
 
 }  // namespace mctable::testutil

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,24 @@ std::string CachedTemplate(const std::string& name, const std::function<bool(con
 bool CopyTree(const std::string& from, const std::string& to, std::string* error);
 
 std::string ReadLogTail(const std::string& path, size_t max_bytes = 2000);
+
+// The one Server of the test process, started on first use and stopped
+// at exit; null with *why (the reason it cannot run) otherwise.  A start
+// that failed is not tried again.
+template <typename Server>
+Server* SharedServer(std::string* why) {
+  static std::unique_ptr<Server> server;
+  static std::string failure;
+  if (server == nullptr && failure.empty()) {
+    auto started = std::make_unique<Server>();
+    if (started->Start())
+      server = std::move(started);
+    else
+      failure = started->error();
+  }
+  if (server == nullptr) *why = failure;
+  return server.get();
+}
 
 }  // namespace mctable::testutil
 

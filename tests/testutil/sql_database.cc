@@ -96,18 +96,19 @@ std::unique_ptr<SqlTestDatabase> SqlTestDatabase::OnServer(PostgresServer* serve
   auto db = std::unique_ptr<SqlTestDatabase>(new SqlTestDatabase());
   db->type_ = "pgsql";
   db->postgres_ = server;
-  db->connection_ = SqlConnectionTo(server->hosts());
-  if (!db->Load(error)) return nullptr;
-  return db;
+  return db->LoadOn(server->hosts(), error) ? std::move(db) : nullptr;
 }
 
 std::unique_ptr<SqlTestDatabase> SqlTestDatabase::OnServer(MariadbServer* server, std::string* error) {
   auto db = std::unique_ptr<SqlTestDatabase>(new SqlTestDatabase());
   db->type_ = "mysql";
   db->mariadb_ = server;
-  db->connection_ = SqlConnectionTo(server->hosts());
-  if (!db->Load(error)) return nullptr;
-  return db;
+  return db->LoadOn(server->hosts(), error) ? std::move(db) : nullptr;
+}
+
+bool SqlTestDatabase::LoadOn(const std::string& hosts, std::string* error) {
+  connection_ = SqlConnectionTo(hosts);
+  return Load(error);
 }
 
 bool SqlTestDatabase::Load(std::string* error) {

@@ -45,6 +45,8 @@ class SqlTestDatabase {
  private:
   // Creates the account, the database and the data.
   bool Load(std::string* error);
+  // The same, for a server reached at `hosts`.
+  bool LoadOn(const std::string& hosts, std::string* error);
 
   std::string type_;
   std::string connection_;

@@ -29,6 +29,20 @@ Status LegacyQuery(const Config& config, bool select_function, std::string* quer
 
 }  // namespace
 
+Status ReadSqlTableConfig(std::string_view type, std::string_view name, const OpenOptions& options,
+                          Config* config) {
+  if (options.read_write || options.create || options.truncate)
+    return Status::Refused(std::string(type) + ":" + std::string(name) + " map requires O_RDONLY access mode");
+  return Config::ForTable(name, options.config_dir, config);
+}
+
+Status ReadSqlLogin(const Config& config, std::string* user, std::string* password, std::string* dbname) {
+  Status s = config.GetString("user", "", 0, user);
+  if (s.ok()) s = config.GetString("password", "", 0, password);
+  if (s.ok()) s = config.GetString("dbname", "", 1, dbname);
+  return s;
+}
+
 Status DbCommon::Configure(const Config& config, Naming naming, const OpenOptions& options,
                            std::unique_ptr<DbCommon>* out) {
   std::unique_ptr<DbCommon> common(new DbCommon());

@@ -42,6 +42,16 @@
 
 namespace mctable {
 
+// The configuration of the SQL table TYPE:NAME, which Postfix lets open
+// read-only only: Refused ("TYPE:NAME map requires O_RDONLY access mode")
+// for any other open, else what Config::ForTable says.
+Status ReadSqlTableConfig(std::string_view type, std::string_view name, const OpenOptions& options,
+                          Config* config);
+
+// user, password (default empty) and dbname (at least 1 byte), in
+// Postfix's order.
+Status ReadSqlLogin(const Config& config, std::string* user, std::string* password, std::string* dbname);
+
 class DbCommon {
  public:
   struct Naming {
