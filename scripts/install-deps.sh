@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 packages=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev
           liblmdb-dev libdb5.3-dev libcdb-dev memcached postfix postfix-lmdb postfix-cdb
-          libsqlite3-dev libpq-dev libmariadb-dev postgresql mariadb-server
+          libsqlite3-dev libpq-dev libmariadb-dev postgresql mariadb-server sqlite3
           postfix-sqlite postfix-pgsql postfix-mysql
           python3 clang libclang-rt-14-dev)
 missing=()

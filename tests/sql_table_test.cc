@@ -237,6 +237,25 @@ TEST_P(SqlTableTest, DomainListTable) {
   EXPECT_EQ(Get(table.get(), "bob"), "<not found>") << "no domain: not queried";
 }
 
+TEST_P(SqlTableTest, MainCfParameters) {
+  // "TYPE:name" without a leading "/" or ".": name_parameter in main.cf.
+  TempDir config_dir;
+  std::string main_cf;
+  for (const std::string& line : testutil::SplitLines(db_->connection() + kPlainQuery + "result_format = [%s]\n"))
+    main_cf += "sqltable_" + line + "\n";
+  config_dir.WriteFile("main.cf", main_cf);
+  OpenOptions options;
+  options.config_dir = config_dir.path();
+  auto table = testutil::OpenOrDie(GetParam() + ":sqltable", options);
+  ASSERT_TRUE(table);
+  EXPECT_EQ(Get(table.get(), "bob"), "[bob-v]");
+  config_dir.WriteFile("main.cf", "sqltable_query = SELECT 1\n");
+  std::unique_ptr<Table> broken;
+  Status s = OpenTable(GetParam() + ":sqltable", options, &broken);
+  EXPECT_EQ(s.message(), std::string("bad string length 0 < 1: sqltable_") +
+                             (GetParam() == "sqlite" ? "dbpath" : "dbname") + " = ");
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, SqlTableTest, ::testing::Values("sqlite", "pgsql", "mysql"),
                          [](const auto& param_info) { return param_info.param; });
 
