@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the integration tests (memcache table against a real memcached, with
-# every backup type, and the fault server cases that do not measure time)
+# every backup type, the fault server cases that do not measure time, and
+# the SQL tables against real PostgreSQL and MariaDB servers)
 # and a batch job of the mctable command under valgrind memcheck; any error
 # or leak fails.
 #
@@ -28,6 +29,8 @@ suites=(
   'MapWorker*' 'ClientConnection*'
   # trust
   'KeyDigest*' 'SignedValue*' 'ValueSigning*' 'SecretFile*' 'MemcacheSecurity*'
+  # SQL tables
+  'Types/SqlTableTest.*' 'DbCommon*' 'SqlText*' 'ServerList*' 'SplitHostList*' 'Utf8*'
 )
 filter=$(IFS=:; echo "${suites[*]}")
 for tests in mctable_unit_tests mctable_integration_tests; do

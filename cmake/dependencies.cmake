@@ -11,11 +11,13 @@ set(MCTABLE_PC_LIBS_PRIVATE "")
 # mctable_find_dependency(NAME LIBRARY HEADER [REQUIRED])
 macro(mctable_find_dependency name library header)
   find_library(${name}_LIBRARY ${library})
-  find_path(${name}_INCLUDE_DIR ${header})
+  # Debian keeps the libpq and MariaDB client headers in subdirectories.
+  find_path(${name}_INCLUDE_DIR ${header} PATH_SUFFIXES postgresql mariadb)
   if(${name}_LIBRARY AND ${name}_INCLUDE_DIR)
     list(APPEND MCTABLE_DEPENDENCY_LIBRARIES ${${name}_LIBRARY})
     list(APPEND MCTABLE_DEPENDENCY_INCLUDE_DIRS ${${name}_INCLUDE_DIR})
     list(APPEND MCTABLE_DEPENDENCY_DEFINITIONS MCTABLE_HAVE_${name}=1)
+    set(MCTABLE_HAVE_${name} ON)
     string(APPEND MCTABLE_PC_LIBS_PRIVATE " -l${library}")
   elseif("${ARGN}" STREQUAL "REQUIRED")
     message(FATAL_ERROR "mctable needs ${library} (${header}); on Debian: scripts/install-deps.sh")
@@ -32,6 +34,10 @@ mctable_find_dependency(ICU icuuc unicode/casemap.h REQUIRED)
 # OpenSSL: key_digest and value signing (libcrypto), TLS to memcached (libssl).
 mctable_find_dependency(OPENSSL_SSL ssl openssl/ssl.h REQUIRED)
 mctable_find_dependency(OPENSSL_CRYPTO crypto openssl/evp.h REQUIRED)
+# The SQL table types (sqlite:, pgsql:, mysql:).
+mctable_find_dependency(SQLITE sqlite3 sqlite3.h)
+mctable_find_dependency(PGSQL pq libpq-fe.h)
+mctable_find_dependency(MYSQL mariadb mysql.h)
 
 # Include paths and definitions of a build of the library sources (the
 # regular one, and the instrumented one in fuzz/).

@@ -20,6 +20,17 @@ target_include_directories(mctable_testutil PUBLIC ${CMAKE_SOURCE_DIR}/tests)
 target_compile_definitions(mctable_testutil PUBLIC
   MCTABLE_BINARY="$<TARGET_FILE:mctable>" MCTABLE_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 
+# The database suites (tests/sql_*_test.cc) share one PostgreSQL and one
+# MariaDB server per test process.  ctest runs each of them, per table
+# type, as one process, so that a server starts once per suite rather than
+# once per test; the other tests are one ctest test each.
+set(MCTABLE_DATABASE_SUITES Types/SqlTableTest Cases/SqlPostmapDiffTest Cases/SqlBackupDiffTest
+    Types/SqlFaultTest Types/SqlWriteModesTest)
+set(MCTABLE_DATABASE_FILTER "SqlPostfixDiffers.*")
+foreach(suite ${MCTABLE_DATABASE_SUITES})
+  string(APPEND MCTABLE_DATABASE_FILTER ":${suite}.*")
+endforeach()
+
 foreach(kind unit integration)
   string(TOUPPER ${kind} KIND)
   add_executable(mctable_${kind}_tests ${MCTABLE_${KIND}_TEST_SOURCES})
@@ -32,8 +43,23 @@ gtest_discover_tests(mctable_unit_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 
 # "...WithPostfix" share one private Postfix instance per suite (started in
 # SetUpTestSuite: seconds, not milliseconds), so they run together as one
 # ctest entry instead: one start per suite rather than one per test.
-gtest_discover_tests(mctable_integration_tests DISCOVERY_TIMEOUT 60 TEST_FILTER "-*WithPostfix.*"
+gtest_discover_tests(mctable_integration_tests DISCOVERY_TIMEOUT 60
+                     TEST_FILTER "-*WithPostfix.*:${MCTABLE_DATABASE_FILTER}"
                      PROPERTIES TIMEOUT 120 LABELS integration)
 add_test(NAME WithPostfix.AllSuites
          COMMAND mctable_integration_tests --gtest_filter=*WithPostfix.*)
 set_tests_properties(WithPostfix.AllSuites PROPERTIES TIMEOUT 900 LABELS integration)
+
+foreach(suite ${MCTABLE_DATABASE_SUITES})
+  set(types sqlite pgsql mysql)
+  if(suite STREQUAL "Types/SqlFaultTest")
+    set(types pgsql mysql)  # server faults: no server for sqlite
+  endif()
+  foreach(type ${types})
+    set(name "${suite}/${type}")
+    add_test(NAME ${name} COMMAND mctable_integration_tests "--gtest_filter=${suite}.*/${type}*")
+    set_tests_properties(${name} PROPERTIES TIMEOUT 1200 LABELS "integration;database")
+  endforeach()
+endforeach()
+add_test(NAME SqlPostfixDiffers COMMAND mctable_integration_tests "--gtest_filter=SqlPostfixDiffers.*")
+set_tests_properties(SqlPostfixDiffers PROPERTIES TIMEOUT 300 LABELS "integration;database")

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "memcache/key_format.h"
+#include "common/key_format.h"
 
 namespace {
 void Check(bool ok) {

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Installs what mctable needs to build and test on Debian 12: the compiler
 # and libraries, memcached, nutcracker (twemproxy: the reference for where
-# the keys of a table spread over several servers live), and Debian's
-# Postfix (postmap is the reference the differential tests compare
-# against).  Safe to run again.
+# the keys of a table spread over several servers live), PostgreSQL and
+# MariaDB servers (the SQL table tests start their own), and Debian's
+# Postfix with its database map types (postmap is the reference the
+# differential tests compare against).  Safe to run again.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 packages=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev
           liblmdb-dev libdb5.3-dev libcdb-dev libicu-dev libssl-dev openssl memcached nutcracker
-          postfix postfix-lmdb postfix-cdb python3 clang libclang-rt-14-dev strace time)
+          postfix postfix-lmdb postfix-cdb
+          libsqlite3-dev libpq-dev libmariadb-dev postgresql mariadb-server sqlite3
+          postfix-sqlite postfix-pgsql postfix-mysql
+          python3 clang libclang-rt-14-dev strace time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -53,11 +53,17 @@ class MCTABLE_EXPORT Config {
   std::string GetString(std::string_view name, std::string_view default_value) const;
   // A decimal int; min/max of 0 mean "not checked" (as Postfix's cfg_get_int).
   Status GetInt(std::string_view name, int default_value, int min, int max, int* value) const;
+  // A string of at least min_length bytes (0: not checked), as Postfix's
+  // cfg_get_str: "FILE: bad string length 0 < 1: dbname = ".
+  Status GetString(std::string_view name, std::string_view default_value, size_t min_length,
+                   std::string* value) const;
   // "yes" or "no" in any case, as Postfix's cfg_get_bool; anything else is
   // "FILE: bad boolean configuration: NAME = VALUE".
   Status GetBool(std::string_view name, bool default_value, bool* value) const;
 
  private:
+  std::string MessagePrefix() const;
+
   std::string origin_;
   std::string prefix_;  // "name_" when read from main.cf, else empty
   std::map<std::string, std::string, std::less<>> params_;

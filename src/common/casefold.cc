@@ -27,23 +27,6 @@ bool IsAllAscii(std::string_view text) {
   return true;
 }
 
-bool IsValidUtf8(std::string_view text) {
-  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
-  const int32_t length = static_cast<int32_t>(text.size());
-  if (text.size() > static_cast<size_t>(INT32_MAX)) return false;
-  int32_t i = 0;
-  while (i < length) {
-    if (bytes[i] < 0x80) {  // the common case, without the macro's work
-      ++i;
-      continue;
-    }
-    UChar32 c;
-    U8_NEXT(bytes, i, length, c);
-    if (c < 0) return false;
-  }
-  return true;
-}
-
 void CaseFold(std::string_view text, bool utf8, std::string* out) {
   if (!utf8 || IsAllAscii(text)) {
     AsciiFold(text, out);

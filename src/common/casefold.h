@@ -13,7 +13,7 @@
 //
 // How it fails: it cannot.  Bytes that are not UTF-8 are copied unchanged,
 // as ICU does for Postfix (callers that need valid UTF-8 check first with
-// IsValidUtf8); should ICU report an error all the same, the key is folded
+// IsValidUtf8, common/utf8.h); should ICU report an error all the same, the key is folded
 // as ASCII rather than lost.  Thread-safe; allocates only the output.
 #ifndef MCTABLE_COMMON_CASEFOLD_H_
 #define MCTABLE_COMMON_CASEFOLD_H_
@@ -21,15 +21,12 @@
 #include <string>
 #include <string_view>
 
+#include "common/utf8.h"  // IsValidUtf8
+
 namespace mctable {
 
 // True when every byte is below 0x80 (an empty string counts as ASCII).
 bool IsAllAscii(std::string_view text);
-
-// RFC 3629 UTF-8, as Postfix's valid_utf8_string(): no overlong forms, no
-// surrogates (U+D800..U+DFFF), nothing above U+10FFFF, no cut-off
-// sequence.  NUL bytes are valid.
-bool IsValidUtf8(std::string_view text);
 
 // Folds `text` into *out (replacing its contents).
 void CaseFold(std::string_view text, bool utf8, std::string* out);

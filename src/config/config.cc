@@ -24,8 +24,7 @@
 //   stop the table (Postfix expands a parameter only when it is used).
 #include "mctable/config.h"
 
-#include <strings.h>
-
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -153,11 +152,47 @@ std::string Config::GetString(std::string_view name, std::string_view default_va
   return value ? std::move(*value) : std::string(default_value);
 }
 
+// File form: "FILE: ... name"; main.cf form: the full main.cf parameter
+// name and no prefix, as Postfix words them.
+std::string Config::MessagePrefix() const { return prefix_.empty() ? origin_ + ": " : std::string(); }
+
+Status Config::GetString(std::string_view name, std::string_view default_value, size_t min_length,
+                         std::string* value) const {
+  std::string result = GetString(name, default_value);
+  if (result.size() < min_length)
+    return Status::ConfigError(MessagePrefix() + "bad string length " + std::to_string(result.size()) +
+                               " < " + std::to_string(min_length) + ": " + prefix_ +
+                               std::string(name) + " = " + result);
+  *value = std::move(result);
+  return Status::OK();
+}
+
+Status Config::GetBool(std::string_view name, bool default_value, bool* value) const {
+  std::optional<std::string> text = Find(name);
+  if (!text) {
+    *value = default_value;
+    return Status::OK();
+  }
+  auto equals_folded = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+    return true;
+  };
+  if (equals_folded(*text, "yes")) {
+    *value = true;
+  } else if (equals_folded(*text, "no")) {
+    *value = false;
+  } else {
+    return Status::ConfigError(MessagePrefix() + "bad boolean configuration: " + prefix_ +
+                               std::string(name) + " = " + *text);
+  }
+  return Status::OK();
+}
+
 Status Config::GetInt(std::string_view name, int default_value, int min, int max, int* value) const {
-  // File form: "FILE: ... name"; main.cf form: the full main.cf parameter
-  // name and no prefix, as Postfix words them.
   std::string shown_name = prefix_ + std::string(name);
-  std::string where = prefix_.empty() ? origin_ + ": " : std::string();
+  std::string where = MessagePrefix();
   int result = default_value;
   if (std::optional<std::string> text = Find(name)) {
     if (!ParseDecimalInt(*text, &result))
@@ -170,24 +205,6 @@ Status Config::GetInt(std::string_view name, int default_value, int min, int max
     return Status::ConfigError(where + "invalid " + shown_name + " parameter value " +
                                std::to_string(result) + " > " + std::to_string(max));
   *value = result;
-  return Status::OK();
-}
-
-Status Config::GetBool(std::string_view name, bool default_value, bool* value) const {
-  std::optional<std::string> text = Find(name);
-  if (!text) {
-    *value = default_value;
-    return Status::OK();
-  }
-  if (strcasecmp(text->c_str(), "yes") == 0) {
-    *value = true;
-  } else if (strcasecmp(text->c_str(), "no") == 0) {
-    *value = false;
-  } else {
-    std::string where = prefix_.empty() ? origin_ + ": " : std::string();
-    return Status::ConfigError(where + "bad boolean configuration: " + prefix_ + std::string(name) +
-                               " = " + *text);
-  }
   return Status::OK();
 }
 

@@ -209,6 +209,50 @@ TEST(ConfigGetString, DefaultWhenUnset) {
   EXPECT_EQ(config.GetString("memcache", "inet:localhost:11211"), "inet:localhost:11211");
 }
 
+TEST(ConfigGetString, MinimumLengthWithPostfixWording) {
+  // Observed: "postmap: fatal: /tmp/t.cf: bad string length 0 < 1: dbname = ".
+  Config config = ParseOrDie("dbname =\nuser = u\n", "/tmp/t.cf");
+  std::string value = "untouched";
+  Status s = config.GetString("dbname", "", 1, &value);
+  EXPECT_TRUE(s.IsConfigError());
+  EXPECT_EQ(s.message(), "/tmp/t.cf: bad string length 0 < 1: dbname = ");
+  EXPECT_EQ(value, "untouched");
+  s = config.GetString("table", "", 1, &value);
+  EXPECT_EQ(s.message(), "/tmp/t.cf: bad string length 0 < 1: table = ");
+  EXPECT_OK(config.GetString("user", "", 1, &value));
+  EXPECT_EQ(value, "u");
+  EXPECT_OK(config.GetString("result_format", "%s", 1, &value));
+  EXPECT_EQ(value, "%s");
+}
+
+TEST(ConfigGetString, MainCfFormNamesTheFullParameter) {
+  TempDir dir;
+  dir.WriteFile("main.cf", "pg_dbname =\n");
+  Config config;
+  ASSERT_TRUE(Config::ForTable("pg", dir.path(), &config).ok());
+  std::string value;
+  EXPECT_EQ(config.GetString("dbname", "", 1, &value).message(), "bad string length 0 < 1: pg_dbname = ");
+  bool flag = false;
+  dir.WriteFile("main.cf", "pg_require_result_set = maybe\n");
+  ASSERT_TRUE(Config::ForTable("pg", dir.path(), &config).ok());
+  EXPECT_EQ(config.GetBool("require_result_set", true, &flag).message(),
+            "bad boolean configuration: pg_require_result_set = maybe");
+}
+
+TEST(ConfigGetBool, YesNoInAnyCase) {
+  Config config = ParseOrDie("a = YES\nb = no\nc = 1\n", "/tmp/b.cf");
+  bool value = false;
+  EXPECT_OK(config.GetBool("a", false, &value));
+  EXPECT_TRUE(value);
+  EXPECT_OK(config.GetBool("b", true, &value));
+  EXPECT_FALSE(value);
+  EXPECT_OK(config.GetBool("unset", true, &value));
+  EXPECT_TRUE(value);
+  Status s = config.GetBool("c", true, &value);
+  EXPECT_TRUE(s.IsConfigError());
+  EXPECT_EQ(s.message(), "/tmp/b.cf: bad boolean configuration: c = 1");
+}
+
 TEST(ConfigForTable, FileNamesStartWithSlashOrDot) {
   TempDir dir;
   std::string path = dir.WriteFile("mc.cf", "ttl = 9\n");

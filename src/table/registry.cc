@@ -22,6 +22,15 @@ TypeMap BuiltinTypes() {
 #ifdef MCTABLE_HAVE_CDB
       {"cdb", OpenCdbTable},
 #endif
+#ifdef MCTABLE_HAVE_SQLITE
+      {"sqlite", OpenSqliteTable},
+#endif
+#ifdef MCTABLE_HAVE_PGSQL
+      {"pgsql", OpenPgsqlTable},
+#endif
+#ifdef MCTABLE_HAVE_MYSQL
+      {"mysql", OpenMysqlTable},
+#endif
       {"texthash", OpenTexthashTable},
       {"inline", OpenInlineTable},
       {"static", OpenStaticTable},

@@ -22,6 +22,15 @@ Status OpenBtreeTable(std::string_view name, const OpenOptions& options, std::un
 #ifdef MCTABLE_HAVE_CDB
 Status OpenCdbTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table);
 #endif
+#ifdef MCTABLE_HAVE_SQLITE
+Status OpenSqliteTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table);
+#endif
+#ifdef MCTABLE_HAVE_PGSQL
+Status OpenPgsqlTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table);
+#endif
+#ifdef MCTABLE_HAVE_MYSQL
+Status OpenMysqlTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table);
+#endif
 Status OpenTexthashTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table);
 Status OpenInlineTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table);
 Status OpenStaticTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table);

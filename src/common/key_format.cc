@@ -1,13 +1,15 @@
-// KeyFormat: validates a key_format template once, then expands lookup and
-// update keys with it on the per-key path.
+// KeyFormat: validates a key_format, query or result_format template once,
+// then expands lookup keys (and query results) with it on the per-key path.
 //
 // What it guarantees
 // - Parse accepts exactly Postfix's query-template escapes (%% %s %S %u %U
 //   %d %D %1..%9) and rejects anything else, a trailing "%" included, with
-//   Postfix's message "db_common_parse: TABLE: Invalid query template: FMT".
-// - Expand is all-or-nothing: when any escape cannot be filled the result
-//   is false and the caller skips the key.  The checks are made before any
-//   output is written, from what Parse recorded the template needs.
+//   Postfix's message "db_common_parse: TABLE: Invalid query template: FMT"
+//   ("result template" for a result_format).
+// - Expand is all-or-nothing: when any escape cannot be filled (or the
+//   quoter refuses a part) the result is false and the caller skips the
+//   key.  The checks are made before any output is written, from what
+//   Parse recorded the template needs.
 // - Expand allocates nothing but the output string, whose capacity it
 //   reuses; the domain labels are located with a fixed array of views.
 //
@@ -16,7 +18,7 @@
 // the key; 3.7 drops empty labels first and so sends a label from the wrong
 // position.  One trailing dot (an absolute name, example.com.) is no empty
 // label: %1 is "com", as in Postfix.
-#include "memcache/key_format.h"
+#include "common/key_format.h"
 
 #include <algorithm>
 #include <array>
@@ -24,7 +26,9 @@
 
 namespace mctable {
 
-Status KeyFormat::Parse(std::string_view format, std::string_view table_name, KeyFormat* out) {
+Status KeyFormat::Parse(std::string_view format, std::string_view table_name, Kind kind,
+                        KeyFormat* out) {
+  const bool result = kind == Kind::kResult;
   KeyFormat parsed;
   parsed.format_.assign(format);
   parsed.identity_ = format == "%s";
@@ -37,10 +41,14 @@ Status KeyFormat::Parse(std::string_view format, std::string_view table_name, Ke
       case 'S':
         break;
       case 'u':
+        (result ? parsed.value_needs_user_ : parsed.needs_user_) = true;
+        break;
       case 'U':
         parsed.needs_user_ = true;
         break;
       case 'd':
+        (result ? parsed.value_needs_domain_ : parsed.needs_domain_) = true;
+        break;
       case 'D':
         parsed.needs_domain_ = true;
         break;
@@ -50,8 +58,9 @@ Status KeyFormat::Parse(std::string_view format, std::string_view table_name, Ke
           parsed.domain_labels_needed_ = std::max(parsed.domain_labels_needed_, escape - '0');
           break;
         }
-        return Status::ConfigError("db_common_parse: " + std::string(table_name) +
-                                   ": Invalid query template: " + std::string(format));
+        return Status::ConfigError("db_common_parse: " + std::string(table_name) + ": Invalid " +
+                                   (result ? "result" : "query") +
+                                   " template: " + std::string(format));
     }
   }
   parsed.needs_at_ = parsed.needs_user_ || parsed.needs_domain_;
@@ -59,9 +68,23 @@ Status KeyFormat::Parse(std::string_view format, std::string_view table_name, Ke
   return Status::OK();
 }
 
-bool KeyFormat::Expand(std::string_view key, std::string* out) const {
-  if (identity_) {
-    out->assign(key);
+bool KeyFormat::Expand(std::string_view key, const ValueQuoter* quoter, std::string* out) const {
+  return ExpandFor(key, nullptr, quoter, out);
+}
+
+bool KeyFormat::ExpandResult(std::string_view result, std::string_view key, std::string* out) const {
+  return ExpandFor(key, &result, nullptr, out);
+}
+
+bool KeyFormat::KeyFits(std::string_view key) const {
+  std::string_view any_value = "u@d";
+  return ExpandFor(key, &any_value, nullptr, nullptr);
+}
+
+bool KeyFormat::ExpandFor(std::string_view key, const std::string_view* result,
+                          const ValueQuoter* quoter, std::string* out) const {
+  if (identity_ && quoter == nullptr) {
+    if (out != nullptr) out->assign(result != nullptr ? *result : key);
     return true;
   }
 
@@ -101,6 +124,30 @@ bool KeyFormat::Expand(std::string_view key, std::string* out) const {
     }
   }
 
+  // What the lower-case escapes take: the key in a query, the value in a
+  // result template (split at its last "@" like a key).
+  std::string_view whole = key, lower_user = user, lower_domain = domain;
+  if (result != nullptr) {
+    whole = lower_user = *result;
+    lower_domain = {};
+    size_t at = whole.rfind('@');
+    bool value_has_at = at != std::string_view::npos;
+    if (value_has_at) {
+      lower_user = whole.substr(0, at);
+      lower_domain = whole.substr(at + 1);
+    }
+    if (value_needs_domain_ && lower_domain.empty()) return false;
+    if (value_needs_user_ && value_has_at && lower_user.empty()) return false;
+  }
+  if (out == nullptr) return true;
+
+  auto put = [quoter, out](std::string_view part) {
+    if (quoter == nullptr) {
+      out->append(part);
+      return true;
+    }
+    return quoter->Append(part, out);
+  };
   out->clear();
   const char* p = format_.data();
   const char* end = p + format_.size();
@@ -114,26 +161,34 @@ bool KeyFormat::Expand(std::string_view key, std::string* out) const {
     // Parse guaranteed an escape character after every "%".
     char escape = percent[1];
     p = percent + 2;
+    bool put_ok = true;
     switch (escape) {
       case '%':
         out->push_back('%');
         break;
       case 's':
+        put_ok = put(whole);
+        break;
       case 'S':
-        out->append(key);
+        put_ok = put(key);
         break;
       case 'u':
+        put_ok = put(lower_user);
+        break;
       case 'U':
-        out->append(user);
+        put_ok = put(user);
         break;
       case 'd':
+        put_ok = put(lower_domain);
+        break;
       case 'D':
-        out->append(domain);
+        put_ok = put(domain);
         break;
       default:
-        out->append(labels[escape - '1']);
+        put_ok = put(labels[escape - '1']);
         break;
     }
+    if (!put_ok) return false;
   }
   return true;
 }

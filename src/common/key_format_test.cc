@@ -2,7 +2,7 @@
 // postmap 3.7.11 sent to a capturing server for the same key_format and
 // lookup key (after its case folding); where we deliberately differ, the
 // test says so.
-#include "memcache/key_format.h"
+#include "common/key_format.h"
 
 #include <gtest/gtest.h>
 
@@ -136,6 +136,95 @@ TEST(KeyFormat, ExpandReplacesAndReusesTheOutput) {
 TEST(KeyFormat, BytesPassThrough) {
   std::string key("a\0b@c\xff.d", 8);
   EXPECT_EQ(ExpandOrSuppressed("%u|%1", key), std::string("a\0b|d", 5));
+}
+
+// A quoter that doubles single quotes and brackets each part, so tests see
+// exactly which parts went through it; it refuses parts containing "!".
+class BracketQuoter : public ValueQuoter {
+ public:
+  bool Append(std::string_view value, std::string* out) const override {
+    if (value.find('!') != std::string_view::npos) return false;
+    out->push_back('[');
+    for (char c : value) {
+      if (c == '\'') out->push_back('\'');
+      out->push_back(c);
+    }
+    out->push_back(']');
+    return true;
+  }
+};
+
+TEST(KeyFormat, QuoterSeesEverySubstitutedPartAndNothingElse) {
+  KeyFormat query;
+  ASSERT_TRUE(KeyFormat::Parse("SELECT '%s' x%%y '%u' '%d' %1 %S%U%D", "t", &query).ok());
+  BracketQuoter quoter;
+  std::string out;
+  ASSERT_TRUE(query.Expand("o'brien@ex.com", &quoter, &out));
+  EXPECT_EQ(out, "SELECT '[o''brien@ex.com]' x%y '[o''brien]' '[ex.com]' [com] "
+                 "[o''brien@ex.com][o''brien][ex.com]");
+  // The identity template is quoted too.
+  KeyFormat identity;
+  ASSERT_TRUE(identity.Expand("a'b", &quoter, &out));
+  EXPECT_EQ(out, "[a''b]");
+  // A refused part fails the whole expansion.
+  EXPECT_FALSE(query.Expand("bad!@ex.com", &quoter, &out));
+}
+
+TEST(KeyFormat, ResultTemplateObservedWithPostmap) {
+  // Observed with Debian's postmap 3.7.11 and PostgreSQL: query
+  // "select '%u|%d|%1|%2|%S|%U|%D|%%'" and result_format
+  // "<%s|%u|%d|%S|%U|%D|%1>" give, for the key a@b.c, the line below.
+  KeyFormat query, result;
+  ASSERT_TRUE(KeyFormat::Parse("%u|%d|%1|%2|%S|%U|%D|%%", "t", &query).ok());
+  ASSERT_TRUE(KeyFormat::Parse("<%s|%u|%d|%S|%U|%D|%1>", "t", KeyFormat::Kind::kResult, &result).ok());
+  std::string value, out;
+  ASSERT_TRUE(query.Expand("a@b.c", &value));
+  ASSERT_TRUE(result.ExpandResult(value, "a@b.c", &out));
+  EXPECT_EQ(out, "<a|b.c|c|b|a@b.c|a|b.c|%|a|b.c|c|b|a|b.c|a|b.c|%|a@b.c|a|b.c|c>");
+  ASSERT_TRUE(query.Expand("x@y@b.c", &value));
+  ASSERT_TRUE(result.ExpandResult(value, "x@y@b.c", &out));
+  EXPECT_EQ(out, "<x@y|b.c|c|b|x@y@b.c|x@y|b.c|%|x@y|b.c|c|b|x@y@b.c|x|y|b.c|%|x@y@b.c|x@y|b.c|c>");
+}
+
+TEST(KeyFormat, ResultTemplateSkipsValuesThatCannotFillIt) {
+  KeyFormat domain, user, plain;
+  ASSERT_TRUE(KeyFormat::Parse("smtp:[%d]", "t", KeyFormat::Kind::kResult, &domain).ok());
+  ASSERT_TRUE(KeyFormat::Parse("%u+x", "t", KeyFormat::Kind::kResult, &user).ok());
+  ASSERT_TRUE(KeyFormat::Parse("<%s>", "t", KeyFormat::Kind::kResult, &plain).ok());
+  std::string out;
+  EXPECT_TRUE(domain.ExpandResult("mx@relay.example", "k", &out));
+  EXPECT_EQ(out, "smtp:[relay.example]");
+  EXPECT_FALSE(domain.ExpandResult("unqualified", "k", &out));
+  EXPECT_FALSE(domain.ExpandResult("user@", "k", &out));
+  EXPECT_TRUE(user.ExpandResult("plain", "k", &out));
+  EXPECT_EQ(out, "plain+x");
+  EXPECT_FALSE(user.ExpandResult("@domain", "k", &out));
+  // Lower-case escapes of a result template ask nothing of the key.
+  EXPECT_TRUE(domain.KeyFits("bare"));
+  EXPECT_TRUE(plain.ExpandResult("v", "", &out));
+  EXPECT_EQ(out, "<v>");
+}
+
+TEST(KeyFormat, ResultTemplateKeyEscapesRestrictTheKey) {
+  KeyFormat result;
+  ASSERT_TRUE(KeyFormat::Parse("%s@%D", "t", KeyFormat::Kind::kResult, &result).ok());
+  EXPECT_TRUE(result.KeyFits("u@example.com"));
+  EXPECT_FALSE(result.KeyFits("bare"));
+  ASSERT_TRUE(KeyFormat::Parse("%3-%U", "t", KeyFormat::Kind::kResult, &result).ok());
+  EXPECT_TRUE(result.KeyFits("u@a.b.c"));
+  EXPECT_FALSE(result.KeyFits("u@b.c"));
+  EXPECT_FALSE(result.KeyFits("@a.b.c"));
+  std::string out;
+  ASSERT_TRUE(result.ExpandResult("v", "u@a.b.c", &out));
+  EXPECT_EQ(out, "a-u");
+}
+
+TEST(KeyFormat, InvalidResultTemplateUsesPostfixWording) {
+  // Observed: "postmap: fatal: db_common_parse: /tmp/t.cf: Invalid result template: %x".
+  KeyFormat result;
+  Status s = KeyFormat::Parse("%x", "/tmp/t.cf", KeyFormat::Kind::kResult, &result);
+  EXPECT_TRUE(s.IsConfigError());
+  EXPECT_EQ(s.message(), "db_common_parse: /tmp/t.cf: Invalid result template: %x");
 }
 
 }  // namespace

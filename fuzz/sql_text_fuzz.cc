@@ -1,0 +1,95 @@
+// libFuzzer target: the SQL query-template analysis (table/sql/sql_text.h)
+// and the query and result expansion a SQL table makes of a template.
+// Input: the template, a NUL byte, then a key.
+//
+// Checks: no crash; a template joined into multi-statement requests has no
+// ";" or comment marker outside its literals and a key quoted into it never
+// leaves its literal (the expanded query, with quotes doubled by the test
+// quoter, keeps the template's statement count); a parameterized
+// statement has no substitution left and one parameter per escape; the
+// result expansion is deterministic.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "common/key_format.h"
+#include "table/sql/sql_text.h"
+
+namespace {
+
+void Check(bool ok) {
+  if (!ok) std::abort();
+}
+
+// Quotes as SQL's standard string escaping does: "'" doubled.
+class DoublingQuoter : public mctable::ValueQuoter {
+ public:
+  bool Append(std::string_view value, std::string* out) const override {
+    for (char c : value) {
+      if (c == '\'') out->push_back('\'');
+      out->push_back(c);
+    }
+    return true;
+  }
+};
+
+// Characters outside single-quoted literals (quotes doubled inside).
+std::string OutsideLiterals(std::string_view sql) {
+  std::string outside;
+  bool in_literal = false;
+  for (char c : sql) {
+    if (c == '\'') {
+      in_literal = !in_literal;
+      continue;
+    }
+    if (!in_literal) outside.push_back(c);
+  }
+  return outside;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(bytes), size);
+  size_t nul = input.find('\0');
+  std::string_view query_template = input.substr(0, nul);
+  std::string_view key = nul == std::string_view::npos ? std::string_view() : input.substr(nul + 1);
+
+  mctable::KeyFormat query;
+  bool parsed = mctable::KeyFormat::Parse(query_template, "/fuzz/t.cf", &query).ok();
+
+  if (mctable::IsMultiStatementSafe(query_template)) {
+    Check(parsed);
+    std::string expanded;
+    if (key.find('\\') == std::string_view::npos && query.Expand(key, DoublingQuoter(), &expanded)) {
+      std::string outside = OutsideLiterals(expanded);
+      Check(outside.find(';') == std::string::npos);
+      Check(outside.find('#') == std::string::npos);
+      Check(outside.find("--") == std::string::npos);
+    }
+  }
+
+  std::string statement, escapes;
+  if (mctable::ParameterizeQuery(query_template, &statement, &escapes)) {
+    Check(parsed);
+    Check(!escapes.empty() && escapes.size() <= 15);
+    for (size_t n = 1; n <= escapes.size(); ++n)
+      Check(statement.find("$" + std::to_string(n)) != std::string::npos);
+    Check(statement.find('\'') == std::string::npos || query_template.find('\'') != std::string_view::npos);
+  }
+  (void)mctable::IsSingleStatement(query_template);
+  (void)mctable::OneLine(query_template);
+
+  mctable::KeyFormat result;
+  if (mctable::KeyFormat::Parse(query_template, "/fuzz/t.cf", mctable::KeyFormat::Kind::kResult, &result).ok()) {
+    std::string once, twice = "junk";
+    bool fits = result.KeyFits(key);
+    bool a = result.ExpandResult(key, key, &once);
+    bool b = result.ExpandResult(key, key, &twice);
+    Check(a == b && (!a || once == twice));
+    if (a) Check(fits);
+  }
+  return 0;
+}

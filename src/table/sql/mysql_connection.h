@@ -1,0 +1,51 @@
+// The MySQL/MariaDB driver of the mysql: table (the MariaDB client library).
+//
+// - Servers are named as Postfix's mysql_table(5) names them:
+//   "unix:/path/to/socket", "inet:host[:port]" or "host[:port]";
+//   "localhost" means the default UNIX-domain socket (the MySQL way).
+// - A connection reads the [client] option group (option_group) and
+//   option_file as Postfix does, and is bounded by connect_timeout and, for
+//   each read and write, query_timeout.
+// - A batch whose template IsMultiStatementSafe (sql_text.h) is sent as
+//   multi-statement requests of up to a few hundred queries each, one
+//   round trip per request; any other template is run one query at a time
+//   with multi-statements off, exactly as Postfix does.
+// - Keys are quoted with mysql_real_escape_string on the connection.
+// - Result handling is Postfix's: the first result set answers; several
+//   result sets with data, a missing result set when require_result_set
+//   is on, or any error fail the query, with Postfix's warnings
+//   ("mysql:NAME: query failed: ...", "connect to mysql server HOST: ...").
+#ifndef MCTABLE_TABLE_SQL_MYSQL_CONNECTION_H_
+#define MCTABLE_TABLE_SQL_MYSQL_CONNECTION_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "table/sql/sql_connection.h"
+
+namespace mctable {
+
+struct MysqlSettings {
+  std::string table_name;  // "mysql:NAME", for warnings
+  std::string dbname;
+  std::string user;
+  std::string password;
+  std::optional<std::string> option_file;
+  std::string option_group = "client";
+  std::optional<std::string> tls_key_file, tls_cert_file, tls_ca_file, tls_ca_path, tls_ciphers;
+  int tls_verify_cert = -1;  // -1: not set
+  bool require_result_set = true;
+  int connect_timeout_seconds = 10;
+  int query_timeout_seconds = 30;
+  bool multi_statements = false;  // batches as multi-statement requests
+};
+
+ServerAddress ParseMysqlServer(std::string_view text);
+
+std::unique_ptr<SqlConnector> NewMysqlConnector(MysqlSettings settings);
+
+}  // namespace mctable
+
+#endif  // MCTABLE_TABLE_SQL_MYSQL_CONNECTION_H_
