@@ -46,6 +46,9 @@ class MCTABLE_EXPORT Config {
   // The value of `name`, if set.
   std::optional<std::string> Find(std::string_view name) const;
   std::string GetString(std::string_view name, std::string_view default_value) const;
+  // Every parameter as read, unexpanded (for main.cf readers that expand
+  // on use, as Postfix does).
+  const std::map<std::string, std::string, std::less<>>& params() const { return params_; }
   // A decimal int; min/max of 0 mean "not checked" (as Postfix's cfg_get_int).
   Status GetInt(std::string_view name, int default_value, int min, int max, int* value) const;
 

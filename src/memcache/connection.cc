@@ -130,7 +130,7 @@ Status Connection::Open(Deadline deadline, bool* refused) {
   }
   *refused = IsRefusal(err);
   std::string reason = std::strerror(err);
-  LogWarning("connect to " + endpoint_.ToString() + ": " + reason);
+  if (log_connect_failures_) LogWarning("connect to " + endpoint_.ToString() + ": " + reason);
   return Status::TempError(reason);
 }
 
@@ -138,6 +138,12 @@ void Connection::Close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   input_start_ = input_end_ = 0;
+}
+
+bool Connection::PeerClosedOrSpoke() const {
+  if (fd_ < 0) return false;
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, 0) != 0;
 }
 
 Status Connection::Fail(std::string reason) {

@@ -37,7 +37,10 @@ class ReplyConsumer {
 
 class Connection {
  public:
-  explicit Connection(Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
+  // log_connect_failures: Open() logs its "connect to ..." warning (callers
+  // with their own wording turn it off).
+  explicit Connection(Endpoint endpoint, bool log_connect_failures = true)
+      : endpoint_(std::move(endpoint)), log_connect_failures_(log_connect_failures) {}
   ~Connection() { Close(); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -51,6 +54,10 @@ class Connection {
   // ("Connection refused"); a warning "connect to ENDPOINT: REASON" is logged.
   Status Open(Deadline deadline, bool* refused);
   void Close();
+  // Whether the peer has closed an open connection or sent something
+  // nobody asked for (the socket is readable between exchanges); either
+  // way the connection is no longer fit for a request.
+  bool PeerClosedOrSpoke() const;
 
   // Sends `request` and feeds incoming bytes to `consumer` until it is done.
   // Fails (and closes) on timeout, end of file, socket error or a consumer
@@ -64,6 +71,7 @@ class Connection {
   void ReserveInput(size_t want);
 
   Endpoint endpoint_;
+  bool log_connect_failures_ = true;
   int fd_ = -1;
   // Received bytes [input_start_, input_end_) not yet consumed.  A plain
   // buffer rather than std::string: growing a string zero-fills it, which

@@ -51,6 +51,10 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
 Status BuildTableFromSource(std::string_view type_and_name, const OpenOptions& options,
                             bool incremental, size_t* refused) {
   std::string full_name = WithDefaultTableType(type_and_name);
+  // proxymap has no request that empties a table: postmap refuses before
+  // it looks for the source file, and so do we.
+  if (!incremental && full_name.compare(0, 6, "proxy:") == 0)
+    return Status::ConfigError("can't create maps via the proxy service");
   std::unique_ptr<SourceReader> reader;
   Status status = incremental
                       ? SourceReader::OpenDescriptor(STDIN_FILENO, "stdin", {}, &reader)

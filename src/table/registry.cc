@@ -21,6 +21,7 @@ TypeMap BuiltinTypes() {
 #ifdef MCTABLE_HAVE_CDB
       {"cdb", OpenCdbTable},
 #endif
+      {"proxy", OpenProxyTable},
       {"texthash", OpenTexthashTable},
       {"inline", OpenInlineTable},
       {"static", OpenStaticTable},
