@@ -181,7 +181,7 @@ Status Connection::Exchange(std::string_view request, ReplyConsumer* consumer, D
         if (errno == EAGAIN || errno == EINTR) continue;
         return Fail(std::strerror(errno));
       }
-      if (r == 0) return Fail("lost connection: end of file from server");
+      if (r == 0) return Fail(kEndOfFile);
       input_end_ += static_cast<size_t>(r);
       size_t consumed = 0;
       auto progress = consumer->Consume(

@@ -37,6 +37,9 @@ class ReplyConsumer {
 
 class Connection {
  public:
+  // The failure message when the server closed the connection mid-exchange.
+  static constexpr char kEndOfFile[] = "lost connection: end of file from server";
+
   // log_connect_failures: Open() logs its "connect to ..." warning (callers
   // with their own wording turn it off).
   explicit Connection(Endpoint endpoint, bool log_connect_failures = true)

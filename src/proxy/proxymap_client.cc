@@ -1,6 +1,8 @@
 // ProxymapClient; see proxymap_client.h.
 #include "proxy/proxymap_client.h"
 
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include "mctable/log.h"
@@ -31,6 +33,14 @@ class AttributeReply : public ReplyConsumer {
  private:
   AttributeListParser parser_;
 };
+
+// Whether a failed exchange means the server went away (it exits after
+// max_idle or max_use, or when a table it has open changed) rather than
+// misbehaved.
+bool IsDisconnect(const std::string& reason) {
+  return reason == Connection::kEndOfFile || reason == std::strerror(EPIPE) ||
+         reason == std::strerror(ECONNRESET);
+}
 
 Endpoint UnixEndpoint(const std::string& path) {
   Endpoint endpoint;
@@ -126,14 +136,16 @@ Status ProxymapClient::Call(std::string_view operation, const std::string& reque
       reason = why;
     } else {
       reason = s.message();
-      if (Clock::now() >= deadline)
+      // poll() rounds the wait down to milliseconds: the deadline may be a
+      // fraction of one away when the timeout is reported.
+      if (reason == std::strerror(ETIMEDOUT) || Clock::now() >= deadline)
         return Status::TempError(std::string(operation) + " via " + settings_.socket_path +
                                  ": no reply within ipc_timeout (" +
                                  std::to_string(settings_.ipc_timeout_seconds) + "s)");
     }
     // A reused connection may have been closed by a server that has since
     // exited: that first failure is routine, retried at once and quietly.
-    if (attempt == 1 && reused) continue;
+    if (attempt == 1 && reused && IsDisconnect(reason)) continue;
     if (attempt < settings_.request_tries) {
       LogWarning("table " + settings_.table_name + ": " + std::string(operation) + " via " +
                  settings_.socket_path + ": " + reason);

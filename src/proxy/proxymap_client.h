@@ -17,9 +17,10 @@
 // - A request whose exchange fails (the server went away, a malformed or
 //   unexpected reply, an unknown status code) is tried again on a new
 //   connection, up to request_tries in all, retry_pause apart, with a
-//   warning per failure, except the first failure on a reused connection,
-//   which is quiet and immediate (a proxymap process exits after max_idle,
-//   max_use or when a table changes; that is routine).  A reply that does
+//   warning per failure, except a first failure on a reused connection
+//   that the server closed, which is quiet and immediate (a proxymap
+//   process exits after max_idle, max_use or when a table changes; that
+//   is routine).  A reply that does
 //   not come within ipc_timeout ends the request at once: a stalled server
 //   would stall every retry too.
 // - A connection idle for ipc_idle, older than ipc_ttl, or that the server
