@@ -5,7 +5,7 @@ include(CMakePackageConfigHelpers)
 
 install(TARGETS mctable RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 install(FILES man/mctable.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES man/mctable_memcache.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+install(FILES man/mctable_memcache.5 man/mctable_proxy.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 
 install(TARGETS mctable_shared mctable_static EXPORT mctableTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -5,14 +5,14 @@
 #
 #   fuzz/run_fuzz.sh [seconds]
 # Environment: BUILD_DIR (default build-fuzz), OUT (default $BUILD_DIR/fuzz-out),
-# JOBS (build parallelism, default 2), TARGETS (default: all four).
+# JOBS (build parallelism, default 2), TARGETS (default: all five).
 set -u
 SECONDS_PER_TARGET=${1:-60}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$SRC/build-fuzz}
 OUT=${OUT:-$BUILD_DIR/fuzz-out}
 JOBS=${JOBS:-2}
-TARGETS=${TARGETS:-"get_reply config key_format domain_list"}
+TARGETS=${TARGETS:-"get_reply config key_format domain_list attr_reply"}
 
 command -v clang++ >/dev/null 2>&1 || { echo "run_fuzz.sh: clang++ not found" >&2; exit 2; }
 cmake -S "$SRC" -B "$BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++ -DMCTABLE_FUZZ=ON \

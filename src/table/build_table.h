@@ -13,7 +13,9 @@
 // type does in Postfix.  Source format problems are warnings and the line
 // is skipped, as postmap does.  Errors: a missing source file is a
 // ConfigError "open /path/file: REASON"; a type that cannot be built is a
-// ConfigError "unsupported map type for this operation: TYPE"; table errors
+// ConfigError "unsupported map type for this operation: TYPE" (a proxy:
+// table, which proxymap cannot empty, is refused as postmap refuses it:
+// "can't create maps via the proxy service"); table errors
 // are passed on, and then the table is left as it was.
 //
 // Records go to the table in batches (UpdateMany), so a memcache table
