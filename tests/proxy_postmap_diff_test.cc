@@ -68,17 +68,7 @@ std::vector<std::string> Sorted(const std::string& text) {
 class ProxyPostmapDiffWithPostfix : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    skip_.clear();
-    setup_error_.clear();
-    if (std::string why = PostfixInstance::Unavailable(); !why.empty()) {
-      skip_ = why;
-      return;
-    }
-    if (testutil::PostmapBinary().empty()) {
-      skip_ = "Debian's postmap is not installed (apt-get install postfix)";
-      return;
-    }
-    postfix_ = std::make_unique<PostfixInstance>();
+    if (!postfix_.Prepare()) return;
     std::vector<std::string> readable, writable;
     for (const std::string& t : kTypes) {
       for (const char* name : {"q", "d_pm", "d_mc", "i"}) {
@@ -91,28 +81,15 @@ class ProxyPostmapDiffWithPostfix : public ::testing::Test {
       readable.push_back(Table(name, "btree"));
       writable.push_back(Table(name, "btree"));
     }
-    postfix_->AddMainCf(testutil::ProxyMapsParameters(readable, writable));
-    if (!postfix_->Start()) {
-      setup_error_ = "cannot start Postfix: " + postfix_->error();
-      return;
-    }
-    std::vector<std::string> all = readable;
-    for (const std::string& t : kTypes) all.push_back(Table("unlisted", t));
-    for (const std::string& table : all) {
-      std::string source = table.find("/dom_") != std::string::npos ? "example.com OK\n" : kSource;
-      std::string error = testutil::BuildTableForPostfix(*postfix_, table, source);
-      if (!error.empty()) {
-        setup_error_ = error;
-        return;
-      }
-    }
+    std::vector<std::pair<std::string, std::string>> tables;
+    for (const std::string& table : readable)
+      tables.emplace_back(table, table.find("/dom_") != std::string::npos ? "example.com OK\n" : kSource);
+    for (const std::string& t : kTypes) tables.emplace_back(Table("unlisted", t), kSource);
+    postfix_.Start(readable, writable, tables);
   }
-  static void TearDownTestSuite() { postfix_.reset(); }
+  static void TearDownTestSuite() { postfix_.Reset(); }
 
-  void SetUp() override {
-    if (!skip_.empty()) GTEST_SKIP() << skip_;
-    ASSERT_TRUE(setup_error_.empty()) << setup_error_;
-  }
+  void SetUp() override { MCTABLE_REQUIRE_SUITE_POSTFIX(postfix_); }
 
   // "type:MAPS/NAME_type"
   static std::string Table(const std::string& name, const std::string& type) {
@@ -149,14 +126,10 @@ class ProxyPostmapDiffWithPostfix : public ::testing::Test {
     return ours;
   }
 
-  static std::unique_ptr<PostfixInstance> postfix_;
-  static std::string skip_;
-  static std::string setup_error_;
+  static testutil::SuitePostfix postfix_;
 };
 
-std::unique_ptr<PostfixInstance> ProxyPostmapDiffWithPostfix::postfix_;
-std::string ProxyPostmapDiffWithPostfix::skip_;
-std::string ProxyPostmapDiffWithPostfix::setup_error_;
+testutil::SuitePostfix ProxyPostmapDiffWithPostfix::postfix_;
 
 TEST_F(ProxyPostmapDiffWithPostfix, QueriesMatchPostmap) {
   for (const std::string& type : kTypes) {

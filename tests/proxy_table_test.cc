@@ -34,42 +34,21 @@ const char kSource[] = "alpha one\nbeta two\ngamma three\n";
 class ProxyTableWithPostfix : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    skip_.clear();
-    setup_error_.clear();
-    if (std::string why = PostfixInstance::Unavailable(); !why.empty()) {
-      skip_ = why;
-      return;
-    }
-    if (testutil::PostmapBinary().empty()) {
-      skip_ = "Debian's postmap is not installed (apt-get install postfix)";
-      return;
-    }
-    postfix_ = std::make_unique<PostfixInstance>();
+    if (!postfix_.Prepare()) return;
     const std::vector<std::string> read_write = {Table("rw", "btree"), Table("rw", "lmdb"),
                                                  Table("restart", "btree")};
     std::vector<std::string> readable = read_write, writable = read_write;
     readable.push_back(Table("ro", "btree"));
     writable.push_back(Table("wo", "btree"));
-    postfix_->AddMainCf(testutil::ProxyMapsParameters(readable, writable));
-    if (!postfix_->Start()) {
-      setup_error_ = "cannot start Postfix: " + postfix_->error();
-      return;
-    }
+    std::vector<std::pair<std::string, std::string>> tables;
     for (const std::string& table : {Table("rw", "btree"), Table("rw", "lmdb"), Table("restart", "btree"),
-                                     Table("ro", "btree"), Table("wo", "btree"), Table("unlisted", "btree")}) {
-      std::string error = testutil::BuildTableForPostfix(*postfix_, table, kSource);
-      if (!error.empty()) {
-        setup_error_ = error;
-        return;
-      }
-    }
+                                     Table("ro", "btree"), Table("wo", "btree"), Table("unlisted", "btree")})
+      tables.emplace_back(table, kSource);
+    postfix_.Start(readable, writable, tables);
   }
-  static void TearDownTestSuite() { postfix_.reset(); }
+  static void TearDownTestSuite() { postfix_.Reset(); }
 
-  void SetUp() override {
-    if (!skip_.empty()) GTEST_SKIP() << skip_;
-    ASSERT_TRUE(setup_error_.empty()) << setup_error_;
-  }
+  void SetUp() override { MCTABLE_REQUIRE_SUITE_POSTFIX(postfix_); }
 
   static std::string Table(const std::string& name, const std::string& type) {
     return type + ":" + postfix_->maps_dir() + "/" + name + "_" + type;
@@ -93,14 +72,10 @@ class ProxyTableWithPostfix : public ::testing::Test {
     return r.exit_status == 0 ? r.out : "<" + std::to_string(r.exit_status) + ">";
   }
 
-  static std::unique_ptr<PostfixInstance> postfix_;
-  static std::string skip_;
-  static std::string setup_error_;
+  static testutil::SuitePostfix postfix_;
 };
 
-std::unique_ptr<PostfixInstance> ProxyTableWithPostfix::postfix_;
-std::string ProxyTableWithPostfix::skip_;
-std::string ProxyTableWithPostfix::setup_error_;
+testutil::SuitePostfix ProxyTableWithPostfix::postfix_;
 
 TEST_F(ProxyTableWithPostfix, UpdatesDeletesAndFirstNextThroughProxywrite) {
   for (const std::string& type : {"btree"s, "lmdb"s}) {

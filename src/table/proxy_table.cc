@@ -81,12 +81,17 @@ class ProxyTable : public Table {
   Status Sequence(SequenceOp op, std::string* key, std::string* value) override;
 
  private:
-  // The request: "request" OP, "table" NAME, "flags" FLAGS, then `more`.
-  std::string Request(std::string_view op, unsigned flags,
-                      std::initializer_list<std::pair<std::string_view, std::string_view>> more) const;
-  // Table errors: "table proxy:TYPE:NAME: " + text.
+  using Attributes = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+
+  // Sends "request" OP, "table" NAME, "flags" FLAGS, then `more`; reads
+  // "status" then `reply_names` (into values_).
+  Status Ask(std::string_view op, unsigned flags, Attributes more,
+             std::initializer_list<std::string_view> reply_names, ProxyStatus* status);
+  // The result for a reply status other than OK, in Postfix's words;
+  // `subject` is what the request was about ("key \"K\"", "function 0").
+  Status Failure(std::string_view op, ProxyStatus status, std::string_view subject) const;
+  // Table errors at open: "table proxy:TYPE:NAME: " + text.
   std::string Named(std::string_view text) const { return "table " + full_name() + ": " + std::string(text); }
-  std::string ServerSays(std::string_view what) const;
   // Postfix 3.7's LMDB table dies on an empty key (proxymap: "fatal: error
   // reading lmdb:...: MDB_BAD_VALSIZE"); the master then throttles the
   // service for every client and postmap retries forever.  No LMDB table
@@ -105,38 +110,57 @@ class ProxyTable : public Table {
   std::vector<std::string> values_;
 };
 
-std::string ProxyTable::Request(
-    std::string_view op, unsigned flags,
-    std::initializer_list<std::pair<std::string_view, std::string_view>> more) const {
-  std::string out;
-  // Names and keys were cut at NUL bytes, so these cannot fail; the codec
-  // checks anyway, and a refused attribute leaves an invalid request that
-  // the server answers with BAD.
-  bool ok = AppendAttribute("request", op, &out) && AppendAttribute("table", name(), &out) &&
-            AppendAttribute("flags", std::to_string(flags), &out);
-  for (const auto& [attr, value] : more) ok = ok && AppendAttribute(attr, value, &out);
-  EndAttributeList(&out);
-  if (!ok) out.clear();
-  return out;
+Status ProxyTable::Ask(std::string_view op, unsigned flags, Attributes more,
+                       std::initializer_list<std::string_view> reply_names, ProxyStatus* status) {
+  std::string request;
+  // Keys are cut at NUL bytes and the name is checked at open, so this
+  // cannot fail; if it did, nothing is sent (a NUL would inject attributes).
+  bool ok = AppendAttribute("request", op, &request) && AppendAttribute("table", name(), &request) &&
+            AppendAttribute("flags", std::to_string(flags), &request);
+  for (const auto& [attr, value] : more) ok = ok && AppendAttribute(attr, value, &request);
+  if (!ok) return Status::ConfigError(std::string(op) + " request with a null byte: not sent");
+  EndAttributeList(&request);
+  return client_.Call(op, request, reply_names, status, &values_);
 }
 
-std::string ProxyTable::ServerSays(std::string_view what) const {
-  return client_.settings().service + " server: " + std::string(what) + " for table \"" + name() +
-         "\" (its log says why)";
+Status ProxyTable::Failure(std::string_view op, ProxyStatus status, std::string_view subject) const {
+  const std::string& service = client_.settings().service;
+  const bool writes = op == "update" || op == "delete";
+  switch (status) {
+    case kProxyOk:
+      break;
+    case kProxyNoKey:
+      // An update the table declined (a duplicate it keeps) is not stored.
+      if (op == "update") return Status::Refused(service + " did not update " + std::string(subject));
+      return Status::NotFound();
+    case kProxyRetry:
+      return Status::TempError(service + " server: " + std::string(op) + " failed for table \"" + name() +
+                               "\" (its log says why)");
+    case kProxyConfig:
+      return Status::ConfigError(service + " server: configuration error for table \"" + name() +
+                                 "\" (its log says why)");
+    case kProxyDeny:
+      return Status::ConfigError(service + (writes ? " update access" : " service") +
+                                 " is not configured for table \"" + name() + "\"");
+    case kProxyBad:
+      return Status::ConfigError(service + " " + std::string(op) + " failed for table \"" + name() +
+                                 "\" " + std::string(subject) + ": invalid request");
+  }
+  return Status::OK();
 }
 
 Status ProxyTable::Open() {
   if (name().find('\0') != std::string::npos)
     return Status::ConfigError(Named("table name contains a null byte"));
   ProxyStatus status;
-  Status s = client_.Call("open", Request("open", instance_flags_, {}), {"flags"}, &status, &values_);
+  Status s = Ask("open", instance_flags_, {}, {"flags"}, &status);
   if (!s.ok()) return Status::TempError(Named(s.message()));
   const std::string& service = client_.settings().service;
   switch (status) {
     case kProxyOk:
       return Status::OK();
     case kProxyDeny:
-      return Status::ConfigError(service + " service is not configured for table \"" + name() + "\"");
+      return Failure("open", status, "");
     case kProxyBad:
       return Status::ConfigError(service + " open failed for table \"" + name() + "\": invalid request");
     default:
@@ -145,31 +169,17 @@ Status ProxyTable::Open() {
   }
 }
 
+std::string KeySubject(std::string_view key) { return "key \"" + PrintableBytes(key) + "\""; }
+
 Status ProxyTable::Lookup(std::string_view raw_key, std::string* value) {
   std::string key = PrepareKey(raw_key, options_.fold_keys);
   if (KillsServer(key)) return Status::NotFound();
   ProxyStatus status;
-  Status s = client_.Call("lookup", Request("lookup", request_flags_, {{"key", key}}), {"value"},
-                          &status, &values_);
+  Status s = Ask("lookup", request_flags_, {{"key", key}}, {"value"}, &status);
   if (!s.ok()) return s;
-  const std::string& service = client_.settings().service;
-  switch (status) {
-    case kProxyOk:
-      *value = std::move(values_[0]);
-      return Status::OK();
-    case kProxyNoKey:
-      return Status::NotFound();
-    case kProxyRetry:
-      return Status::TempError(ServerSays("lookup failed"));
-    case kProxyConfig:
-      return Status::ConfigError(ServerSays("configuration error"));
-    case kProxyDeny:
-      return Status::ConfigError(service + " service is not configured for table \"" + name() + "\"");
-    case kProxyBad:
-      break;
-  }
-  return Status::ConfigError(service + " lookup failed for table \"" + name() + "\" key \"" +
-                             PrintableBytes(key) + "\": invalid request");
+  if (status != kProxyOk) return Failure("lookup", status, KeySubject(key));
+  *value = std::move(values_[0]);
+  return Status::OK();
 }
 
 Status ProxyTable::Update(std::string_view raw_key, std::string_view raw_value) {
@@ -177,27 +187,9 @@ Status ProxyTable::Update(std::string_view raw_key, std::string_view raw_value) 
   std::string key = PrepareKey(raw_key, options_.fold_keys);
   if (KillsServer(key)) return Status::Refused("an empty key cannot be stored: LMDB has no empty keys");
   ProxyStatus status;
-  Status s = client_.Call("update",
-                          Request("update", request_flags_, {{"key", key}, {"value", UpToNul(raw_value)}}),
-                          {}, &status, &values_);
+  Status s = Ask("update", request_flags_, {{"key", key}, {"value", UpToNul(raw_value)}}, {}, &status);
   if (!s.ok()) return s;
-  const std::string& service = client_.settings().service;
-  switch (status) {
-    case kProxyOk:
-      return Status::OK();
-    case kProxyNoKey:  // the table declined the update (a kept duplicate)
-      return Status::Refused(service + " did not update key \"" + PrintableBytes(key) + "\"");
-    case kProxyRetry:
-      return Status::TempError(ServerSays("update failed"));
-    case kProxyConfig:
-      return Status::ConfigError(ServerSays("configuration error"));
-    case kProxyDeny:
-      return Status::ConfigError(service + " update access is not configured for table \"" + name() + "\"");
-    case kProxyBad:
-      break;
-  }
-  return Status::ConfigError(service + " update failed for table \"" + name() + "\" key \"" +
-                             PrintableBytes(key) + "\": invalid request");
+  return Failure("update", status, KeySubject(key));
 }
 
 Status ProxyTable::Delete(std::string_view raw_key) {
@@ -205,26 +197,9 @@ Status ProxyTable::Delete(std::string_view raw_key) {
   std::string key = PrepareKey(raw_key, options_.fold_keys);
   if (KillsServer(key)) return Status::NotFound();
   ProxyStatus status;
-  Status s = client_.Call("delete", Request("delete", request_flags_, {{"key", key}}), {}, &status,
-                          &values_);
+  Status s = Ask("delete", request_flags_, {{"key", key}}, {}, &status);
   if (!s.ok()) return s;
-  const std::string& service = client_.settings().service;
-  switch (status) {
-    case kProxyOk:
-      return Status::OK();
-    case kProxyNoKey:
-      return Status::NotFound();
-    case kProxyRetry:
-      return Status::TempError(ServerSays("delete failed"));
-    case kProxyConfig:
-      return Status::ConfigError(ServerSays("configuration error"));
-    case kProxyDeny:
-      return Status::ConfigError(service + " update access is not configured for table \"" + name() + "\"");
-    case kProxyBad:
-      break;
-  }
-  return Status::ConfigError(service + " delete failed for table \"" + name() + "\" key \"" +
-                             PrintableBytes(key) + "\": invalid request");
+  return Failure("delete", status, KeySubject(key));
 }
 
 // The cursor lives in the server's table instance, which every client of
@@ -234,28 +209,12 @@ Status ProxyTable::Delete(std::string_view raw_key) {
 Status ProxyTable::Sequence(SequenceOp op, std::string* key, std::string* value) {
   const char* function = op == SequenceOp::kFirst ? kSeqFirst : kSeqNext;
   ProxyStatus status;
-  Status s = client_.Call("sequence", Request("sequence", request_flags_, {{"function", function}}),
-                          {"key", "value"}, &status, &values_);
+  Status s = Ask("sequence", request_flags_, {{"function", function}}, {"key", "value"}, &status);
   if (!s.ok()) return s;
-  const std::string& service = client_.settings().service;
-  switch (status) {
-    case kProxyOk:
-      *key = std::move(values_[0]);
-      *value = std::move(values_[1]);
-      return Status::OK();
-    case kProxyNoKey:
-      return Status::NotFound();
-    case kProxyRetry:
-      return Status::TempError(ServerSays("first/next failed"));
-    case kProxyConfig:
-      return Status::ConfigError(ServerSays("configuration error"));
-    case kProxyDeny:
-      return Status::ConfigError(service + " service is not configured for table \"" + name() + "\"");
-    case kProxyBad:
-      break;
-  }
-  return Status::ConfigError(service + " sequence failed for table \"" + name() + "\" function " +
-                             function + ": invalid request");
+  if (status != kProxyOk) return Failure("sequence", status, "function " + std::string(function));
+  *key = std::move(values_[0]);
+  *value = std::move(values_[1]);
+  return Status::OK();
 }
 
 // Reads what the client needs from main.cf.

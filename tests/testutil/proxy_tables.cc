@@ -2,6 +2,7 @@
 #include "testutil/proxy_tables.h"
 
 #include <fstream>
+#include <memory>
 
 #include "testutil/testutil.h"
 
@@ -46,6 +47,31 @@ std::string BuildTableForPostfix(const PostfixInstance& postfix, const std::stri
     if (!postfix.GiveToPostfix(file)) return "cannot give " + file + " to the postfix user";
   if (!postfix.GiveToPostfix(path)) return "cannot give " + path + " to the postfix user";
   return "";
+}
+
+bool SuitePostfix::Prepare() {
+  skip_.clear();
+  error_.clear();
+  skip_ = PostfixInstance::Unavailable();
+  if (skip_.empty() && PostmapBinary().empty())
+    skip_ = "Debian's postmap is not installed (apt-get install postfix)";
+  if (!skip_.empty()) return false;
+  postfix_ = std::make_unique<PostfixInstance>();
+  return true;
+}
+
+void SuitePostfix::Start(const std::vector<std::string>& readable,
+                         const std::vector<std::string>& writable,
+                         const std::vector<std::pair<std::string, std::string>>& tables) {
+  postfix_->AddMainCf(ProxyMapsParameters(readable, writable));
+  if (!postfix_->Start()) {
+    error_ = "cannot start Postfix: " + postfix_->error();
+    return;
+  }
+  for (const auto& [table, source] : tables) {
+    error_ = BuildTableForPostfix(*postfix_, table, source);
+    if (!error_.empty()) return;
+  }
 }
 
 }  // namespace mctable::testutil

@@ -6,12 +6,48 @@
 #ifndef MCTABLE_TESTUTIL_PROXY_TABLES_H_
 #define MCTABLE_TESTUTIL_PROXY_TABLES_H_
 
+#include <gtest/gtest.h>
+
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "testutil/postfix_instance.h"
 
 namespace mctable::testutil {
+
+// The Postfix instance of a test suite (SetUpTestSuite / TearDownTestSuite),
+// serving tables through proxymap.  Prepare() tells whether Postfix and
+// postmap can run here (else skip() says why) and makes the instance, so
+// that table paths under maps_dir() are known; Start() lists the tables,
+// starts Postfix and builds each table from its source (else error()).
+class SuitePostfix {
+ public:
+  bool Prepare();
+  // readable / writable: "type:/path" for proxy_read_maps / proxy_write_maps;
+  // tables: "type:/path" and its postmap source.
+  void Start(const std::vector<std::string>& readable, const std::vector<std::string>& writable,
+             const std::vector<std::pair<std::string, std::string>>& tables);
+  void Reset() { postfix_.reset(); }
+
+  PostfixInstance& operator*() const { return *postfix_; }
+  PostfixInstance* operator->() const { return postfix_.get(); }
+  const std::string& skip() const { return skip_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::unique_ptr<PostfixInstance> postfix_;
+  std::string skip_;
+  std::string error_;
+};
+
+// In a fixture's SetUp(): skips or fails the test as the suite's Postfix says.
+#define MCTABLE_REQUIRE_SUITE_POSTFIX(suite)                     \
+  do {                                                           \
+    if (!(suite).skip().empty()) GTEST_SKIP() << (suite).skip(); \
+    ASSERT_TRUE((suite).error().empty()) << (suite).error();     \
+  } while (0)
 
 // proxy_read_maps = proxy:T1 proxy:T2 ..., proxy_write_maps = ... for
 // tables given as "type:/path".
