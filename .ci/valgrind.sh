@@ -15,6 +15,8 @@ VG=(valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=def
 # Time-measuring fault tests are left out: valgrind's slowdown, not the code,
 # would break their bounds.
 filter='Transports/MemcacheTableTest.*:Types/MemcacheBackupTest.*:Protocol*:Endpoint*:KeyFormat*:Config*:DomainList*:FaultTest.ValueFor*:FaultTest.Garbage*:FaultTest.EveryByte*:FaultTest.KeysAt*:FaultTest.ValueOver*:FaultTest.Closes*:FaultTest.Data*:FaultTest.RecoversOnTheSecondTry'
+filter+=':AttrCodec*:MainCf*:ProxyFaultTest.SendsPostmaps*:ProxyFaultTest.StatusCodes*:ProxyFaultTest.Oversized*:ProxyFaultTest.MainCf*'
+filter+=':ProxyTableWithPostfix.Updates*:ProxyTableWithPostfix.ReadOnly*:ProxyTableWithPostfix.Memcache*:ProxyTableWithPostfix.EmptyLmdb*:ProxyTableWithPostfix.SecuritySensitive*'
 for tests in mctable_unit_tests mctable_integration_tests; do
   "${VG[@]}" "$BUILD_DIR/$tests" --gtest_brief=1 --gtest_filter="$filter"
 done
