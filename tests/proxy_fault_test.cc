@@ -253,6 +253,23 @@ TEST_F(ProxyFaultTest, StaleConnectionsAreReplacedQuietly) {
   EXPECT_EQ(warnings.joined(), "");
 }
 
+// Without queue_directory in main.cf, Postfix's default.  (A service name
+// nobody uses, so that a system Postfix on the machine is never contacted.)
+TEST_F(ProxyFaultTest, DefaultQueueDirectoryAndServiceName) {
+  testutil::TempDir dir;
+  dir.WriteFile("main.cf", "proxymap_service_name = mctable-test-no-such-service\n");
+  OpenOptions options;
+  options.config_dir = dir.path();
+  std::unique_ptr<Table> table;
+  CapturedWarnings warnings;
+  Status s = OpenTable(kTable, options, &table);
+  EXPECT_TRUE(s.IsTempError());
+  EXPECT_NE(s.message().find("connect #3 to subsystem /var/spool/postfix/private/mctable-test-no-such-service: "),
+            std::string::npos)
+      << s.message();
+  EXPECT_EQ(warnings.lines().size(), 2u);
+}
+
 TEST_F(ProxyFaultTest, MainCfErrorsAreConfigErrors) {
   testutil::TempDir dir;
   OpenOptions options;
