@@ -31,6 +31,11 @@ suites=(
   'KeyDigest*' 'SignedValue*' 'ValueSigning*' 'SecretFile*' 'MemcacheSecurity*'
   # SQL tables
   'Types/SqlTableTest.*' 'DbCommon*' 'SqlText*' 'ServerList*' 'SplitHostList*' 'Utf8*'
+  # proxy: (the fault tests that do not measure time, and a real proxymap)
+  'AttrCodec*' 'MainCf*' 'ProxyFaultTest.SendsPostmaps*' 'ProxyFaultTest.StatusCodes*'
+  'ProxyFaultTest.Oversized*' 'ProxyFaultTest.MainCf*' 'ProxyTableWithPostfix.Updates*'
+  'ProxyTableWithPostfix.ReadOnly*' 'ProxyTableWithPostfix.Memcache*' 'ProxyTableWithPostfix.EmptyLmdb*'
+  'ProxyTableWithPostfix.SecuritySensitive*'
 )
 filter=$(IFS=:; echo "${suites[*]}")
 for tests in mctable_unit_tests mctable_integration_tests; do

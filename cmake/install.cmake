@@ -7,7 +7,7 @@ install(TARGETS mctable mctabled RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 install(FILES man/mctabled.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES man/mctable.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES man/mctable_memcache.5 man/mctable_pgsql.5 man/mctable_mysql.5 man/mctable_sqlite.5
-        DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+        man/mctable_proxy.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 
 install(TARGETS mctable_shared mctable_static EXPORT mctableTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

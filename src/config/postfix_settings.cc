@@ -6,8 +6,7 @@
 #include <cerrno>
 #include <strings.h>
 
-#include "config/macro_expander.h"
-#include "mctable/config.h"
+#include "config/main_cf.h"
 
 namespace mctable {
 namespace {
@@ -36,53 +35,41 @@ bool ParseCompatibilityMajor(std::string_view text, long* major) {
 
 Status ReadPostfixSettings(const std::string& config_dir, bool must_exist, PostfixSettings* out) {
   *out = PostfixSettings();
-  const std::string main_cf = config_dir + "/main.cf";
   if (!must_exist) {
     struct stat st;
-    if (::stat(main_cf.c_str(), &st) != 0 && errno == ENOENT) return Status::OK();
+    if (::stat((config_dir + "/main.cf").c_str(), &st) != 0 && errno == ENOENT) return Status::OK();
   }
-  Config config;
-  Status s = Config::ReadFile(main_cf, &config);
+  MainCf main_cf;
+  Status s = MainCf::Read(config_dir, &main_cf);
   if (!s.ok()) return s;
-  MainCfParams known(config.params().begin(), config.params().end());
-  known.try_emplace("config_directory", config_dir);
 
-  // A parameter's value after expansion, or nothing when main.cf lacks it.
-  auto value_of = [&](const char* name, bool* set, std::string* value) -> Status {
-    auto it = known.find(name);
-    *set = it != known.end();
-    if (!*set) return Status::OK();
-    value->clear();
-    std::string error = ExpandMainCfValue(it->second, known, value);
-    if (!error.empty())
-      return Status::ConfigError(main_cf + ": " + name + ": macro processing error: " + error);
-    return Status::OK();
-  };
-
-  bool set = false;
   std::string value;
-  s = value_of("default_database_type", &set, &value);
-  if (!s.ok()) return s;
-  if (set) out->default_database_type = value;
+  if (main_cf.Has("default_database_type")) {
+    s = main_cf.GetString("default_database_type", "", &value);
+    if (!s.ok()) return s;
+    out->default_database_type = value;
+  }
 
-  s = value_of("smtputf8_enable", &set, &value);
-  if (!s.ok()) return s;
-  if (set) {
+  if (main_cf.Has("smtputf8_enable")) {
+    s = main_cf.GetString("smtputf8_enable", "", &value);
+    if (!s.ok()) return s;
     if (strcasecmp(value.c_str(), "yes") == 0) {
       out->smtputf8_enable = true;
     } else if (strcasecmp(value.c_str(), "no") == 0) {
       out->smtputf8_enable = false;
     } else {
-      return Status::ConfigError(main_cf + ": bad boolean configuration: smtputf8_enable = " + value);
+      return Status::ConfigError(main_cf.path() + ": bad boolean configuration: smtputf8_enable = " + value);
     }
     return Status::OK();
   }
   // Postfix's default: ${{$compatibility_level} <level {1} ? {no} : {yes}}.
-  s = value_of("compatibility_level", &set, &value);
-  if (!s.ok()) return s;
   long major = 0;
-  if (set && !ParseCompatibilityMajor(value, &major))
-    return Status::ConfigError(main_cf + ": malformed compatibility level syntax: \"" + value + "\"");
+  if (main_cf.Has("compatibility_level")) {
+    s = main_cf.GetString("compatibility_level", "", &value);
+    if (!s.ok()) return s;
+    if (!ParseCompatibilityMajor(value, &major))
+      return Status::ConfigError(main_cf.path() + ": malformed compatibility level syntax: \"" + value + "\"");
+  }
   out->smtputf8_enable = major >= 1;
   return Status::OK();
 }

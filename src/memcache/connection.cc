@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "mctable/log.h"
@@ -75,7 +76,8 @@ Status Resolve(const Endpoint& endpoint, std::vector<Connection::Address>* addre
 
 }  // namespace
 
-Connection::Connection(Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
+Connection::Connection(Endpoint endpoint, bool log_connect_failures)
+    : endpoint_(std::move(endpoint)), log_connect_failures_(log_connect_failures) {}
 
 Connection::~Connection() { Close(); }
 
@@ -135,7 +137,7 @@ Connection::Step Connection::ConnectFailed(int err, Status* status, bool* refuse
   addresses_.clear();
   *refused = IsRefusal(err);
   std::string reason = std::strerror(err);
-  LogWarning("connect to " + endpoint_.ToString() + ": " + reason);
+  if (log_connect_failures_) LogWarning("connect to " + endpoint_.ToString() + ": " + reason);
   Close();
   *status = Status::TempError(reason);
   return Step::kFailed;
@@ -211,7 +213,7 @@ Connection::Step Connection::Handshake(Status* status) {
     return Step::kPending;
   }
   std::string reason = error.empty() ? "session set-up failed" : error;
-  LogWarning("connect to " + endpoint_.ToString() + ": " + reason);
+  if (log_connect_failures_) LogWarning("connect to " + endpoint_.ToString() + ": " + reason);
   return Fail(reason, status);
 }
 
@@ -276,7 +278,7 @@ Connection::Step Connection::Pump(short revents, Status* status) {
   Io io = transport_->Receive(input_.get() + input_end_, input_capacity_ - input_end_, &received,
                               &error);
   if (io == Io::kError) return Fail(error, status);
-  if (io == Io::kEof) return Fail("lost connection: end of file from server", status);
+  if (io == Io::kEof) return Fail(kEndOfFile, status);
   receive_wait_ = io;
   if (io != Io::kDone) return Step::kPending;
   input_end_ += received;
@@ -304,6 +306,40 @@ Status Connection::Abandon() {
   }
   Fail(std::strerror(ETIMEDOUT), &status);
   return status;
+}
+
+Status Connection::Finish(Step step, Status status, bool* refused, Deadline deadline) {
+  while (step == Step::kPending) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return Abandon();
+    pollfd p{fd_, PollEvents(), 0};
+    int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
+    if (n < 0 && errno != EINTR) {
+      Fail(std::strerror(errno), &status);
+      return status;
+    }
+    if (n > 0) step = Continue(p.revents, &status, refused);
+  }
+  return step == Step::kDone ? Status::OK() : status;
+}
+
+Status Connection::Open(Deadline deadline, bool* refused) {
+  Status status;
+  Step step = Connect(&status, refused);
+  return Finish(step, status, refused, deadline);
+}
+
+Status Connection::Exchange(std::string_view request, ReplyConsumer* consumer, Deadline deadline) {
+  Status status;
+  bool refused = false;
+  Step step = StartExchange(request, consumer, &status);
+  return Finish(step, status, &refused, deadline);
+}
+
+bool Connection::PeerClosedOrSpoke() const {
+  if (state_ != State::kReady) return false;
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, 0) != 0;
 }
 
 }  // namespace mctable

@@ -63,7 +63,12 @@ class Connection {
 
   enum class Step { kPending, kDone, kFailed };
 
-  explicit Connection(Endpoint endpoint);
+  // The failure message when the server closed the connection mid-exchange.
+  static constexpr char kEndOfFile[] = "lost connection: end of file from server";
+
+  // log_connect_failures: a failed connect logs its "connect to ..."
+  // warning (callers with their own wording turn it off).
+  explicit Connection(Endpoint endpoint, bool log_connect_failures = true);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -99,6 +104,17 @@ class Connection {
 
   void Close();
 
+  // Blocking forms of the steps above, for a caller with one connection
+  // (the proxymap client): each polls this socket alone until the step
+  // ends or `deadline` passes (then Abandon()).  Same results and messages.
+  Status Open(Deadline deadline, bool* refused);
+  Status Exchange(std::string_view request, ReplyConsumer* consumer, Deadline deadline);
+
+  // Whether the peer has closed a ready connection or sent something nobody
+  // asked for (the socket is readable between exchanges); either way the
+  // connection is no longer fit for a request.
+  bool PeerClosedOrSpoke() const;
+
  private:
   enum class State { kClosed, kConnecting, kHandshaking, kReady, kExchanging };
 
@@ -109,10 +125,13 @@ class Connection {
   Step Connected(Status* status, bool* refused);
   Step Handshake(Status* status);
   Step Pump(short revents, Status* status);
+  // Polls until a pending step ends or the deadline passes.
+  Status Finish(Step step, Status status, bool* refused, Deadline deadline);
   // Makes room for at least `want` more bytes after input_end_.
   void ReserveInput(size_t want);
 
   Endpoint endpoint_;
+  bool log_connect_failures_ = true;
   State state_ = State::kClosed;
   int fd_ = -1;
   std::unique_ptr<Transport> transport_;

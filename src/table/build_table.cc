@@ -96,9 +96,19 @@ SourceReader::Options SourceReaderOptionsFor(const OpenOptions& options) {
   return reader_options;
 }
 
+Status CheckBuildableBeforeSource(std::string_view type_and_name, bool incremental) {
+  // proxymap has no request that empties a table: postmap refuses before
+  // it looks for the source file, and so do we.
+  if (!incremental && type_and_name.starts_with("proxy:"))
+    return Status::ConfigError("can't create maps via the proxy service");
+  return Status::OK();
+}
+
 Status BuildTableFromSource(std::string_view type_and_name, const OpenOptions& options,
                             bool incremental, BuildReport* report) {
   std::string full_name = WithDefaultTableType(type_and_name);
+  Status buildable = CheckBuildableBeforeSource(full_name, incremental);
+  if (!buildable.ok()) return buildable;
   if (incremental) {
     std::unique_ptr<SourceReader> reader;
     Status status =

@@ -15,11 +15,13 @@
 // problems are warnings and the line is skipped, as postmap does.  Errors:
 // a missing source file is a ConfigError "open /path/file: REASON"; a type
 // that cannot be built is a ConfigError "unsupported map type for this
-// operation: TYPE"; a failed write is the table's error, which names the
-// table and the key, and then a rebuilt table is left as it was.  When the
-// process is asked to stop (common/interrupt.h), the build stops between
-// batches with a TempError "interrupted" and is abandoned like any failed
-// one; an incremental load closes the table, keeping what it stored
+// operation: TYPE" (a proxy: table, which proxymap cannot empty, is refused
+// as postmap refuses it: "can't create maps via the proxy service"); a
+// failed write is the table's error, which names the table and the key,
+// and then a rebuilt table is left as it was.  When the process is asked
+// to stop (common/interrupt.h), the build stops between batches with a
+// TempError "interrupted" and is abandoned like any failed one; an
+// incremental load closes the table, keeping what it stored
 // (report->stored).  An incremental load sets OpenOptions::bulk_update.
 //
 // Records go to the table in batches (UpdateMany), so a memcache table
@@ -56,6 +58,11 @@ struct BuildReport {
 // The reader options of a source for a table opened with `options` (UTF-8
 // input is required when keys are UTF-8, as postmap does).
 SourceReader::Options SourceReaderOptionsFor(const OpenOptions& options);
+
+// The refusals postmap makes before it opens the source file (a proxy:
+// table cannot be built); callers that open the source themselves call it
+// first.
+Status CheckBuildableBeforeSource(std::string_view type_and_name, bool incremental);
 
 Status BuildTableFromSource(std::string_view type_and_name, const OpenOptions& options,
                             bool incremental, BuildReport* report = nullptr);

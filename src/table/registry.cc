@@ -31,6 +31,7 @@ TypeMap BuiltinTypes() {
 #ifdef MCTABLE_HAVE_MYSQL
       {"mysql", OpenMysqlTable},
 #endif
+      {"proxy", OpenProxyTable},
       {"texthash", OpenTexthashTable},
       {"inline", OpenInlineTable},
       {"static", OpenStaticTable},

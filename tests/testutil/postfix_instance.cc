@@ -83,7 +83,22 @@ std::string PostfixInstance::Unavailable() {
   return "";
 }
 
-PostfixInstance::PostfixInstance(Options options) : options_(std::move(options)) {}
+PostfixInstance::PostfixInstance(Options options) : options_(std::move(options)) {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/mctable-postfix-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    error_ = "mkdtemp " + tmpl + ": " + std::strerror(errno);
+    return;
+  }
+  root_ = tmpl;
+  ::chmod(root_.c_str(), 0755);
+  for (const std::string& dir : {config_dir(), queue_directory(), data_directory(), maps_dir()})
+    ::mkdir(dir.c_str(), 0755);
+}
+
+void PostfixInstance::AddMainCf(const Parameters& main_cf) {
+  options_.main_cf.insert(options_.main_cf.end(), main_cf.begin(), main_cf.end());
+}
 
 PostfixInstance::~PostfixInstance() {
   Stop();
@@ -94,6 +109,7 @@ PostfixInstance::~PostfixInstance() {
 }
 
 bool PostfixInstance::WriteConfig() {
+  if (root_.empty()) return false;  // never "/etc/main.cf"
   std::string main_cf =
       "# A private Postfix instance of the mctable tests (tests/testutil/postfix_instance.cc).\n"
       "compatibility_level = 3.6\n"
@@ -128,25 +144,14 @@ bool PostfixInstance::WriteConfig() {
 
 bool PostfixInstance::Start() {
   if (running()) return true;
+  if (root_.empty()) return false;  // error_ says why
   error_ = Unavailable();
   if (!error_.empty()) return false;
-  if (root_.empty()) {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/mctable-postfix-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) {
-      error_ = "mkdtemp " + tmpl + ": " + std::strerror(errno);
-      return false;
-    }
-    root_ = tmpl;
-  }
   if (std::string blocked = UnreachableAncestor(root_); !blocked.empty()) {
     error_ = "the postfix user cannot reach " + root_ + " (" + blocked +
              " is not searchable by others); set TMPDIR to a directory like /tmp";
     return false;
   }
-  ::chmod(root_.c_str(), 0755);
-  for (const std::string& dir : {config_dir(), queue_directory(), data_directory(), maps_dir()})
-    ::mkdir(dir.c_str(), 0755);
   if (!ChownToPostfix(data_directory(), 0700) || !ChownToPostfix(maps_dir(), 0755)) {
     error_ = "cannot give " + data_directory() + " and " + maps_dir() + " to the postfix user";
     return false;
@@ -235,7 +240,7 @@ bool PostfixInstance::Stop() {
 }
 
 bool PostfixInstance::Reload(const Parameters& main_cf) {
-  options_.main_cf.insert(options_.main_cf.end(), main_cf.begin(), main_cf.end());
+  AddMainCf(main_cf);
   if (!WriteConfig()) return false;
   if (!running()) return true;
   CommandResult reloaded =

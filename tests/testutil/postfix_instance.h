@@ -59,17 +59,21 @@ class PostfixInstance {
   // "" when an instance can run here, else why not.
   static std::string Unavailable();
 
+  // Makes the directory tree (so that paths are known before Start()).
   PostfixInstance() : PostfixInstance(Options()) {}
   explicit PostfixInstance(Options options);
   ~PostfixInstance();
   PostfixInstance(const PostfixInstance&) = delete;
   PostfixInstance& operator=(const PostfixInstance&) = delete;
 
+  // Adds main.cf lines for the next Start() or Reload() (tables listed
+  // by their paths in maps_dir(), which exist only once constructed).
+  void AddMainCf(const Parameters& main_cf);
   bool Start();
   // Stops the instance; true when its master is gone.
   bool Stop();
-  // Rewrites main.cf with `main_cf` added to the parameters and runs
-  // "postfix -c DIR reload"; daemons started afterwards see the change.
+  // AddMainCf(main_cf), then "postfix -c DIR reload" when running;
+  // daemons started afterwards see the change.
   bool Reload(const Parameters& main_cf);
 
   bool running() const { return master_pid_ > 0; }
