@@ -25,8 +25,9 @@ constexpr size_t kMaxMemcacheKeyLength = 250;
 // which would let the key end the command early or smuggle another one).
 const char* InvalidMemcacheKeyReason(std::string_view key);
 
+// Commands for keys that passed InvalidMemcacheKeyReason.  Multi-key
+// "get k1 k2 ...\r\n" lines are built by the batch code (server_batch.cc).
 void AppendGetCommand(std::string* out, std::string_view key);
-// "get k1 k2 ...": the caller appends " key" per key with AppendGetKey.
 void AppendSetCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
                       std::string_view data);
 void AppendDeleteCommand(std::string* out, std::string_view key);

@@ -5,8 +5,9 @@
 // (source_reader.h) and rebuilds the table from empty (OpenOptions::truncate:
 // built aside and put in place at the end, so readers never see it half
 // built).  incremental == true: reads records from standard input and adds
-// them to the table, creating it if needed.  A name without "type:" uses
-// Postfix's Debian default_database_type, hash.  The input is streamed:
+// them to the table, creating it if needed.  A name without "type:" gets
+// the default type (WithDefaultTableType, table_registry.h; the command
+// passes main.cf's default_database_type).  The input is streamed:
 // memory does not grow with its size.
 //
 // Key folding, NUL convention, duplicate handling and the mode of a new
