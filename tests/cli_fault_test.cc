@@ -1,40 +1,25 @@
 // The mctable command against a hostile memcache server: fatal errors
 // within the time bound, no forged value printed, postmap's messages.
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <chrono>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "mctable/log.h"
 #include "mctable/table.h"
 #include "mctable/table_registry.h"
 #include "testutil/fault_fixture.h"
-#include "testutil/fault_server.h"
 #include "testutil/testutil.h"
 
 namespace mctable {
 namespace {
 
 using testutil::Bound;
-using testutil::CapturedWarnings;
 using testutil::FaultAction;
-using testutil::FaultServer;
 using testutil::FaultTest;
-using testutil::HasType;
 using testutil::kProcessSlack;
 using testutil::kSlack;
-using testutil::MemcachedServer;
 using testutil::RunCommand;
-using testutil::Since;
-using testutil::TempDir;
 using Then = FaultAction::Then;
-using std::chrono::milliseconds;
 
 // ---------------------------------------------------------------------------
 // Through the mctable command.

@@ -1,22 +1,15 @@
 // The memcache client against a hostile server: stalls, cut-off and
 // malformed replies, error replies, retries and their pauses, refusal.
 // Every fault is played by FaultServer (testutil/fault_fixture.h).
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <chrono>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "mctable/log.h"
 #include "mctable/table.h"
 #include "mctable/table_registry.h"
 #include "testutil/fault_fixture.h"
-#include "testutil/fault_server.h"
 #include "testutil/testutil.h"
 
 namespace mctable {
@@ -25,15 +18,9 @@ namespace {
 using testutil::Bound;
 using testutil::CapturedWarnings;
 using testutil::FaultAction;
-using testutil::FaultServer;
 using testutil::FaultTest;
-using testutil::HasType;
-using testutil::kProcessSlack;
 using testutil::kSlack;
-using testutil::MemcachedServer;
-using testutil::RunCommand;
 using testutil::Since;
-using testutil::TempDir;
 using Then = FaultAction::Then;
 using std::chrono::milliseconds;
 

@@ -1,41 +1,21 @@
 // Keys and values memcached cannot take: every byte value in keys (alone
 // and in a batch), keys at and over 250 bytes after key_format, values over
 // data_size_limit.  Nothing unsafe reaches the wire (FaultServer records it).
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <chrono>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "mctable/log.h"
 #include "mctable/table.h"
 #include "mctable/table_registry.h"
 #include "testutil/fault_fixture.h"
-#include "testutil/fault_server.h"
 #include "testutil/testutil.h"
 
 namespace mctable {
 namespace {
 
-using testutil::Bound;
 using testutil::CapturedWarnings;
-using testutil::FaultAction;
-using testutil::FaultServer;
 using testutil::FaultTest;
-using testutil::HasType;
-using testutil::kProcessSlack;
-using testutil::kSlack;
-using testutil::MemcachedServer;
-using testutil::RunCommand;
-using testutil::Since;
-using testutil::TempDir;
-using Then = FaultAction::Then;
-using std::chrono::milliseconds;
 
 // ---------------------------------------------------------------------------
 // Bad keys and values.

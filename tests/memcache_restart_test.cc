@@ -1,21 +1,14 @@
 // The memcache table against a real memcached that is killed, restarted
 // and given extreme values: what survives, what the backup keeps.
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include <gtest/gtest.h>
 
-#include "mctable/log.h"
 #include "mctable/table.h"
 #include "mctable/table_registry.h"
 #include "testutil/fault_fixture.h"
-#include "testutil/fault_server.h"
 #include "testutil/testutil.h"
 
 namespace mctable {
@@ -23,18 +16,11 @@ namespace {
 
 using testutil::Bound;
 using testutil::CapturedWarnings;
-using testutil::FaultAction;
-using testutil::FaultServer;
-using testutil::FaultTest;
 using testutil::HasType;
-using testutil::kProcessSlack;
 using testutil::kSlack;
 using testutil::MemcachedServer;
-using testutil::RunCommand;
 using testutil::Since;
 using testutil::TempDir;
-using Then = FaultAction::Then;
-using std::chrono::milliseconds;
 
 class FaultRealServerTest : public ::testing::Test {
  protected:
