@@ -30,7 +30,7 @@ suites=(
   # trust
   'KeyDigest*' 'SignedValue*' 'ValueSigning*' 'SecretFile*' 'MemcacheSecurity*'
   # SQL tables
-  'Types/SqlTableTest.*' 'DbCommon*' 'SqlText*' 'ServerList*' 'SplitHostList*' 'Utf8*'
+  'Types/SqlTableTest.*' 'DbCommon*' 'SqlText*' 'ServerList*' 'SplitHostList*' 'Utf8.*'
   # proxy: (the fault tests that do not measure time, and a real proxymap)
   'AttrCodec*' 'MainCf*' 'ProxyFaultTest.SendsPostmaps*' 'ProxyFaultTest.StatusCodes*'
   'ProxyFaultTest.Oversized*' 'ProxyFaultTest.MainCf*' 'ProxyTableWithPostfix.Updates*'

@@ -132,17 +132,23 @@ class LmdbTable : public Table {
 };
 
 Status LmdbTable::OpenEnvironment(const std::string& file, bool read_only) {
-  int rc = mdb_env_create(&env_);
-  if (rc == 0) rc = mdb_env_set_mapsize(env_, map_size_);
   unsigned flags = MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOTLS;
   if (read_only) flags |= MDB_RDONLY;
   if (mode_ == Mode::kBuild || (mode_ == Mode::kPerOperation && options_.create)) flags |= MDB_NOSYNC;
-  if (rc == 0) rc = mdb_env_open(env_, file.c_str(), flags, 0644);
-  // A build's large map may be more than the process may map (ulimit -v).
-  while (rc == ENOMEM && mode_ == Mode::kBuild && map_size_ > kInitialMapSize) {
-    map_size_ /= 2;
-    rc = mdb_env_set_mapsize(env_, map_size_);
+  int rc = 0;
+  for (;;) {
+    rc = mdb_env_create(&env_);
+    if (rc == 0) rc = mdb_env_set_mapsize(env_, map_size_);
     if (rc == 0) rc = mdb_env_open(env_, file.c_str(), flags, 0644);
+    if (rc == 0) break;
+    // LMDB: an environment whose open failed must be closed, not reused.
+    if (env_ != nullptr) mdb_env_close(env_);
+    env_ = nullptr;
+    // A build's large map may be more than the process may map: ENOMEM
+    // under ulimit -v, EINVAL where the address space manager refuses the
+    // length (valgrind).  Any other cause fails again at the initial size.
+    if ((rc != ENOMEM && rc != EINVAL) || mode_ != Mode::kBuild || map_size_ <= kInitialMapSize) break;
+    map_size_ /= 2;
   }
   if (rc != 0) return Status::ConfigError("open database " + db_path_ + ": " + mdb_strerror(rc));
   max_key_size_ = static_cast<size_t>(mdb_env_get_maxkeysize(env_));
