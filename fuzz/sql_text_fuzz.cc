@@ -63,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   if (mctable::IsMultiStatementSafe(query_template)) {
     Check(parsed);
     std::string expanded;
-    if (key.find('\\') == std::string_view::npos && query.Expand(key, DoublingQuoter(), &expanded)) {
+    DoublingQuoter quoter;
+    if (key.find('\\') == std::string_view::npos && query.Expand(key, &quoter, &expanded)) {
       std::string outside = OutsideLiterals(expanded);
       Check(outside.find(';') == std::string::npos);
       Check(outside.find('#') == std::string::npos);
