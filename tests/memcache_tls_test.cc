@@ -145,6 +145,29 @@ TEST_F(MemcacheTlsTest, UpdatesLookupsAndDeletesOverTlsEqualPlain) {
   EXPECT_EQ(testutil::LookupOrStatus(tls.get(), "key2"), got_plain[2].value);
 }
 
+// A long pipelined load over TLS, each chunk in one try (max_try = 1): a
+// chunk that memcached 1.6 cannot read whole would stall until the timeout.
+TEST_F(MemcacheTlsTest, LongBulkLoadNeedsNoRetry) {
+  auto table = OpenReadWrite(TableFile(tls_server_->endpoint(), TlsLines() + "max_try = 1\n"));
+  ASSERT_TRUE(table);
+  std::vector<KeyValue> entries;
+  for (int i = 0; i < 30000; ++i)
+    entries.push_back({"user" + std::to_string(i) + "@example.com",
+                       "dest" + std::to_string(i) + "@mail.example.net"});
+  std::vector<Status> stored;
+  auto start = std::chrono::steady_clock::now();
+  table->UpdateMany(entries, &stored);
+  EXPECT_LT(SecondsSince(start), 20);
+  size_t failed = 0;
+  for (const Status& s : stored) failed += !s.ok();
+  EXPECT_EQ(failed, 0u) << stored[0].ToString();
+  std::vector<std::string> keys;
+  for (const KeyValue& e : entries) keys.push_back(e.key);
+  std::vector<LookupResult> got;
+  table->LookupMany(keys, &got);
+  for (size_t i = 0; i < keys.size(); i += 997) EXPECT_EQ(got[i].value, entries[i].value) << keys[i];
+}
+
 TEST_F(MemcacheTlsTest, CommandBatchOverTlsEqualsPlain) {
   MemcachedServer plain;
   if (!plain.Start()) GTEST_SKIP() << plain.error();

@@ -302,6 +302,7 @@ MemcacheClient::MemcacheClient(MemcacheSettings settings)
   limits_.data_size_limit = settings_.data_size_limit;
   limits_.table_name = settings_.table_name;
   limits_.origin = settings_.origin;
+  if (settings_.tls) limits_.pipelined_bytes = kTlsPipelinedBytes;
   for (const ServerConfig& s : settings_.servers) {
     connections_.push_back(std::make_unique<Connection>(s.endpoint, true, settings_.tls));
     auth_replies_.emplace_back(s.endpoint.ToString(), settings_.auth.user,
