@@ -28,7 +28,11 @@ suites=(
   'SocketmapParse*' 'TcpParse*' 'TcpEncoding*' 'Replies*' 'DaemonConfig*' 'LookupMetrics*'
   'MapWorker*' 'ClientConnection*'
   # trust
-  'KeyDigest*' 'SignedValue*' 'ValueSigning*' 'SecretFile*' 'MemcacheSecurity*'
+  'KeyDigest*' 'SignedValue*' 'ValueSigning*' 'SecretFile*' 'MemcacheSecurity*' 'AuthExchange*'
+  # TLS and authentication against memcached -Z / -Y (the cases that measure no time)
+  'MemcacheTlsTest.Updates*' 'MemcacheTlsTest.CommandBatch*' 'MemcacheTlsTest.TwoTls*'
+  'MemcacheTlsTest.UnixSocket*' 'MemcacheAuthTest.RightCredentials*' 'MemcacheAuthTest.NoCredentials*'
+  'MemcacheAuthTest.AuthenticationOverTls' 'MemcacheAuthTest.Warns*'
   # SQL tables
   'Types/SqlTableTest.*' 'DbCommon*' 'SqlText*' 'ServerList*' 'SplitHostList*' 'Utf8.*'
   # proxy: (the fault tests that do not measure time, and a real proxymap)

@@ -27,7 +27,9 @@
 #     `postmap -q KEY` (a loop; total time / runs);
 #  7. trust settings against the same table without them, interleaved:
 #     batch lookups and bulk loads with value_signing_key_file, batch
-#     lookups with key_digest = sha256 (--only-trust: this section alone).
+#     lookups with key_digest = sha256, batch lookups over TLS (a second
+#     memcached, -Z, with a CA made here) against the plain memcached
+#     (--only-trust: this section alone).
 # Every output is checked: lookups against the expected "key<TAB>value" lines
 # in input order (byte for byte, also raw client vs mctable vs postmap);
 # loads and deletes by reading memcached back with the raw client.
@@ -87,14 +89,17 @@ TIME=/usr/bin/time
 # ---- memcached and cleanup ------------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mctable_bench.XXXXXX")
 MC_PID=""
+TLS_PID=""
+stop_pid() {
+  [ -n "$1" ] || return 0
+  kill "$1" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+}
 cleanup() {
-  if [ -n "$MC_PID" ]; then
-    kill "$MC_PID" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$MC_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$MC_PID" 2>/dev/null
-    wait "$MC_PID" 2>/dev/null
-    MC_PID=""
-  fi
+  stop_pid "$MC_PID"; MC_PID=""
+  stop_pid "$TLS_PID"; TLS_PID=""
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -102,20 +107,26 @@ trap 'exit 130' INT TERM
 
 MC_USER=()
 [ "$(id -u)" = 0 ] && MC_USER=(-u root)
-PORT=""
-for _ in $(seq 20); do
-  p=$((20000 + RANDOM % 40000))
-  if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then continue; fi  # in use
-  memcached "${MC_USER[@]}" -l 127.0.0.1 -p "$p" -U 0 -m 1024 -t 2 -c 64 2>"$WORK/memcached.err" &
-  MC_PID=$!
-  for _ in $(seq 50); do
-    if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then PORT=$p; break; fi
-    kill -0 "$MC_PID" 2>/dev/null || break
-    sleep 0.1
+# start_memcached [ARGS...]: a memcached on a free loopback port, with the
+# same settings every time; sets STARTED_PID and STARTED_PORT ("" if none).
+start_memcached() {
+  STARTED_PID=""; STARTED_PORT=""
+  for _ in $(seq 20); do
+    p=$((20000 + RANDOM % 40000))
+    if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then continue; fi  # in use
+    memcached "${MC_USER[@]}" -l 127.0.0.1 -p "$p" -U 0 -m 1024 -t 2 -c 64 "$@" 2>"$WORK/memcached.err" &
+    STARTED_PID=$!
+    for _ in $(seq 50); do
+      if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then STARTED_PORT=$p; break; fi
+      kill -0 "$STARTED_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    [ -n "$STARTED_PORT" ] && return 0
+    stop_pid "$STARTED_PID"; STARTED_PID=""
   done
-  [ -n "$PORT" ] && break
-  kill "$MC_PID" 2>/dev/null; wait "$MC_PID" 2>/dev/null; MC_PID=""
-done
+}
+start_memcached
+MC_PID=$STARTED_PID PORT=$STARTED_PORT
 [ -n "$PORT" ] || die "could not start memcached: $(cat "$WORK/memcached.err")"
 SERVER=127.0.0.1:$PORT
 
@@ -414,6 +425,30 @@ trust_cf signed s "value_signing_key_file = $WORK/mc.key
 "
 trust_cf digest d "key_digest = sha256
 "
+# TLS: a CA and a certificate for 127.0.0.1, and a memcached -Z like the plain one.
+TLS=""
+tls_pki() {
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  openssl req -x509 "${ec[@]}" -keyout "$WORK/ca.key" -out "$WORK/ca.pem" -subj /CN=bench-ca \
+    -days 2 -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign &&
+    openssl req -new "${ec[@]}" -keyout "$WORK/srv.key" -out "$WORK/srv.csr" -subj /CN=localhost &&
+    printf 'subjectAltName = IP:127.0.0.1\nbasicConstraints = CA:FALSE\n' >"$WORK/srv.ext" &&
+    openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial \
+      -out "$WORK/srv.pem" -days 2 -extfile "$WORK/srv.ext"
+}
+if tls_pki >"$WORK/pki.log" 2>&1; then
+  start_memcached -Z -o "ssl_chain_cert=$WORK/srv.pem,ssl_key=$WORK/srv.key"
+  TLS_PID=$STARTED_PID
+  if [ -n "$STARTED_PORT" ]; then
+    TLS=127.0.0.1:$STARTED_PORT
+    printf 'memcache = inet:%s\nkey_format = p:%%s\ntls = yes\ntls_ca_file = %s\n' "$TLS" \
+      "$WORK/ca.pem" >"$WORK/tls.cf"
+  else
+    echo "  (TLS skipped: memcached -Z did not start: $(head -2 "$WORK/memcached.err"))"
+  fi
+else
+  echo "  (TLS skipped: cannot make certificates: $(tail -2 "$WORK/pki.log"))"
+fi
 # trust_pair LABEL NAME INPUT EXPECT MODE: interleaved runs of the plain table
 # and table NAME (MODE lookup: -q - on INPUT, compared with EXPECT; load:
 # -i from INPUT after a flush); sets R[trust_plain_LABEL] and R[trust_LABEL].
@@ -443,12 +478,15 @@ trust_pair() {
   echo "      (times plain:$tp; $name:$tt)"
 }
 flush
-for name in plain signed digest; do
+for name in plain signed digest ${TLS:+tls}; do
   "$MCTABLE" -c "$PFDIR" -i "memcache:$WORK/$name.cf" <"$WORK/present_$N" >/dev/null 2>"$WORK/load.err" ||
     fail "loading $name.cf: $(head -3 "$WORK/load.err")"
 done
 trust_pair "lookup, signed values" signed "$WORK/keys_$N" "$WORK/expect_$N" lookup
 trust_pair "lookup, key_digest=sha256" digest "$WORK/keys_$N" "$WORK/expect_$N" lookup
+# The same table (same prefix) on the TLS memcached, which holds the same
+# entries (before the bulk loads below flush the plain one).
+[ -n "$TLS" ] && trust_pair "lookup, TLS" tls "$WORK/keys_$N" "$WORK/expect_$N" lookup
 trust_pair "bulk load, signed values" signed "$WORK/entries_$N" "$WORK/all_$N" load
 
 # ---- summary ---------------------------------------------------------------------------------------
@@ -464,6 +502,10 @@ for label in "lookup, signed values" "bulk load, signed values"; do
   x=$(ratio "${R[trust_$label]}" "${R[trust_plain_$label]}")
   target "$label / plain >= 0.8" "$(ge "$x" 0.8 && echo 1)" "$x"
 done
+if [ -n "$TLS" ]; then
+  x=$(ratio "${R[trust_lookup, TLS]}" "${R[trust_plain_lookup, TLS]}")
+  target "lookup, TLS / plain >= 0.5" "$(ge "$x" 0.5 && echo 1)" "$x"
+fi
 if [ "$CORE" = 1 ]; then
 x=$(ratio "${R[lookup_mc]}" "${R[lookup_raw]}")
 target "lookup: mctable/raw >= 0.8" "$(ge "$x" 0.8 && echo 1)" "$x"

@@ -1,20 +1,24 @@
 // The dispatch loop: each server's share of a call is a small state
-// machine (idle, connecting, exchanging a chunk, pausing before a retry),
-// and one poll() waits for whichever server is ready first.
+// machine (idle, connecting, authenticating a new connection, exchanging a
+// chunk, pausing before a retry), and one poll() waits for whichever
+// server is ready first.
 #include "memcache/client.h"
 
 #include <errno.h>
 #include <poll.h>
 
+#include <string.h>
+
 #include <algorithm>
 #include <thread>
 
 #include "mctable/log.h"
+#include "memcache/auth_exchange.h"
 
 namespace mctable {
 
 struct MemcacheClient::ServerRun {
-  enum class Phase { kIdle, kPausing, kConnecting, kExchanging };
+  enum class Phase { kIdle, kPausing, kConnecting, kAuthenticating, kExchanging };
 
   size_t server = 0;
   std::unique_ptr<ServerBatch> batch;  // null while the server has no items
@@ -99,6 +103,7 @@ class MemcacheClient::Dispatch {
             wake = std::min(wake, run.wake);
             break;
           case Phase::kConnecting:
+          case Phase::kAuthenticating:
           case Phase::kExchanging:
             wake = std::min(wake, run.deadline);
             fds.push_back({ConnectionOf(run).fd(), ConnectionOf(run).PollEvents(), 0});
@@ -143,6 +148,7 @@ class MemcacheClient::Dispatch {
         if (run.pos < run.batch->items().size()) StartTry(run, now);
         return;
       case Phase::kConnecting:
+      case Phase::kAuthenticating:
       case Phase::kExchanging:
         if (now >= run.deadline) TryFailed(run, ConnectionOf(run).Abandon(), false, now);
         return;
@@ -158,8 +164,8 @@ class MemcacheClient::Dispatch {
     Handle(run, step, status, refused, now);
   }
 
-  // Carries a step's outcome on: the next chunk after a success, the
-  // failure rules after a failure.
+  // Carries a step's outcome on: authentication on a new connection, the
+  // next chunk after a success, the failure rules after a failure.
   void Handle(ServerRun& run, Step step, Status status, bool refused, Clock::time_point now) {
     while (step == Step::kDone) {
       if (run.phase == Phase::kExchanging) {
@@ -168,10 +174,23 @@ class MemcacheClient::Dispatch {
         pool_.RecordSuccess(run.server);
         // The next chunk is a try of its own.
         run.deadline = Clock::now() + std::chrono::seconds(settings_.timeout_seconds);
+      } else if (run.phase == Phase::kAuthenticating) {
+        ConnectionOf(run).MarkSetUp();
       }
       if (run.pos >= run.batch->items().size()) {
         run.phase = Phase::kIdle;
         return;
+      }
+      if (settings_.auth.enabled() && !ConnectionOf(run).is_set_up()) {
+        // Within the try that opened the connection, before its first command.
+        AuthReply& reply = client_.auth_replies_[run.server];
+        reply.Reset();
+        if (LogVerbosity() > 0)
+          LogInfo(settings_.table_name + ": authenticating to " +
+                  ConnectionOf(run).endpoint().ToString() + " as " + settings_.auth.user);
+        run.phase = Phase::kAuthenticating;
+        step = ConnectionOf(run).StartExchange(client_.auth_request_, &reply, &status);
+        continue;
       }
       run.request.clear();
       run.end = run.batch->BuildChunk(run.pos, &run.request);
@@ -199,7 +218,16 @@ class MemcacheClient::Dispatch {
       // A failed try caused by a reply (not by the connection) has a warning of its own.
       protocol = batch.protocol_error() && run.end > run.pos;
     }
+    const bool auth_rejected =
+        run.phase == Phase::kAuthenticating && client_.auth_replies_[run.server].rejected();
     run.phase = Phase::kIdle;
+    if (auth_rejected) {
+      // The same credentials would be refused again: a hard failure of this
+      // server for this call (the message already names the server).
+      LogWarning("database " + settings_.table_name + ": " + status.message());
+      FailRest(run, status);
+      return;
+    }
     status = ForServer(run, status);
     const bool ejecting = settings_.placement.auto_eject_hosts;
     if (refused && !ejecting) {
@@ -274,11 +302,19 @@ MemcacheClient::MemcacheClient(MemcacheSettings settings)
   limits_.data_size_limit = settings_.data_size_limit;
   limits_.table_name = settings_.table_name;
   limits_.origin = settings_.origin;
-  for (const ServerConfig& s : settings_.servers)
-    connections_.push_back(std::make_unique<Connection>(s.endpoint));
+  if (settings_.tls) limits_.pipelined_bytes = kTlsPipelinedBytes;
+  for (const ServerConfig& s : settings_.servers) {
+    connections_.push_back(std::make_unique<Connection>(s.endpoint, true, settings_.tls));
+    auth_replies_.emplace_back(s.endpoint.ToString(), settings_.auth.user,
+                               settings_.line_size_limit);
+  }
+  if (settings_.auth.enabled()) auth_request_ = AuthRequest(settings_.auth);
 }
 
-MemcacheClient::~MemcacheClient() = default;
+MemcacheClient::~MemcacheClient() {
+  ::explicit_bzero(auth_request_.data(), auth_request_.size());
+  ::explicit_bzero(settings_.auth.password.data(), settings_.auth.password.size());
+}
 
 void MemcacheClient::Run(std::span<const std::string_view> keys, const BatchFactory& new_batch) {
   if (keys.empty()) return;

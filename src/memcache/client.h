@@ -35,6 +35,17 @@
 // With several servers, error reasons start with the server
 // ("127.0.0.1:11212: Connection timed out"); with one they are as before.
 // Connections are opened on first use and kept for later calls.
+//
+// Trust (connection_security.h): with a TlsContext every inet server is
+// reached over TLS (unix sockets stay plain); a failed handshake is a
+// failed try like a failed connect.  With credentials, every new
+// connection authenticates (memcached's ASCII authentication: a "set"
+// whose data is "USER PASSWORD") before its first command, within the
+// same try.  A server that rejects the credentials fails that server's
+// keys at once with "authentication failed for memcache server HOST:PORT
+// as USER": no retry and no ejection count, since trying the same
+// password again cannot succeed.  The password is never logged and is
+// wiped when the client is destroyed.
 #ifndef MCTABLE_MEMCACHE_CLIENT_H_
 #define MCTABLE_MEMCACHE_CLIENT_H_
 
@@ -48,7 +59,10 @@
 
 #include "mctable/lookup_result.h"
 #include "mctable/status.h"
+#include "memcache/auth_exchange.h"
 #include "memcache/connection.h"
+#include "memcache/connection_security.h"
+#include "memcache/tls_context.h"
 #include "memcache/server_batch.h"
 #include "memcache/server_list.h"
 #include "memcache/server_pool.h"
@@ -65,6 +79,8 @@ struct MemcacheSettings {
   size_t data_size_limit = 10240;
   std::string table_name;  // "memcache:FILE" for messages
   std::string origin;      // FILE, for Postfix-style "FILE: unexpected reply" messages
+  std::shared_ptr<const TlsContext> tls;  // null: plain connections
+  AuthCredentials auth;                   // user empty: no authentication
 };
 
 class MemcacheClient {
@@ -92,9 +108,14 @@ class MemcacheClient {
   void Run(std::span<const std::string_view> keys, const BatchFactory& new_batch);
 
   MemcacheSettings settings_;
+  // "set KEY 0 -1 LEN\r\nUSER PASSWORD\r\n" (empty without auth): the
+  // negative expiry means a server without -Y, which would store it, keeps
+  // nothing readable.
+  std::string auth_request_;
   BatchLimits limits_;
   ServerPool pool_;
   std::vector<std::unique_ptr<Connection>> connections_;  // one per server
+  std::vector<AuthReply> auth_replies_;                   // one per server
   std::vector<std::string_view> set_keys_;                // Set's keys, reused
 };
 

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "mctable/log.h"
+#include "memcache/tls_transport.h"
 
 namespace mctable {
 
@@ -76,8 +77,11 @@ Status Resolve(const Endpoint& endpoint, std::vector<Connection::Address>* addre
 
 }  // namespace
 
-Connection::Connection(Endpoint endpoint, bool log_connect_failures)
-    : endpoint_(std::move(endpoint)), log_connect_failures_(log_connect_failures) {}
+Connection::Connection(Endpoint endpoint, bool log_connect_failures,
+                       std::shared_ptr<const TlsContext> tls)
+    : endpoint_(std::move(endpoint)),
+      log_connect_failures_(log_connect_failures),
+      tls_(std::move(tls)) {}
 
 Connection::~Connection() { Close(); }
 
@@ -118,6 +122,8 @@ void Connection::Close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   state_ = State::kClosed;
+  set_up_ = false;
+  heard_from_server_ = false;
   handshake_wait_ = send_wait_ = receive_wait_ = Transport::Io::kDone;
   consumer_ = nullptr;
   request_ = {};
@@ -194,8 +200,17 @@ Connection::Step Connection::Connected(Status* status, bool* refused) {
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
-  transport_ = NewPlainTransport(fd_);
   state_ = State::kHandshaking;
+  if (tls_ && endpoint_.kind != Endpoint::Kind::kUnix) {
+    std::string error;
+    transport_ = NewTlsTransport(fd_, endpoint_.host, tls_, &error);
+    if (!transport_) {
+      if (log_connect_failures_) LogWarning("connect to " + endpoint_.ToString() + ": " + error);
+      return Fail(error, status);
+    }
+  } else {
+    transport_ = NewPlainTransport(fd_);
+  }
   return Handshake(status);
 }
 
@@ -265,7 +280,7 @@ Connection::Step Connection::Pump(short revents, Status* status) {
   if (sent_ < request_.size() && can_send) {
     size_t done = 0;
     Io io = transport_->Send(request_.data() + sent_, request_.size() - sent_, &done, &error);
-    if (io == Io::kError) return Fail(error, status);
+    if (io == Io::kError) return Fail(ReasonForLoss(error), status);
     send_wait_ = io;
     sent_ += done;
   }
@@ -273,21 +288,27 @@ Connection::Step Connection::Pump(short revents, Status* status) {
       (revents & (receive_wait_ == Io::kWantWrite ? POLLOUT | kBroken : POLLIN | kBroken)) ||
       transport_->HasPendingInput();
   if (!can_receive) return Step::kPending;
-  ReserveInput(kReadChunk);
-  size_t received = 0;
-  Io io = transport_->Receive(input_.get() + input_end_, input_capacity_ - input_end_, &received,
-                              &error);
-  if (io == Io::kError) return Fail(error, status);
-  if (io == Io::kEof) return Fail(kEndOfFile, status);
-  receive_wait_ = io;
-  if (io != Io::kDone) return Step::kPending;
-  input_end_ += received;
-  size_t consumed = 0;
-  auto progress = consumer_->Consume(
-      std::string_view(input_.get() + input_start_, input_end_ - input_start_), &consumed);
-  input_start_ += consumed;
-  if (progress == ReplyConsumer::Progress::kError) return Fail(consumer_->error(), status);
-  if (progress == ReplyConsumer::Progress::kNeedMore) return Step::kPending;
+  for (;;) {
+    ReserveInput(kReadChunk);
+    size_t received = 0;
+    Io io = transport_->Receive(input_.get() + input_end_, input_capacity_ - input_end_,
+                                &received, &error);
+    if (io == Io::kError) return Fail(ReasonForLoss(error), status);
+    if (io == Io::kEof) return Fail(ReasonForLoss(kEndOfFile), status);
+    receive_wait_ = io;
+    if (io != Io::kDone) return Step::kPending;
+    heard_from_server_ = true;
+    input_end_ += received;
+    size_t consumed = 0;
+    auto progress = consumer_->Consume(
+        std::string_view(input_.get() + input_start_, input_end_ - input_start_), &consumed);
+    input_start_ += consumed;
+    if (progress == ReplyConsumer::Progress::kError) return Fail(consumer_->error(), status);
+    if (progress == ReplyConsumer::Progress::kDone) break;
+    // Bytes the transport already holds (decrypted TLS records) would
+    // never make the socket readable: take them now.
+    if (!transport_->HasPendingInput()) return Step::kPending;
+  }
   if (sent_ < request_.size()) return Fail("server replied before the request was sent", status);
   if (input_start_ < input_end_) return Fail("unexpected data from server after reply", status);
   input_start_ = input_end_ = 0;
@@ -295,6 +316,16 @@ Connection::Step Connection::Pump(short revents, Status* status) {
   consumer_ = nullptr;
   request_ = {};
   return Step::kDone;
+}
+
+std::string Connection::ReasonForLoss(std::string reason) const {
+  if (heard_from_server_ || endpoint_.kind == Endpoint::Kind::kUnix) return reason;
+  if (!tls_) return reason + " (before any reply: is it a TLS server? see tls = yes)";
+  if (tls_->options().cert_file.empty())
+    return reason +
+           " (after the TLS handshake, before any reply: does the server demand a client "
+           "certificate? see tls_cert_file)";
+  return reason;
 }
 
 Status Connection::Abandon() {

@@ -19,7 +19,11 @@
 //
 // Bytes move only through the Transport (transport.h), created when the
 // socket has connected; its handshake runs before the connection is ready.
-// That is where TLS goes.
+// With a TlsContext, an inet endpoint gets the TLS transport (the name
+// checked is the endpoint's host unless tls_server_name says otherwise);
+// a unix-domain socket stays plain.  Memcached-protocol set-up after that
+// (ASCII authentication) is the caller's: it runs its exchange on a
+// connection that is !is_set_up() and then calls MarkSetUp().
 #ifndef MCTABLE_MEMCACHE_CONNECTION_H_
 #define MCTABLE_MEMCACHE_CONNECTION_H_
 
@@ -33,6 +37,7 @@
 
 #include "mctable/status.h"
 #include "memcache/endpoint.h"
+#include "memcache/tls_context.h"
 #include "memcache/transport.h"
 
 namespace mctable {
@@ -68,7 +73,9 @@ class Connection {
 
   // log_connect_failures: a failed connect logs its "connect to ..."
   // warning (callers with their own wording turn it off).
-  explicit Connection(Endpoint endpoint, bool log_connect_failures = true);
+  // tls: null for plain connections.
+  explicit Connection(Endpoint endpoint, bool log_connect_failures = true,
+                      std::shared_ptr<const TlsContext> tls = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -76,6 +83,10 @@ class Connection {
   const Endpoint& endpoint() const { return endpoint_; }
   // Connected, set up, and no exchange running.
   bool is_ready() const { return state_ == State::kReady; }
+  // Ready, and the caller's session set-up has run on this connection
+  // since it was opened (cleared by every Close).
+  bool is_set_up() const { return state_ == State::kReady && set_up_; }
+  void MarkSetUp() { set_up_ = true; }
   // The socket to poll while a step is pending; -1 otherwise.
   int fd() const { return fd_; }
   short PollEvents() const;
@@ -125,6 +136,10 @@ class Connection {
   Step Connected(Status* status, bool* refused);
   Step Handshake(Status* status);
   Step Pump(short revents, Status* status);
+  // `reason`, with a hint when the server dropped a new connection without
+  // a word: a TLS server spoken to in plain text, or one that demands a
+  // client certificate, does exactly that.
+  std::string ReasonForLoss(std::string reason) const;
   // Polls until a pending step ends or the deadline passes.
   Status Finish(Step step, Status status, bool* refused, Deadline deadline);
   // Makes room for at least `want` more bytes after input_end_.
@@ -132,7 +147,12 @@ class Connection {
 
   Endpoint endpoint_;
   bool log_connect_failures_ = true;
+  std::shared_ptr<const TlsContext> tls_;
   State state_ = State::kClosed;
+  bool set_up_ = false;
+  // A byte of reply has come since the socket connected.  A connection
+  // that ends before any does so in a way worth a hint (ReasonForLoss).
+  bool heard_from_server_ = false;
   int fd_ = -1;
   std::unique_ptr<Transport> transport_;
   // What the transport's last handshake, send and receive waited for

@@ -32,6 +32,12 @@ std::string Endpoint::ToString() const {
   return host + ":" + service;
 }
 
+bool Endpoint::IsLocal() const {
+  if (kind == Kind::kUnix || host == "localhost" || host == "::1") return true;
+  in_addr v4;
+  return ::inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+}
+
 Status ParseEndpoint(std::string_view spec, std::string_view origin, Endpoint* out) {
   *out = Endpoint();
   if (spec.starts_with("unix:")) {

@@ -24,6 +24,8 @@ struct Endpoint {
 
   // "host:port", "[v6]:port" or the socket path, as used in messages.
   std::string ToString() const;
+  // A unix socket, "localhost", 127.0.0.0/8 or ::1: the bytes stay on this host.
+  bool IsLocal() const;
 };
 
 // Parses `spec`.  A malformed one is a ConfigError naming `origin` (the

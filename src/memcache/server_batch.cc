@@ -137,10 +137,15 @@ class SetBatch : public LineReplyBatch {
 
   size_t BuildChunk(size_t begin, std::string* out) override {
     size_t end = begin;
-    while (end < items_.size() && end - begin < kMaxCommandsPerChunk &&
-           (end == begin || out->size() < kMaxChunkBytes)) {
+    const size_t start = out->size();
+    while (end < items_.size() && end - begin < kMaxCommandsPerChunk) {
+      const size_t before = out->size();
       const SetRequest& r = requests_[items_[end]];
       AppendSetCommand(out, r.key, flags_, ttl_, r.data);
+      if (end > begin && out->size() - start > limits_.pipelined_bytes) {
+        out->resize(before);  // goes first in the next chunk
+        break;
+      }
       ++end;
     }
     return end;
@@ -176,8 +181,16 @@ class DeleteBatch : public LineReplyBatch {
 
   size_t BuildChunk(size_t begin, std::string* out) override {
     size_t end = begin;
-    while (end < items_.size() && end - begin < kMaxCommandsPerChunk && out->size() < kMaxChunkBytes)
-      AppendDeleteCommand(out, keys_[items_[end++]]);
+    const size_t start = out->size();
+    while (end < items_.size() && end - begin < kMaxCommandsPerChunk) {
+      const size_t before = out->size();
+      AppendDeleteCommand(out, keys_[items_[end]]);
+      if (end > begin && out->size() - start > limits_.pipelined_bytes) {
+        out->resize(before);
+        break;
+      }
+      ++end;
+    }
     return end;
   }
 

@@ -36,7 +36,16 @@ struct BatchLimits {
   size_t data_size_limit = 10240;
   std::string table_name;  // "memcache:FILE", for messages
   std::string origin;      // FILE, for Postfix-style "FILE: unexpected reply" messages
+  // Bytes of pipelined set/delete commands per chunk; a command longer than
+  // this goes alone.  Over TLS, memcached 1.6 stalls when a TLS record it
+  // must read whole straddles its 16 KB read buffer (the rest waits,
+  // decrypted, inside OpenSSL, and the socket never becomes readable
+  // again): a chunk that fits that buffer is one record read at once.
+  size_t pipelined_bytes = 256 * 1024;
 };
+
+// The pipelined_bytes for TLS connections: memcached's read buffer.
+inline constexpr size_t kTlsPipelinedBytes = 16 * 1024;
 
 class ServerBatch : public ReplyConsumer {
  public:

@@ -13,7 +13,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "common/secret_file.h"
@@ -59,11 +61,59 @@ Status LoadClientKey(SSL_CTX* ctx, const std::string& key_file, const std::strin
   return Status::OK();
 }
 
+// The socket BIO: OpenSSL's own writes with write(), which raises SIGPIPE
+// when memcached has closed; a library must not kill its caller for that.
+int SocketOf(BIO* bio) { return static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio))); }
+
+int SocketBioWrite(BIO* bio, const char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  for (;;) {
+    ssize_t n = ::send(SocketOf(bio), data, static_cast<size_t>(size), MSG_NOSIGNAL);
+    if (n >= 0) return static_cast<int>(n);
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) BIO_set_retry_write(bio);
+    return -1;
+  }
+}
+
+int SocketBioRead(BIO* bio, char* buffer, int size) {
+  BIO_clear_retry_flags(bio);
+  for (;;) {
+    ssize_t n = ::recv(SocketOf(bio), buffer, static_cast<size_t>(size), 0);
+    if (n >= 0) return static_cast<int>(n);
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) BIO_set_retry_read(bio);
+    return -1;
+  }
+}
+
+long SocketBioControl(BIO*, int command, long, void*) {
+  return command == BIO_CTRL_FLUSH ? 1 : 0;  // nothing is buffered here
+}
+
+int SocketBioCreate(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+BIO_METHOD* NewSocketBioMethod() {
+  BIO_METHOD* method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "mctable socket");
+  if (method == nullptr) return nullptr;
+  BIO_meth_set_write(method, SocketBioWrite);
+  BIO_meth_set_read(method, SocketBioRead);
+  BIO_meth_set_ctrl(method, SocketBioControl);
+  BIO_meth_set_create(method, SocketBioCreate);
+  return method;
+}
+
 }  // namespace
 
 TlsContext::TlsContext(TlsOptions options) : options_(std::move(options)) {}
 
-TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+TlsContext::~TlsContext() {
+  SSL_CTX_free(ctx_);
+  BIO_meth_free(socket_bio_);
+}
 
 Status TlsContext::Create(const TlsOptions& options, std::string_view table_name,
                           std::shared_ptr<TlsContext>* out) {
@@ -71,7 +121,8 @@ Status TlsContext::Create(const TlsOptions& options, std::string_view table_name
   std::shared_ptr<TlsContext> context(new TlsContext(options));
   const std::string where = std::string(table_name) + ": ";
   SSL_CTX* ctx = context->ctx_ = SSL_CTX_new(TLS_client_method());
-  if (ctx == nullptr)
+  context->socket_bio_ = NewSocketBioMethod();
+  if (ctx == nullptr || context->socket_bio_ == nullptr)
     return Status::ConfigError(where + "TLS: " + DrainErrors("SSL_CTX_new failed"));
   if (SSL_CTX_set_min_proto_version(ctx, options.min_version) != 1)
     return Status::ConfigError(where + "tls_min_version = " + options.min_version_name + ": " +
@@ -109,13 +160,19 @@ Status TlsContext::Create(const TlsOptions& options, std::string_view table_name
   return Status::OK();
 }
 
-SSL* TlsContext::NewSession(std::string_view host, std::string* error) const {
+SSL* TlsContext::NewSession(std::string_view host, int fd, std::string* error) const {
   ERR_clear_error();
   SSL* ssl = SSL_new(ctx_);
-  if (ssl == nullptr) {
+  BIO* bio = ssl != nullptr ? BIO_new(socket_bio_) : nullptr;
+  if (bio == nullptr) {
     *error = "TLS: " + DrainErrors("SSL_new failed");
+    SSL_free(ssl);
     return nullptr;
   }
+  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd)));
+  SSL_set_bio(ssl, bio, bio);  // the SSL owns the BIO
+  // Whole records are read at once, several when they have arrived.
+  SSL_set_read_ahead(ssl, 1);
   std::string name = options_.server_name.empty() ? std::string(host) : options_.server_name;
   bool ip = IsIpAddress(name);
   bool ok = true;

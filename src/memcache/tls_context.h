@@ -8,8 +8,10 @@
 //   match, the key file passes ReadSecretFile's rule.  Failures are
 //   ConfigErrors naming the table, the parameter, the file and OpenSSL's
 //   reason.
-// - NewSession makes the SSL object for one connection: SNI set to the name
-//   (not for an IP address), and, with verification on, the peer must chain
+// - NewSession makes the SSL object for one connection on a connected
+//   socket: SNI set to the name (not for an IP address), bytes moved with
+//   send(MSG_NOSIGNAL)/recv (a server that closes never raises SIGPIPE in
+//   the caller's process), and, with verification on, the peer must chain
 //   to the configured CAs (or the system store) and match the name: a DNS
 //   name against the certificate's names, an IP address against its IP
 //   addresses.  TLS below tls_min_version is refused.
@@ -28,6 +30,7 @@
 
 typedef struct ssl_st SSL;
 typedef struct ssl_ctx_st SSL_CTX;
+typedef struct bio_method_st BIO_METHOD;
 
 namespace mctable {
 
@@ -39,9 +42,10 @@ class TlsContext {
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
 
-  // A new client session for a server known as `host` (tls_server_name
-  // overrides it); nullptr with *error set if OpenSSL fails.
-  SSL* NewSession(std::string_view host, std::string* error) const;
+  // A new client session on the connected socket `fd` (not owned) for a
+  // server known as `host` (tls_server_name overrides it); nullptr with
+  // *error set if OpenSSL fails.  The caller frees it with SSL_free.
+  SSL* NewSession(std::string_view host, int fd, std::string* error) const;
 
   // Why the handshake of `ssl` failed, after SSL_connect returned the
   // SSL_get_error code `ssl_error`; clears OpenSSL's error queue.
@@ -55,6 +59,7 @@ class TlsContext {
   explicit TlsContext(TlsOptions options);
   TlsOptions options_;
   SSL_CTX* ctx_ = nullptr;
+  BIO_METHOD* socket_bio_ = nullptr;  // send(MSG_NOSIGNAL)/recv on a socket
 };
 
 }  // namespace mctable

@@ -56,6 +56,7 @@
 #include "memcache/server_list.h"
 #include "memcache/protocol.h"
 #include "table/listed_table.h"
+#include "memcache/tls_context.h"
 #include "table/memcache_security.h"
 
 namespace mctable {
@@ -516,6 +517,17 @@ Status ConfigurePlacement(const Config& config, PlacementSettings* placement) {
   return config.GetInt("server_retry_timeout", 30, 1, 0, &placement->server_retry_timeout_seconds);
 }
 
+// The password crosses the network in clear to an inet server that is not
+// on this host unless TLS is on (threat-model.md): say so once, at open.
+void WarnIfPasswordInClear(const std::string& origin, const MemcacheSettings& settings) {
+  if (settings.tls) return;
+  for (const ServerConfig& server : settings.servers) {
+    if (server.endpoint.IsLocal()) continue;
+    LogWarning(origin + ": auth_user without tls = yes: the password is sent in clear to " +
+               server.endpoint.ToString());
+  }
+}
+
 }  // namespace
 
 Status OpenMemcacheTable(std::string_view name, const OpenOptions& options,
@@ -562,13 +574,16 @@ Status OpenMemcacheTable(std::string_view name, const OpenOptions& options,
   MemcacheSecurity security;
   s = ParseMemcacheSecurity(config, full, &security);
   if (!s.ok()) return s;
-  // Until the connection speaks TLS and memcached's authentication, refuse
-  // them rather than talk in the clear to a server the operator meant to
-  // protect.
-  if (security.tls.enabled)
-    return Status::ConfigError(config.origin() + ": tls = yes is not supported yet");
-  if (security.auth.enabled())
-    return Status::ConfigError(config.origin() + ": auth_user is not supported yet");
+  if (security.tls.enabled) {
+    std::shared_ptr<TlsContext> tls;
+    s = TlsContext::Create(security.tls, full, &tls);
+    if (!s.ok()) return s;
+    settings.tls = std::move(tls);
+  }
+  if (security.auth.enabled()) {
+    WarnIfPasswordInClear(config.origin(), settings);
+    settings.auth = std::move(security.auth);
+  }
 
   auto memcache = std::make_unique<MemcacheTable>(std::string(name), options, std::move(settings),
                                                   std::move(security));

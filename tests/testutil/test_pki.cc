@@ -74,4 +74,12 @@ bool TestPki::Issue(const std::string& label, const Request& request, Issued* ou
   return Run(sign);
 }
 
+std::vector<std::string> MemcachedTlsArgs(const TestPki::Issued& server,
+                                          const std::string& client_ca_file) {
+  std::string settings = "ssl_chain_cert=" + server.cert + ",ssl_key=" + server.key;
+  // ssl_verify_mode=2: a client without a certificate is refused.
+  if (!client_ca_file.empty()) settings += ",ssl_ca_cert=" + client_ca_file + ",ssl_verify_mode=2";
+  return {"-Z", "-o", settings};
+}
+
 }  // namespace mctable::testutil

@@ -45,6 +45,11 @@ class TestPki {
   std::string error_;
 };
 
+// memcached's options for TLS with `server`'s certificate and key; with
+// `client_ca_file`, it also demands a client certificate issued by that CA.
+std::vector<std::string> MemcachedTlsArgs(const TestPki::Issued& server,
+                                          const std::string& client_ca_file = "");
+
 }  // namespace mctable::testutil
 
 #endif  // MCTABLE_TESTUTIL_TEST_PKI_H_

@@ -204,6 +204,12 @@ bool MemcachedServer::Start() {
       args.push_back("-u");
       args.push_back("root");
     }
+    args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+    if (!options_.environment.empty()) {
+      std::vector<std::string> env = {"/usr/bin/env"};
+      env.insert(env.end(), options_.environment.begin(), options_.environment.end());
+      args.insert(args.begin(), env.begin(), env.end());
+    }
     if (options_.unix_socket) {
       std::string dir = options_.socket_dir;
       if (dir.empty()) {

@@ -80,6 +80,12 @@ class MemcachedServer {
     int memory_mb = 64;
     int max_item_size_kb = 0;  // 0: memcached default (1 MB)
     int port = 0;              // 0: a free loopback port
+    // More options for memcached, e.g. {"-Z", "-o", "ssl_chain_cert=..."}
+    // for TLS or {"-Y", FILE} for ASCII authentication.  RawCommand, Get
+    // and Set speak plain unauthenticated text: not for such servers.
+    std::vector<std::string> extra_args;
+    // "NAME=VALUE" settings for memcached's environment only (run through env).
+    std::vector<std::string> environment;
   };
   MemcachedServer() : MemcachedServer(Options()) {}
   explicit MemcachedServer(Options options);
