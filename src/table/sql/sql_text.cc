@@ -68,6 +68,10 @@ bool IsMultiStatementSafe(std::string_view query_template) {
       char escape = i + 1 < query_template.size() ? query_template[i + 1] : '\0';
       ++i;
       if (escape != '%' && !in_literal) return false;
+      // Only the escapes a template may have (anything else fails to
+      // parse anyway): then "safe" never describes an unusable template.
+      if (std::string_view("%sSuUdD123456789").find(escape) == std::string_view::npos)
+        return false;
       continue;
     }
     if (in_literal) continue;

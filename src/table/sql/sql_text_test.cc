@@ -50,6 +50,8 @@ TEST(SqlText, UnsafeTemplatesRunOneAtATime) {
            "SELECT v FROM t WHERE k='%s\\'",            // backslash: sql_mode dependent
            "SELECT v FROM t WHERE k='%s",               // unterminated literal
            "CALL lookup('%s')",                         // several results per call
+           "SELECT v FROM t WHERE k='%K'",              // no such escape: the template does not parse
+           "SELECT v FROM t WHERE k='%'",
            "SHOW TABLES", "selectx v FROM t WHERE k='%s'", ""})
     EXPECT_FALSE(IsMultiStatementSafe(unsafe)) << unsafe;
 }
