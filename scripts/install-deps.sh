@@ -14,7 +14,7 @@ packages=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmar
           postfix postfix-lmdb postfix-cdb
           libsqlite3-dev libpq-dev libmariadb-dev postgresql mariadb-server sqlite3
           postfix-sqlite postfix-pgsql postfix-mysql
-          python3 clang libclang-rt-14-dev strace time)
+          python3 clang libclang-rt-14-dev strace time valgrind)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
