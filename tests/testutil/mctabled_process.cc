@@ -21,30 +21,10 @@ double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// "unix:PATH" or "inet:127.0.0.1:PORT".
 int Connect(const std::string& endpoint) {
-  if (endpoint.rfind("unix:", 0) == 0) {
-    std::string path = endpoint.substr(5);
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un sun{};
-    sun.sun_family = AF_UNIX;
-    std::strncpy(sun.sun_path, path.c_str(), sizeof(sun.sun_path) - 1);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun) != 0) {
-      ::close(fd);
-      return -1;
-    }
-    return fd;
-  }
-  int port = std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(static_cast<uint16_t>(port));
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
+  if (endpoint.rfind("unix:", 0) == 0) return ConnectLoopback(0, endpoint.substr(5));
+  return ConnectLoopback(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)), "");
 }
 
 }  // namespace

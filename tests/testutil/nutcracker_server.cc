@@ -14,14 +14,9 @@ namespace mctable::testutil {
 namespace {
 
 bool Accepts(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(static_cast<uint16_t>(port));
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0;
-  ::close(fd);
-  return ok;
+  int fd = ConnectLoopback(port, "");
+  if (fd >= 0) ::close(fd);
+  return fd >= 0;
 }
 
 }  // namespace

@@ -33,7 +33,16 @@ double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-int ConnectTo(int port, const std::string& socket_path, bool ipv6) {
+
+std::string FindProgram(const std::vector<std::string>& candidates) {
+  for (const auto& c : candidates)
+    if (::access(c.c_str(), X_OK) == 0) return c;
+  return "";
+}
+
+}  // namespace
+
+int ConnectLoopback(int port, const std::string& socket_path, bool ipv6) {
   int fd;
   if (!socket_path.empty()) {
     fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -69,14 +78,6 @@ int ConnectTo(int port, const std::string& socket_path, bool ipv6) {
   }
   return fd;
 }
-
-std::string FindProgram(const std::vector<std::string>& candidates) {
-  for (const auto& c : candidates)
-    if (::access(c.c_str(), X_OK) == 0) return c;
-  return "";
-}
-
-}  // namespace
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
@@ -240,7 +241,7 @@ bool MemcachedServer::Start() {
         pid_ = -1;
         break;  // died: port taken, try another
       }
-      int fd = ConnectTo(port_, socket_path_, options_.ipv6);
+      int fd = ConnectLoopback(port_, socket_path_, options_.ipv6);
       if (fd >= 0) {
         ::close(fd);
         return true;
@@ -283,7 +284,7 @@ std::string MemcachedServer::endpoint() const {
 }
 
 std::string MemcachedServer::RawCommand(const std::string& command, const std::string& until) const {
-  int fd = ConnectTo(port_, socket_path_, options_.ipv6);
+  int fd = ConnectLoopback(port_, socket_path_, options_.ipv6);
   if (fd < 0) return "";
   size_t done = 0;
   while (done < command.size()) {

@@ -137,6 +137,10 @@ int FreeLoopbackPort(bool ipv6 = false);
 // Whether this machine has an IPv6 loopback address (::1) to listen on.
 bool HaveIpv6Loopback();
 
+// A blocking connection to socket_path (when not empty) or to `port` on
+// 127.0.0.1 (::1 with ipv6); -1 if it cannot connect.
+int ConnectLoopback(int port, const std::string& socket_path, bool ipv6 = false);
+
 struct CommandResult {
   int exit_status = -1;  // exit code, or 128+signal
   std::string out;
