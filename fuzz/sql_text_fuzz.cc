@@ -35,12 +35,15 @@ class DoublingQuoter : public mctable::ValueQuoter {
   }
 };
 
-// Characters outside single-quoted literals (quotes doubled inside).
+// Characters outside single-quoted literals (quotes doubled inside), each
+// literal replaced by one space: a literal separates tokens, so "-''-" is
+// two minus signs, not the comment marker "--".
 std::string OutsideLiterals(std::string_view sql) {
   std::string outside;
   bool in_literal = false;
   for (char c : sql) {
     if (c == '\'') {
+      if (!in_literal) outside.push_back(' ');
       in_literal = !in_literal;
       continue;
     }
