@@ -41,6 +41,19 @@ pid=$!
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
 
 touch "$work/main.cf"
+# The installed command finds the driver modules installed beside the
+# library (<libdir>/mctable), from wherever the prefix is: with no server on
+# the socket, the answer is the driver's connect failure, not a load error.
+if [ -f "$libdir/mctable/mctable-pgsql.so" ]; then
+  printf 'hosts = unix:%s/no-server\ndbname = x\nquery = SELECT v FROM t WHERE k=%s\n' "$work" "'%s'" > "$work/pg.cf"
+  out=$("$prefix/sbin/mctable" -c "$work" -q key "pgsql:$work/pg.cf" 2>&1 || true)
+  case $out in
+    *"connect to pgsql server"*) echo "examples: installed mctable loads its pgsql module" ;;
+    *) echo "examples: installed mctable did not load its pgsql module: $out" >&2; exit 1 ;;
+  esac
+else
+  echo "examples: no pgsql module installed (built without libpq): module check skipped"
+fi
 printf 'a@example.com alpha\nb@example.com beta\n' > "$work/virtual"
 "$prefix/sbin/mctable" -c "$work" "lmdb:$work/virtual"
 printf 'memcache = inet:127.0.0.1:%s\nbackup = lmdb:%s/virtual\nkey_format = ex:%%s\n' \

@@ -8,17 +8,21 @@ set(MCTABLE_DEPENDENCY_INCLUDE_DIRS "")
 set(MCTABLE_DEPENDENCY_DEFINITIONS "")
 set(MCTABLE_PC_LIBS_PRIVATE "")
 
-# mctable_find_dependency(NAME LIBRARY HEADER [REQUIRED])
+# mctable_find_dependency(NAME LIBRARY HEADER [REQUIRED | MODULE])
+# MODULE: only the type's driver module links the library (module_loader.h),
+# the library and programs do not.
 macro(mctable_find_dependency name library header)
   find_library(${name}_LIBRARY ${library})
   # Debian keeps the libpq and MariaDB client headers in subdirectories.
   find_path(${name}_INCLUDE_DIR ${header} PATH_SUFFIXES postgresql mariadb)
   if(${name}_LIBRARY AND ${name}_INCLUDE_DIR)
-    list(APPEND MCTABLE_DEPENDENCY_LIBRARIES ${${name}_LIBRARY})
+    if(NOT "${ARGN}" STREQUAL "MODULE")
+      list(APPEND MCTABLE_DEPENDENCY_LIBRARIES ${${name}_LIBRARY})
+      string(APPEND MCTABLE_PC_LIBS_PRIVATE " -l${library}")
+    endif()
     list(APPEND MCTABLE_DEPENDENCY_INCLUDE_DIRS ${${name}_INCLUDE_DIR})
     list(APPEND MCTABLE_DEPENDENCY_DEFINITIONS MCTABLE_HAVE_${name}=1)
     set(MCTABLE_HAVE_${name} ON)
-    string(APPEND MCTABLE_PC_LIBS_PRIVATE " -l${library}")
   elseif("${ARGN}" STREQUAL "REQUIRED")
     message(FATAL_ERROR "mctable needs ${library} (${header}); on Debian: scripts/install-deps.sh")
   else()
@@ -34,10 +38,12 @@ mctable_find_dependency(ICU icuuc unicode/casemap.h REQUIRED)
 # OpenSSL: key_digest and value signing (libcrypto), TLS to memcached (libssl).
 mctable_find_dependency(OPENSSL_SSL ssl openssl/ssl.h REQUIRED)
 mctable_find_dependency(OPENSSL_CRYPTO crypto openssl/evp.h REQUIRED)
-# The SQL table types (sqlite:, pgsql:, mysql:).
+# The SQL table types (sqlite:, pgsql:, mysql:).  The PostgreSQL and MariaDB
+# clients are linked into driver modules loaded on demand: libpq alone (with
+# gnutls, krb5 and ldap) costs every process that maps it about 5 MB.
 mctable_find_dependency(SQLITE sqlite3 sqlite3.h)
-mctable_find_dependency(PGSQL pq libpq-fe.h)
-mctable_find_dependency(MYSQL mariadb mysql.h)
+mctable_find_dependency(PGSQL pq libpq-fe.h MODULE)
+mctable_find_dependency(MYSQL mariadb mysql.h MODULE)
 
 # Include paths and definitions of a build of the library sources (the
 # regular one, and the instrumented one in fuzz/).

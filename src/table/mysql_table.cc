@@ -21,6 +21,7 @@
 #include "mctable/config.h"
 #include "table/sql/db_common.h"
 #include "table/sql/mysql_connection.h"
+#include "table/sql/sql_drivers.h"
 #include "table/sql/network_sql_table.h"
 #include "table/sql/sql_text.h"
 #include "table/sql/sql_timeouts.h"
@@ -73,7 +74,10 @@ Status OpenMysqlTable(std::string_view name, const OpenOptions& options, std::un
   std::vector<ServerAddress> servers;
   for (const std::string& host : SplitHostList(config.GetString("hosts", "")))
     servers.push_back(ParseMysqlServer(host));
-  *table = std::make_unique<NetworkSqlTable>(std::move(common), NewMysqlConnector(std::move(settings)),
+  std::unique_ptr<SqlConnector> connector;
+  s = LoadMysqlConnector(std::move(settings), &connector);
+  if (!s.ok()) return Status::ConfigError("mysql:" + std::string(name) + ": " + s.message());
+  *table = std::make_unique<NetworkSqlTable>(std::move(common), std::move(connector),
                                              ServerList(std::move(servers), timeouts.retry, timeouts.idle));
   return Status::OK();
 }

@@ -18,6 +18,7 @@
 #include "table/sql/db_common.h"
 #include "table/sql/network_sql_table.h"
 #include "table/sql/pgsql_connection.h"
+#include "table/sql/sql_drivers.h"
 #include "table/sql/sql_text.h"
 #include "table/sql/sql_timeouts.h"
 #include "table/table_types.h"
@@ -55,7 +56,10 @@ Status OpenPgsqlTable(std::string_view name, const OpenOptions& options, std::un
   std::vector<ServerAddress> servers;
   for (const std::string& host : SplitHostList(config.GetString("hosts", "")))
     servers.push_back(ParsePgsqlServer(host));
-  *table = std::make_unique<NetworkSqlTable>(std::move(common), NewPgsqlConnector(std::move(settings)),
+  std::unique_ptr<SqlConnector> connector;
+  s = LoadPgsqlConnector(std::move(settings), &connector);
+  if (!s.ok()) return Status::ConfigError("pgsql:" + std::string(name) + ": " + s.message());
+  *table = std::make_unique<NetworkSqlTable>(std::move(common), std::move(connector),
                                              ServerList(std::move(servers), timeouts.retry, timeouts.idle));
   return Status::OK();
 }

@@ -3,7 +3,6 @@
 
 #include <mysql.h>
 #include <netdb.h>
-#include <strings.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -247,28 +246,6 @@ class MysqlConnector : public SqlConnector {
 };
 
 }  // namespace
-
-ServerAddress ParseMysqlServer(std::string_view text) {
-  ServerAddress server;
-  server.text = std::string(text);
-  std::string_view name = text;
-  if (name.substr(0, 5) == "unix:") {
-    name.remove_prefix(5);
-    server.kind = ServerAddress::Kind::kUnix;
-  } else {
-    if (name.substr(0, 5) == "inet:") name.remove_prefix(5);
-    server.kind = ServerAddress::Kind::kInet;
-  }
-  size_t colon = name.rfind(':');
-  server.host = std::string(name.substr(0, colon));
-  if (colon != std::string_view::npos) server.port = std::string(name.substr(colon + 1));
-  if (::strcasecmp(server.host.c_str(), "localhost") == 0) {
-    // The MySQL way: "localhost" is the default UNIX-domain socket.
-    server.kind = ServerAddress::Kind::kUnix;
-    server.host.clear();
-  }
-  return server;
-}
 
 std::unique_ptr<SqlConnector> NewMysqlConnector(MysqlSettings settings) {
   return std::make_unique<MysqlConnector>(std::move(settings));

@@ -368,28 +368,6 @@ bool PgsqlConnector::Prepare(PGconn* conn, bool* prepared, std::string* reason) 
 
 }  // namespace
 
-ServerAddress ParsePgsqlServer(std::string_view text) {
-  ServerAddress server;
-  server.text = std::string(text);
-  if (text.substr(0, 11) == "postgresql:") {
-    server.kind = ServerAddress::Kind::kUri;
-    server.host = std::string(text);
-    return server;
-  }
-  std::string_view name = text;
-  if (name.substr(0, 5) == "unix:" || name.substr(0, 5) == "inet:") name.remove_prefix(5);
-  if (!name.empty() && name.front() != '/') {
-    server.kind = ServerAddress::Kind::kInet;
-    size_t colon = name.rfind(':');
-    server.host = std::string(name.substr(0, colon));
-    if (colon != std::string_view::npos) server.port = std::string(name.substr(colon + 1));
-  } else {
-    server.kind = ServerAddress::Kind::kUnix;
-    server.host = std::string(name);
-  }
-  return server;
-}
-
 std::unique_ptr<SqlConnector> NewPgsqlConnector(PgsqlSettings settings) {
   return std::make_unique<PgsqlConnector>(std::move(settings));
 }

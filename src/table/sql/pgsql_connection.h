@@ -51,6 +51,8 @@ struct PgsqlSettings {
 
 ServerAddress ParsePgsqlServer(std::string_view text);
 
+// The driver itself: defined in the pgsql module only (mctable-pgsql.so); the
+// library reaches it through LoadPgsqlConnector (sql_drivers.h).
 std::unique_ptr<SqlConnector> NewPgsqlConnector(PgsqlSettings settings);
 
 }  // namespace mctable

@@ -1,0 +1,13 @@
+// The pgsql driver module, mctable-pgsql.so (module_loader.h): the driver
+// of pgsql_connection.h behind the entry point sql_drivers.h names.  Built
+// only into the module, never into the library.
+#include <utility>
+
+#include "table/module_entry.h"
+#include "table/sql/sql_drivers.h"
+
+MCTABLE_DEFINE_MODULE_VERSION
+
+MCTABLE_MODULE_ENTRY mctable::SqlConnector* mctable_new_pgsql_connector(mctable::PgsqlSettings* settings) {
+  return mctable::NewPgsqlConnector(std::move(*settings)).release();
+}

@@ -1,0 +1,24 @@
+// LoadPgsqlConnector and LoadMysqlConnector; see sql_drivers.h.
+#include "table/sql/sql_drivers.h"
+
+#include "table/module_loader.h"
+
+namespace mctable {
+
+Status LoadPgsqlConnector(PgsqlSettings settings, std::unique_ptr<SqlConnector>* connector) {
+  void* entry = nullptr;
+  Status s = LoadModuleEntry("pgsql", MCTABLE_PGSQL_CONNECTOR_ENTRY, &entry);
+  if (!s.ok()) return s;
+  connector->reset(reinterpret_cast<NewPgsqlConnectorFunction>(entry)(&settings));
+  return Status::OK();
+}
+
+Status LoadMysqlConnector(MysqlSettings settings, std::unique_ptr<SqlConnector>* connector) {
+  void* entry = nullptr;
+  Status s = LoadModuleEntry("mysql", MCTABLE_MYSQL_CONNECTOR_ENTRY, &entry);
+  if (!s.ok()) return s;
+  connector->reset(reinterpret_cast<NewMysqlConnectorFunction>(entry)(&settings));
+  return Status::OK();
+}
+
+}  // namespace mctable
