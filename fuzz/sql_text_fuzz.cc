@@ -6,10 +6,16 @@
 // ";" or comment marker outside its literals and a key quoted into it never
 // leaves its literal (the expanded query, with quotes doubled by the test
 // quoter, keeps the template's statement count); a parameterized
-// statement has no substitution left and one parameter per escape; the
-// result expansion is deterministic.
+// statement has no substitution left and one parameter per escape; a
+// template sent as UNION ALL branches is also multi-statement safe, starts
+// with SELECT right before its select list, and its branch built as the
+// driver builds it ("(SELECT 7," + rest + ")") keeps its parentheses
+// balanced outside literals with the key inside its literal; the result
+// expansion is deterministic.
 #include <cstddef>
+#include <cctype>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -19,9 +25,13 @@
 
 namespace {
 
-void Check(bool ok) {
-  if (!ok) std::abort();
+// Aborts, naming the check that failed (libFuzzer keeps the input).
+void CheckAt(bool ok, const char* what) {
+  if (ok) return;
+  std::fprintf(stderr, "sql_text_fuzz: check failed: %s\n", what);
+  std::abort();
 }
+#define Check(condition) CheckAt((condition), #condition)
 
 // Quotes as SQL's standard string escaping does: "'" doubled.
 class DoublingQuoter : public mctable::ValueQuoter {
@@ -36,15 +46,14 @@ class DoublingQuoter : public mctable::ValueQuoter {
 };
 
 // Characters outside single-quoted literals (quotes doubled inside), each
-// literal replaced by one space: a literal separates tokens, so "-''-" is
-// two minus signs, not the comment marker "--".
+// literal read as a blank: "-'x'-" is no "--" to the server.
 std::string OutsideLiterals(std::string_view sql) {
   std::string outside;
   bool in_literal = false;
   for (char c : sql) {
     if (c == '\'') {
-      if (!in_literal) outside.push_back(' ');
       in_literal = !in_literal;
+      if (in_literal) outside.push_back(' ');
       continue;
     }
     if (!in_literal) outside.push_back(c);
@@ -72,6 +81,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
       Check(outside.find(';') == std::string::npos);
       Check(outside.find('#') == std::string::npos);
       Check(outside.find("--") == std::string::npos);
+    }
+  }
+
+  size_t select_list = 0;
+  if (mctable::IsUnionBatchSafe(query_template, &select_list)) {
+    Check(parsed);
+    Check(mctable::IsMultiStatementSafe(query_template));
+    Check(select_list >= 6 && select_list <= query_template.size());
+    std::string_view keyword = query_template.substr(select_list - 6, 6);
+    for (size_t i = 0; i < 6; ++i) Check(std::toupper(static_cast<unsigned char>(keyword[i])) == "SELECT"[i]);
+    for (size_t i = 0; i + 6 < select_list; ++i) Check(std::isspace(static_cast<unsigned char>(query_template[i])));
+    std::string expanded;
+    DoublingQuoter quoter;
+    if (key.find('\\') == std::string_view::npos && query.Expand(key, &quoter, &expanded)) {
+      Check(expanded.compare(0, select_list, query_template.substr(0, select_list)) == 0);
+      std::string branch = "(SELECT 7," + expanded.substr(select_list) + ")";
+      // The branch's own parentheses close only at its end.
+      std::string outside = OutsideLiterals(branch);
+      int depth = 0;
+      for (size_t i = 0; i < outside.size(); ++i) {
+        if (outside[i] == '(') ++depth;
+        if (outside[i] == ')') --depth;
+        Check(depth >= (i + 1 < outside.size() ? 1 : 0));
+        Check(outside[i] != ';');
+      }
+      Check(depth == 0);
     }
   }
 

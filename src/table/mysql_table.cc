@@ -70,6 +70,8 @@ Status OpenMysqlTable(std::string_view name, const OpenOptions& options, std::un
   settings.connect_timeout_seconds = timeouts.connect;
   settings.query_timeout_seconds = timeouts.query;
   settings.multi_statements = IsMultiStatementSafe(common->query_template());
+  size_t select_list = 0;
+  if (IsUnionBatchSafe(common->query_template(), &select_list)) settings.union_select_list = select_list;
 
   std::vector<ServerAddress> servers;
   for (const std::string& host : SplitHostList(config.GetString("hosts", "")))

@@ -13,8 +13,11 @@
 namespace mctable {
 namespace {
 
-// Queries per multi-statement request, and a bound on its size.
+// Queries per multi-statement request, keys per UNION ALL statement (past
+// a few dozen branches MariaDB's work per branch grows again), and a bound
+// on a request's size.
 constexpr size_t kStatementsPerRequest = 256;
+constexpr size_t kKeysPerUnion = 32;
 constexpr size_t kMaxRequestBytes = 1 << 20;
 
 class MysqlQuoter : public ValueQuoter {
@@ -50,6 +53,17 @@ class MysqlConnection : public SqlConnection {
   // The items of one multi-statement request; returns the first item not
   // completed (request.size() when all did).
   size_t RunRequest(QueryBatch* batch, const std::vector<size_t>& items, std::string* failure);
+  // The items (two or more) as one UNION ALL statement; false when it
+  // failed (*connection_lost and *failure set when the connection is gone)
+  // or gave rows that cannot be assigned, and nothing was delivered.
+  bool RunUnion(QueryBatch* batch, const std::vector<size_t>& items, const std::vector<std::string>& queries,
+                std::string* failure, bool* connection_lost);
+  bool UnionFailed(std::string* failure, bool* connection_lost);
+  static bool ParseTag(const char* text, unsigned long size, size_t* tag);
+  // The items one statement each (RunOne or RunRequest); returns how many
+  // completed.
+  size_t RunStatements(QueryBatch* batch, const std::vector<size_t>& items,
+                       const std::vector<std::string>& queries, std::string* failure);
   void Deliver(QueryBatch* batch, size_t item, MYSQL_RES* result);
   std::string QueryFailed(std::string_view what) const {
     return settings_.table_name + ": query failed" + std::string(what) + ": " + OneLine(mysql_error(db_));
@@ -57,8 +71,8 @@ class MysqlConnection : public SqlConnection {
 
   MYSQL* db_;
   MysqlSettings settings_;
-  std::string query_;
   std::string request_;
+  bool union_refused_ = false;
 };
 
 void MysqlConnection::Deliver(QueryBatch* batch, size_t item, MYSQL_RES* result) {
@@ -154,32 +168,125 @@ size_t MysqlConnection::RunRequest(QueryBatch* batch, const std::vector<size_t>&
   }
 }
 
+bool MysqlConnection::RunUnion(QueryBatch* batch, const std::vector<size_t>& items,
+                               const std::vector<std::string>& queries, std::string* failure,
+                               bool* connection_lost) {
+  const size_t offset = *settings_.union_select_list;
+  request_.clear();
+  for (size_t k = 0; k < items.size(); ++k) {
+    if (k > 0) request_.append(" UNION ALL ");
+    request_.append("(SELECT ");
+    request_.append(std::to_string(k));
+    request_.push_back(',');
+    request_.append(queries[k], offset);
+    request_.push_back(')');
+  }
+  if (mysql_real_query(db_, request_.data(), request_.size()) != 0) return UnionFailed(failure, connection_lost);
+  MYSQL_RES* result = mysql_store_result(db_);
+  if (result == nullptr) return UnionFailed(failure, connection_lost);
+  bool usable = !mysql_more_results(db_) && mysql_num_fields(result) >= 2;
+  // The branches' rows, in branch order (MariaDB streams the branches of
+  // a UNION ALL one after the other); any other order, or a tag that
+  // names no branch, and the keys are run again one statement each.
+  size_t last_tag = 0;
+  while (MYSQL_ROW row = usable ? mysql_fetch_row(result) : nullptr) {
+    size_t tag = 0;
+    if (!ParseTag(row[0], mysql_fetch_lengths(result)[0], &tag) || tag < last_tag || tag >= items.size())
+      usable = false;
+    last_tag = tag;
+  }
+  if (!usable) {
+    mysql_free_result(result);
+    while (mysql_next_result(db_) == 0)  // keeps the connection in step
+      if (MYSQL_RES* extra = mysql_store_result(db_)) mysql_free_result(extra);
+    return false;
+  }
+  for (size_t item : items) batch->Begin(item);
+  const unsigned columns = mysql_num_fields(result);
+  mysql_data_seek(result, 0);
+  while (MYSQL_ROW row = mysql_fetch_row(result)) {
+    unsigned long* lengths = mysql_fetch_lengths(result);
+    size_t tag = 0;
+    (void)ParseTag(row[0], lengths[0], &tag);
+    for (unsigned column = 1; column < columns; ++column)
+      batch->Value(items[tag], row[column], row[column] != nullptr ? lengths[column] : 0);
+  }
+  for (size_t item : items) batch->Complete(item);
+  mysql_free_result(result);
+  return true;
+}
+
+bool MysqlConnection::ParseTag(const char* text, unsigned long size, size_t* tag) {
+  if (text == nullptr || size == 0 || size > 9) return false;
+  size_t value = 0;
+  for (unsigned long i = 0; i < size; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    value = value * 10 + static_cast<size_t>(text[i] - '0');
+  }
+  *tag = value;
+  return true;
+}
+
+bool MysqlConnection::UnionFailed(std::string* failure, bool* connection_lost) {
+  const unsigned error = mysql_errno(db_);
+  // A client error (CR_*, 2000-2999: the connection is lost or broken)
+  // would fail the first of these keys the same way one at a time.
+  if (error >= 2000 && error < 3000) {
+    *failure = QueryFailed("");
+    *connection_lost = true;
+    return false;
+  }
+  // A statement the server does not take as built (a parse error, a column
+  // count mismatch, a wrong use of a clause): IsUnionBatchSafe missed
+  // something about this template; stop trying it on this connection.
+  if (error == 1064 || error == 1221 || error == 1222 || error == 1234) union_refused_ = true;
+  return false;
+}
+
+size_t MysqlConnection::RunStatements(QueryBatch* batch, const std::vector<size_t>& items,
+                                      const std::vector<std::string>& queries, std::string* failure) {
+  if (items.size() == 1) return RunOne(batch, items[0], queries[0], failure) ? 1 : 0;
+  request_.clear();
+  for (size_t k = 0; k < items.size(); ++k) {
+    if (k > 0) request_.push_back(';');
+    request_.append(queries[k]);
+  }
+  return RunRequest(batch, items, failure);
+}
+
 size_t MysqlConnection::Run(QueryBatch* batch, size_t first, std::string* failure) {
   MysqlQuoter quoter(db_);
   std::vector<size_t> items;
+  std::vector<std::string> queries;
   size_t next = first;
   while (next < batch->size()) {
-    // Gather the next request: one query, or several joined by ";".
+    // Gather the next request's items and their queries.
+    const bool as_union = settings_.union_select_list.has_value() && !union_refused_;
+    const size_t limit = as_union                      ? kKeysPerUnion
+                         : settings_.multi_statements ? kStatementsPerRequest
+                                                      : 1;
     items.clear();
-    request_.clear();
-    const size_t limit = settings_.multi_statements ? kStatementsPerRequest : 1;
-    while (next < batch->size() && items.size() < limit && request_.size() < kMaxRequestBytes) {
-      if (!batch->BuildQuery(next, quoter, &query_)) {
+    size_t bytes = 0;
+    while (next < batch->size() && items.size() < limit && bytes < kMaxRequestBytes) {
+      if (items.size() == queries.size()) queries.emplace_back();
+      std::string& query = queries[items.size()];
+      if (!batch->BuildQuery(next, quoter, &query)) {
         batch->Fail(next, "cannot escape input string",
                     settings_.table_name + ": cannot escape input string");
         ++next;
         continue;
       }
-      if (!items.empty()) request_.push_back(';');
-      request_.append(query_);
+      bytes += query.size() + 32;
       items.push_back(next++);
     }
     if (items.empty()) break;
-    if (items.size() == 1) {
-      if (!RunOne(batch, items[0], request_, failure)) return items[0];
-      continue;
+    queries.resize(items.size());
+    if (as_union && items.size() > 1) {
+      bool connection_lost = false;
+      if (RunUnion(batch, items, queries, failure, &connection_lost)) continue;
+      if (connection_lost) return items[0];
     }
-    size_t done = RunRequest(batch, items, failure);
+    size_t done = RunStatements(batch, items, queries, failure);
     if (done < items.size()) return items[done];
   }
   return batch->size();

@@ -6,7 +6,14 @@
 // - A connection reads the [client] option group (option_group) and
 //   option_file as Postfix does, and is bounded by connect_timeout and, for
 //   each read and write, query_timeout.
-// - A batch whose template IsMultiStatementSafe (sql_text.h) is sent as
+// - A batch whose template IsUnionBatchSafe (sql_text.h) is sent as
+//   UNION ALL statements of a few dozen keys each, one branch per key
+//   tagged with the key's place in the statement: MariaDB's work per
+//   statement, not the round trip, is the cost of a lookup.  When such a
+//   statement fails for any reason but a lost connection, or its rows do
+//   not come back in branch order, its keys are run again the way below,
+//   so that results, errors and warnings are those of one query per key.
+// - Another batch whose template IsMultiStatementSafe is sent as
 //   multi-statement requests of up to a few hundred queries each, one
 //   round trip per request; any other template is run one query at a time
 //   with multi-statements off, exactly as Postfix does.
@@ -40,6 +47,9 @@ struct MysqlSettings {
   int connect_timeout_seconds = 10;
   int query_timeout_seconds = 30;
   bool multi_statements = false;  // batches as multi-statement requests
+  // Batches as UNION ALL statements: the offset of the template's select
+  // list (IsUnionBatchSafe); needs multi_statements for the way back.
+  std::optional<size_t> union_select_list;
 };
 
 ServerAddress ParseMysqlServer(std::string_view text);

@@ -1,8 +1,10 @@
-// OneLine, IsSingleStatement, IsMultiStatementSafe; see sql_text.h.
+// OneLine, IsSingleStatement, IsMultiStatementSafe, IsUnionBatchSafe,
+// ParameterizeQuery; see sql_text.h.
 #include "table/sql/sql_text.h"
 
 #include <cctype>
 #include <cstdio>
+#include <initializer_list>
 
 namespace mctable {
 namespace {
@@ -81,6 +83,100 @@ bool IsMultiStatementSafe(std::string_view query_template) {
       return false;
   }
   return !in_literal;
+}
+
+namespace {
+
+bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
+
+bool EqualsFolded(std::string_view word, std::string_view upper) {
+  if (word.size() != upper.size()) return false;
+  for (size_t i = 0; i < word.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(word[i])) != upper[i]) return false;
+  return true;
+}
+
+bool IsOneOfFolded(std::string_view word, std::initializer_list<std::string_view> uppers) {
+  for (std::string_view upper : uppers)
+    if (EqualsFolded(word, upper)) return true;
+  return false;
+}
+
+}  // namespace
+
+bool IsUnionBatchSafe(std::string_view query_template, size_t* select_list) {
+  if (!IsMultiStatementSafe(query_template)) return false;
+  const std::string_view t = query_template;
+  size_t i = 0;
+  while (i < t.size() && IsBlank(t[i])) ++i;
+  if (t.size() - i < 6 || !EqualsFolded(t.substr(i, 6), "SELECT")) return false;
+  i += 6;
+  if (i >= t.size() || IsWordChar(t[i])) return false;
+  const size_t list_start = i;
+  // The select list's first token.
+  size_t first = i;
+  while (first < t.size() && IsBlank(t[first])) ++first;
+  if (first >= t.size() || t[first] == '*') return false;
+  size_t first_end = first;
+  while (first_end < t.size() && IsWordChar(t[first_end])) ++first_end;
+  std::string_view first_word = t.substr(first, first_end - first);
+  if (IsOneOfFolded(first_word, {"ALL", "DISTINCT", "DISTINCTROW", "HIGH_PRIORITY", "STRAIGHT_JOIN"}) ||
+      (first_word.size() >= 4 && EqualsFolded(first_word.substr(0, 4), "SQL_")))
+    return false;
+
+  // One pass over the rest, outside literals: parenthesis depth, keywords,
+  // and where the substitutions are.  (IsMultiStatementSafe has ruled out
+  // comments, other quotes and backslashes.)
+  int depth = 0;
+  bool in_literal = false, after_where = false, ordered = false, limited = false;
+  char previous = ' ';  // the last character outside literals and blanks
+  while (i < t.size()) {
+    char c = t[i];
+    if (c == '\'') {
+      in_literal = !in_literal;
+      previous = c;
+      ++i;
+      continue;
+    }
+    if (c == '%') {
+      // Outside a literal only "%%" (IsMultiStatementSafe); inside, a
+      // substitution unless "%%".
+      if (in_literal && i + 1 < t.size() && t[i + 1] != '%' && !after_where) return false;
+      i += 2;
+      if (!in_literal) previous = '%';
+      continue;
+    }
+    if (in_literal) {
+      ++i;
+      continue;
+    }
+    if (IsBlank(c)) {
+      ++i;
+      continue;
+    }
+    if (IsWordChar(c)) {
+      size_t end = i;
+      while (end < t.size() && IsWordChar(t[end])) ++end;
+      std::string_view word = t.substr(i, end - i);
+      if (previous != '.') {
+        if (IsOneOfFolded(word, {"UNION", "INTERSECT", "EXCEPT", "INTO", "FOR", "LOCK", "PROCEDURE"}))
+          return false;
+        if (depth == 0 && EqualsFolded(word, "WHERE")) after_where = true;
+        if (depth == 0 && IsOneOfFolded(word, {"ORDER", "GROUP"})) ordered = true;
+        if (depth == 0 && EqualsFolded(word, "LIMIT")) limited = true;
+      }
+      previous = 'w';
+      i = end;
+      continue;
+    }
+    if (c == '(') ++depth;
+    if (c == ')' && --depth < 0) return false;
+    previous = c;
+    ++i;
+  }
+  if (depth != 0 || in_literal || (ordered && !limited)) return false;
+  *select_list = list_start;
+  return true;
 }
 
 bool ParameterizeQuery(std::string_view query_template, std::string* statement, std::string* escapes) {

@@ -33,6 +33,25 @@ bool IsSingleStatement(std::string_view query_template);
 // add a statement.
 bool IsMultiStatementSafe(std::string_view query_template);
 
+// True when the queries from this template for many keys may be sent as
+// one MySQL statement, one parenthesized UNION ALL branch per key with the
+// key's tag as an added first column ("(SELECT 17, <rest of the query>)"),
+// and each branch then gives exactly the rows and values the query alone
+// gives.  *select_list is the offset just past the template's leading
+// SELECT (a query expanded from the template has the same prefix).  The
+// template must be IsMultiStatementSafe and: start with SELECT (no "(",
+// no WITH) followed by a select list that accepts a leading column (no
+// "*", ALL, DISTINCT, DISTINCTROW, HIGH_PRIORITY, STRAIGHT_JOIN, SQL_...);
+// have no UNION, INTERSECT, EXCEPT, INTO, FOR, LOCK or PROCEDURE (its own
+// set operations, or what a branch may not hold); have every substitution
+// after its top-level WHERE, so that the select lists of all branches are
+// the same text and UNION's type merging of the columns changes no value
+// (ROUND(v, '%s') in the select list would); and have no top-level ORDER
+// BY or GROUP BY without a top-level LIMIT, because MariaDB drops the
+// ordering of a branch that has no LIMIT.  Words after "." are names, not
+// keywords.  Conservative: anything else is false.
+bool IsUnionBatchSafe(std::string_view query_template, size_t* select_list);
+
 // The template as a PostgreSQL statement with parameters, when that means
 // the same: every substitution is a whole single-quoted literal ('%s',
 // '%u', '%1'...), which becomes $1, $2... (the same escape, the same

@@ -56,6 +56,62 @@ TEST(SqlText, UnsafeTemplatesRunOneAtATime) {
     EXPECT_FALSE(IsMultiStatementSafe(unsafe)) << unsafe;
 }
 
+// The offset of the select list, or -1 when the template is not union safe.
+int UnionSelectList(const char* query_template) {
+  size_t select_list = 12345;
+  if (!IsUnionBatchSafe(query_template, &select_list)) return -1;
+  return static_cast<int>(select_list);
+}
+
+TEST(SqlText, UnionBatchSafeTemplates) {
+  EXPECT_EQ(UnionSelectList("SELECT v FROM aliases WHERE k='%s'"), 6);
+  EXPECT_EQ(UnionSelectList("  select a, b FROM t WHERE k = '%u' AND d = '%d'"), 8);
+  EXPECT_EQ(UnionSelectList("SELECT(v) FROM t WHERE k='%s'"), 6);
+  EXPECT_EQ(UnionSelectList("SELECT\tv FROM t WHERE k='%s'"), 6);
+  for (const char* safe : {
+           "SELECT v FROM t WHERE k='%s' ORDER BY v DESC LIMIT 3",  // the branch's LIMIT keeps its order
+           "SELECT v FROM t WHERE k='%s' GROUP BY v LIMIT 10",
+           "SELECT v FROM t WHERE k='%s' LIMIT 1",
+           "SELECT v FROM t WHERE k IN (SELECT k FROM u WHERE x='%s' ORDER BY k)",  // a subquery's ORDER BY
+           "SELECT t.order, t.limit FROM t WHERE k='%s'",  // names after ".", not keywords
+           "SELECT CONCAT(v, '%%') FROM t WHERE k='%s' AND v LIKE 'a%%'",
+           "SELECT v FROM t JOIN u ON t.id = u.id WHERE u.k='%s' AND t.n = 'it''s'",
+           "SELECT 'union', 'order by' FROM t WHERE k='%s'",  // keywords inside literals are text
+           "SELECT v FROM t WHERE k='%s' AND v <> 'x' HAVING v <> '%s'",
+           "SELECT v FROM t"})  // no substitution at all
+    EXPECT_NE(UnionSelectList(safe), -1) << safe;
+}
+
+TEST(SqlText, UnionBatchUnsafeTemplates) {
+  for (const char* unsafe : {
+           "SELECT v FROM t WHERE id = %s",              // not multi-statement safe
+           "SELECT v FROM t WHERE k='%s';",              // (a ";")
+           "(SELECT v FROM t WHERE k='%s')",             // a parenthesized query
+           "WITH x AS (SELECT 1) SELECT v FROM t WHERE k='%s'",
+           "SELECT * FROM t WHERE k='%s'",               // "SELECT 17, *" does not parse
+           "SELECT DISTINCT v FROM t WHERE k='%s'",      // modifiers before the list
+           "SELECT ALL v FROM t WHERE k='%s'", "SELECT distinctrow v FROM t WHERE k='%s'",
+           "SELECT HIGH_PRIORITY v FROM t WHERE k='%s'", "SELECT STRAIGHT_JOIN v FROM t WHERE k='%s'",
+           "SELECT SQL_NO_CACHE v FROM t WHERE k='%s'", "SELECT sql_calc_found_rows v FROM t WHERE k='%s'",
+           "SELECT v FROM t WHERE k='%s' UNION SELECT w FROM u WHERE k='%s'",  // its own set operations
+           "SELECT v FROM t WHERE k='%s' EXCEPT SELECT w FROM u",
+           "SELECT v FROM t WHERE k='%s' INTERSECT SELECT w FROM u",
+           "SELECT v INTO @x FROM t WHERE k='%s'",       // not allowed in a branch
+           "SELECT v FROM t WHERE k='%s' FOR UPDATE", "SELECT v FROM t WHERE k='%s' LOCK IN SHARE MODE",
+           "SELECT v FROM t WHERE k='%s' PROCEDURE ANALYSE()",
+           "SELECT v FROM t WHERE k='%s' ORDER BY v",    // a branch without LIMIT loses its order
+           "SELECT v FROM t WHERE k='%s' GROUP BY v",
+           "SELECT ROUND(v, '%s') FROM t",                // a substitution in the select list
+           "SELECT '%s' FROM t WHERE k = 'x'",
+           "SELECT v FROM t GROUP BY v HAVING v = '%s' LIMIT 2",  // no WHERE before it
+           "SELECT x FROM (SELECT ROUND(v, '%s') AS x FROM t) d WHERE x > 1",  // a derived table's list
+           "SELECT (SELECT w FROM u WHERE k='%s') FROM t WHERE 1",  // the WHERE of a subquery
+           "SELECT v FROM t WHERE (k='%s'",              // unbalanced
+           "SELECT v FROM t WHERE k='%s')",
+           "SELECTv FROM t WHERE k='%s'", "SELECT", "SELECT  ", "UPDATE t SET v = 1 WHERE k='%s'", ""})
+    EXPECT_EQ(UnionSelectList(unsafe), -1) << unsafe;
+}
+
 std::string Parameterized(const char* query_template) {
   std::string statement, escapes;
   if (!ParameterizeQuery(query_template, &statement, &escapes)) return "<as text>";

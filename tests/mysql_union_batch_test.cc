@@ -1,0 +1,194 @@
+// mysql: batches sent as UNION ALL statements (mysql_connection.h): for
+// each template, `mctable -q -` over a batch of keys gives byte for byte
+// what Debian's postmap gives (one query per key) and what mctable gives
+// with the same template one statement per key ("SELECT ALL", which
+// IsUnionBatchSafe refuses and which means the same as "SELECT"); and the
+// server's statement counter shows which way the batch went.  Cases:
+// several rows per key, several columns, NULLs, typed columns, missing
+// keys, keys with quotes, backslashes and UTF-8, ORDER BY with and without
+// LIMIT, templates that must not be joined, and a key whose query fails in
+// the middle of a batch.  Against a real MariaDB the test process starts.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "testutil/mariadb_server.h"
+#include "testutil/postmap_compare.h"
+#include "testutil/sql_database.h"
+#include "testutil/table_util.h"
+#include "testutil/testutil.h"
+
+namespace mctable {
+namespace {
+
+using testutil::CommandResult;
+using testutil::SqlTestDatabase;
+using testutil::TempDir;
+
+// Rows per key: none, one, several (in an order the primary key does not
+// give), NULLs, empty strings, and keys that need quoting.
+const char kUnionData[] = R"SQL(
+DROP TABLE IF EXISTS ub;
+CREATE TABLE ub (id INT PRIMARY KEY, k VARCHAR(255), n INT, v VARCHAR(255), w VARCHAR(255),
+                 f FLOAT, d DECIMAL(10,3), t DATETIME(3), KEY (k));
+INSERT INTO ub VALUES
+  (1, 'one@example.com', 1, 'one-v', 'one-w', 1.5, 1.250, '2026-01-02 03:04:05.678'),
+  (2, 'multi@example.com', 3, 'm-c', 'w3', 0.1, -2.000, '2026-01-01 00:00:00'),
+  (3, 'multi@example.com', 1, 'm-a', NULL, NULL, NULL, NULL),
+  (4, 'multi@example.com', 2, 'm-b', '', 3.25e10, 99.999, '1999-12-31 23:59:59.999'),
+  (5, 'nulls@example.com', NULL, NULL, NULL, NULL, NULL, NULL),
+  (6, 'empty@example.com', 0, '', '', 0, 0, '2000-01-01'),
+  (7, 'o''brien@example.com', 7, 'obrien-v', 'q''uote', 7, 7, NULL),
+  (8, 'back\\slash@example.com', 8, 'back\\slash-v', 'b', 8, 8, NULL),
+  (9, 'caf)SQL" "\xc3\xa9" R"SQL(@example.com', 9, 'caf)SQL" "\xc3\xa9" R"SQL(-v', ')SQL" "\xe2\x82\xac" R"SQL(', 9, 9, NULL),
+  (10, 'dup@example.com', 5, 'same', 'same', 1, 1, NULL),
+  (11, 'dup@example.com', 5, 'same', 'same', 1, 1, NULL),
+  (12, 'sub@example.com', 1, 'sub-v', 'x', 1, 1, NULL);
+DROP TABLE IF EXISTS ub_pick;
+CREATE TABLE ub_pick (x VARCHAR(255), k VARCHAR(255));
+INSERT INTO ub_pick VALUES ('one@example.com', 'one@example.com'), ('multi@example.com', 'multi@example.com'),
+  ('twice@example.com', 'one@example.com'), ('twice@example.com', 'multi@example.com');
+)SQL";
+
+// A batch of more than two statements' worth of keys (32 keys each), with
+// every kind of key several times and in different places.
+std::vector<std::string> BatchKeys() {
+  const std::vector<std::string> kinds = {
+      "one@example.com", "MULTI@Example.COM", "nulls@example.com", "empty@example.com",
+      "O'Brien@example.com", "back\\slash@example.com", "caf\xc3\xa9@example.com", "dup@example.com",
+      "nobody@example.com", "x' OR '1'='1", "a'); SELECT 1; --", "pct%@example.com", "raw\xe9@example.com",
+      "sub@example.com", "twice@example.com", "multi@example.com", "@example.com", "bare"};
+  std::vector<std::string> keys;
+  for (int round = 0; round < 5; ++round)
+    for (size_t i = 0; i < kinds.size(); ++i) keys.push_back(kinds[(i * 7 + round) % kinds.size()]);
+  return keys;
+}
+
+std::string StdinOf(const std::vector<std::string>& keys) {
+  std::string input;
+  for (const std::string& key : keys) input += key + "\n";
+  return input;
+}
+
+class MysqlUnionBatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    bool unavailable = false;
+    db_ = SqlTestDatabase::Open("mysql", &why, &unavailable);
+    if (db_ == nullptr && unavailable) GTEST_SKIP() << why;
+    ASSERT_TRUE(db_ != nullptr) << "loading the test data: " << why;
+    server_ = testutil::SharedMariadb(&why);
+    ASSERT_TRUE(server_ != nullptr) << why;
+    ASSERT_TRUE(db_->Exec(kUnionData, &why)) << why;
+    config_.WriteFile("main.cf", "");
+  }
+
+  // Statements the server has run so far (SELECTs and UNIONs alike).
+  long Selects() {
+    CommandResult r = testutil::RunCommand({"/usr/bin/mariadb", "--no-defaults", "-S", server_->socket_path(), "-uroot",
+                                            "-N", "-B", "-e", "SHOW GLOBAL STATUS LIKE 'Com_select'"});
+    EXPECT_EQ(r.exit_status, 0) << r.err;
+    size_t tab = r.out.find('\t');
+    return tab == std::string::npos ? -1 : std::stol(r.out.substr(tab + 1));
+  }
+
+  CommandResult Mctable(const std::string& table, const std::string& input, long* statements) {
+    long before = Selects();
+    CommandResult r =
+        testutil::RunCommand({testutil::MctableBinary(), "-c", config_.path(), "-q", "-", table}, input);
+    *statements = Selects() - before;  // (SHOW is not counted)
+    return r;
+  }
+
+  // The template as the batch path and as one statement per key through
+  // the same table file (the same table name in every message), and
+  // through postmap; returns the statements of the batch path.
+  // A template IsUnionBatchSafe refuses anyway (`refused`) is its own one
+  // by one form ("SELECT ALL DISTINCT" would not parse).
+  long ExpectSameAsOneByOne(const std::string& query, const std::string& extra = "", bool refused = false) {
+    const std::vector<std::string> keys = BatchKeys();
+    const std::string input = StdinOf(keys);
+    std::string one_by_one = query;
+    EXPECT_EQ(one_by_one.compare(0, 7, "SELECT "), 0) << query;
+    if (!refused) one_by_one.replace(0, 7, "SELECT ALL ");
+    std::string table = db_->WriteTable(dir_, "u.cf", "query = " + one_by_one + "\n" + extra);
+    long old_statements = 0;
+    CommandResult old_path = Mctable(table, input, &old_statements);
+    db_->WriteTable(dir_, "u.cf", "query = " + query + "\n" + extra);
+    long statements = 0;
+    CommandResult batch = Mctable(table, input, &statements);
+    EXPECT_EQ(batch.out, old_path.out) << query;
+    EXPECT_EQ(batch.err, old_path.err) << query;
+    EXPECT_EQ(batch.exit_status, old_path.exit_status) << query;
+    // One statement per key (the keys that are queried, up to a failing one).
+    if (extra.empty() && old_path.exit_status == 0)
+      EXPECT_GE(old_statements, static_cast<long>(keys.size()) - 1) << query << ": one statement per key";
+    else
+      EXPECT_GT(old_statements, 0) << query;
+    if (postmap_.available() && ::access("/usr/lib/postfix/postfix-mysql.so", F_OK) == 0)
+      testutil::ExpectSameResults(batch, postmap_.Run({"-q", "-", table}, input), query);
+    else
+      ADD_FAILURE() << "postmap with postfix-mysql is needed to compare (Debian postfix-mysql)";
+    return statements;
+  }
+
+  std::unique_ptr<SqlTestDatabase> db_;
+  testutil::MariadbServer* server_ = nullptr;
+  testutil::Postmap postmap_;
+  TempDir config_, dir_;
+};
+
+// 90 keys in UNION ALL statements of up to 32 keys: 3 statements.
+constexpr long kUnionStatements = 3;
+
+TEST_F(MysqlUnionBatchTest, RowsAndColumnsAsOneByOne) {
+  EXPECT_EQ(ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s'"), kUnionStatements);
+  EXPECT_EQ(ExpectSameAsOneByOne("SELECT v, w FROM ub WHERE k='%s'"), kUnionStatements);
+  EXPECT_EQ(ExpectSameAsOneByOne("SELECT n, f, d, t, v FROM ub WHERE k = '%s'"), kUnionStatements);
+  EXPECT_EQ(ExpectSameAsOneByOne("SELECT CONCAT(v, '%%'), NULL, w FROM ub WHERE k='%s' AND n <> 'x'"),
+            kUnionStatements);
+}
+
+TEST_F(MysqlUnionBatchTest, EscapesAndResultFormat) {
+  long statements = ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%u@%d'", "result_format = <%s|%u|%d|%1>\n");
+  EXPECT_GE(statements, 1);
+  EXPECT_LE(statements, kUnionStatements) << "keys without a domain are not queried";
+  EXPECT_EQ(ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s'", "expansion_limit = 2\n"), kUnionStatements);
+  // The "domain" list skips keys before they are queried.
+  EXPECT_LE(ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s'", "domain = example.com\n"), kUnionStatements);
+}
+
+TEST_F(MysqlUnionBatchTest, OrderByWithLimitKeepsEachKeysOrder) {
+  EXPECT_EQ(ExpectSameAsOneByOne("SELECT v, n FROM ub WHERE k='%s' ORDER BY n DESC LIMIT 2"), kUnionStatements);
+  EXPECT_EQ(ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s' ORDER BY n LIMIT 10"), kUnionStatements);
+  EXPECT_EQ(ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s' GROUP BY v LIMIT 10"), kUnionStatements);
+  EXPECT_EQ(ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s' LIMIT 1"), kUnionStatements);
+}
+
+TEST_F(MysqlUnionBatchTest, TemplatesThatMustNotBeJoinedRunOneByOne) {
+  const long keys = static_cast<long>(BatchKeys().size());
+  // MariaDB would drop this ORDER BY in a branch (no LIMIT).
+  EXPECT_GE(ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s' ORDER BY n DESC", "", true), keys - 1);
+  EXPECT_GE(ExpectSameAsOneByOne("SELECT DISTINCT v FROM ub WHERE k='%s'", "", true), keys - 1);
+  EXPECT_GE(ExpectSameAsOneByOne("SELECT * FROM ub_pick WHERE x='%s'", "", true), keys - 1);
+  // A substitution in the select list: UNION would merge the column types.
+  EXPECT_GE(ExpectSameAsOneByOne("SELECT ROUND(d, MOD(LENGTH('%s'), 4)) FROM ub WHERE k='%s'", "", true), keys - 1);
+  EXPECT_GE(ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s' UNION SELECT 'u'", "", true), keys - 1);
+}
+
+TEST_F(MysqlUnionBatchTest, FailingKeyInTheMiddleFailsAsOneByOne) {
+  // "twice@example.com" picks two keys: the subquery returns more than one
+  // row and that key's query fails; the UNION ALL statement holding it fails
+  // and its keys run again one statement each.
+  long statements = ExpectSameAsOneByOne("SELECT v FROM ub WHERE k = (SELECT k FROM ub_pick WHERE x='%s')");
+  EXPECT_GE(statements, 2) << "the UNION ALL statement, then its keys one statement each";
+  // A whole batch that fails (no such table): the first key's query fails,
+  // as one by one.
+  ExpectSameAsOneByOne("SELECT v FROM no_such_table WHERE k='%s'");
+}
+
+}  // namespace
+}  // namespace mctable
