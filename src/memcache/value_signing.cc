@@ -10,7 +10,10 @@
 // us.  The functions are deprecated in OpenSSL 3.0 but present (and
 // SHA-extension accelerated) in Debian's libssl3; the HMAC construction
 // over them is RFC 2104 and is checked against `openssl dgst -mac HMAC` in
-// the tests.
+// the tests.  The header is formatted on the stack and appended once
+// (AppendSigned into a caller's reused buffer: no allocation per value);
+// with the MAC in hex, std::to_string and a string per value, formatting
+// had cost about as much as the HMAC itself (175 ns here with SHA-NI).
 //
 // Failure: Create and the key-file functions return ConfigErrors; Sign and
 // Verify cannot fail.  Key material is wiped from temporary buffers.
@@ -33,6 +36,7 @@ namespace {
 
 constexpr size_t kBlock = 64;
 constexpr size_t kHmacBytes = 32;  // SHA-256's output; MCS2 keeps the first kMacBytes
+constexpr int kWrittenVersion = 2;  // MCS2: the first byte of the MAC'd message
 
 void PutBigEndian(uint64_t value, int bytes, unsigned char* out) {
   for (int i = bytes - 1; i >= 0; --i) {
@@ -208,7 +212,7 @@ void ValueSigner::AppendSigned(std::string_view wire_key, std::string_view value
   // Negative: already expired, as is 1 (and the header has no sign).
   if (expiry < 0) expiry = 1;
   const Key& key = keys_.front();
-  MacPrefix prefix(2, wire_key, expiry);
+  MacPrefix prefix(kWrittenVersion, wire_key, expiry);
   unsigned char mac[kHmacBytes];
   key.Mac({prefix.head_view(), wire_key, prefix.expiry_view(), value}, mac);
   char header[kMaxSignedValueOverhead];

@@ -218,7 +218,6 @@ bool MemcacheTable::FitsDataLimit(std::string_view wire_key, std::string_view da
   return false;
 }
 
-
 bool MemcacheTable::AcceptStored(std::string_view key, std::string_view wire_key, std::time_t now,
                                  std::string* value) const {
   if (!signer_) return true;
@@ -403,7 +402,9 @@ void MemcacheTable::UpdateMany(std::span<const KeyValue> entries, std::vector<St
       signed_.Clear();
       for (size_t j = 0; j < stored_index.size(); ++j)
         signed_.Add(*signer_, wire[stored_index[j]],
-                    backup_values_[j].status.ok() ? backup_values_[j].value : "", expiry);
+                    backup_values_[j].status.ok() ? std::string_view(backup_values_[j].value)
+                                                  : std::string_view(),
+                    expiry);
     }
     for (size_t j = 0; j < stored_index.size(); ++j) {
       size_t i = stored_index[j];
