@@ -28,7 +28,8 @@ suites=(
   'SocketmapParse*' 'TcpParse*' 'TcpEncoding*' 'Replies*' 'DaemonConfig*' 'LookupMetrics*'
   'MapWorker*' 'ClientConnection*'
   # trust
-  'KeyDigest*' 'SignedValue*' 'ValueSigning*' 'SecretFile*' 'MemcacheSecurity*' 'AuthExchange*'
+  'KeyDigest*' 'SignedValue*' 'ValueSigning*' 'Base64Url*' 'SecretFile*' 'MemcacheSecurity*' 'AuthExchange*'
+  'SignedValuesTest.*'
   # TLS and authentication against memcached -Z / -Y (the cases that measure no time)
   'MemcacheTlsTest.Updates*' 'MemcacheTlsTest.CommandBatch*' 'MemcacheTlsTest.TwoTls*'
   'MemcacheTlsTest.UnixSocket*' 'MemcacheAuthTest.RightCredentials*' 'MemcacheAuthTest.NoCredentials*'

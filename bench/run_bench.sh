@@ -28,7 +28,9 @@
 #  7. trust settings against the same table without them, interleaved:
 #     batch lookups and bulk loads with value_signing_key_file, batch
 #     lookups with key_digest = sha256, batch lookups over TLS (a second
-#     memcached, -Z, with a CA made here) against the plain memcached
+#     memcached, -Z, with a CA made here) against the plain memcached;
+#     bulk loads also print CPU seconds (mctable + memcached), which other
+#     load on the machine disturbs less than wall time
 #     (--only-trust: this section alone).
 # Every output is checked: lookups against the expected "key<TAB>value" lines
 # in input order (byte for byte, also raw client vs mctable vs postmap);
@@ -452,13 +454,27 @@ fi
 # trust_pair LABEL NAME INPUT EXPECT MODE: interleaved runs of the plain table
 # and table NAME (MODE lookup: -q - on INPUT, compared with EXPECT; load:
 # -i from INPUT after a flush); sets R[trust_plain_LABEL] and R[trust_LABEL].
+# Loads also record CPU seconds (mctable's user+sys, from the shell's
+# children times, plus memcached's from /proc): less disturbed by other load
+# on the machine than wall time, so the CPU ratio shows the cost itself.
+# (`times` runs in this shell, not in a $(...) subshell, which has no children yet.)
+children_cpu() { awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, p, "m"); t += 60 * p[1] + p[2] } } END { printf "%.3f", t }' "$1"; }
+mc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$MC_PID/stat" 2>/dev/null || echo 0; }
 trust_pair() {
-  local label=$1 name=$2 input=$3 expect=$4 mode=$5 tp="" tt=""
+  local label=$1 name=$2 input=$3 expect=$4 mode=$5 tp="" tt="" cp="" ct="" c0 c1 m0 m1
   for r in $(seq "$REPEATS"); do
     for who in $( [ $((r % 2)) = 1 ] && echo "plain $name" || echo "$name plain"); do
       if [ "$mode" = load ]; then
         flush
+        m0=$(mc_cpu)
+        times >"$WORK/times0"
         t_run "$WORK/out_t" "$MCTABLE" -c "$PFDIR" -i "memcache:$WORK/$who.cf" <"$input"
+        times >"$WORK/times1"
+        m1=$(mc_cpu)
+        c0=$(children_cpu "$WORK/times0"); c1=$(children_cpu "$WORK/times1")
+        local cpu
+        cpu=$(awk -v a="$c0" -v b="$c1" -v c="$m0" -v d="$m1" 'BEGIN { printf "%.3f", (b - a) + (d - c) }')
+        if [ "$who" = plain ]; then cp="$cp $cpu"; else ct="$ct $cpu"; fi
         [ "$RC" = 0 ] || fail "mctable -i memcache:$who.cf exit status $RC: $(head -3 "$WORK/out_t.err")"
         "$MCTABLE" -c "$PFDIR" -q - "memcache:$WORK/$who.cf" <"$WORK/keys_$N" >"$WORK/out_t2" 2>"$WORK/out_t2.err"
         check_same "$WORK/out_t2" "$expect" "$label: mctable -q - after -i on $who.cf (repeat $r)"
@@ -476,6 +492,13 @@ trust_pair() {
   printf '  %-30s plain %s   %s %s   ratio %s\n' "$label" "$(fmt_rate "${R[trust_plain_$label]}")" \
     "$name" "$(fmt_rate "${R[trust_$label]}")" "$(ratio "${R[trust_$label]}" "${R[trust_plain_$label]}")"
   echo "      (times plain:$tp; $name:$tt)"
+  if [ -n "$cp" ]; then
+    local mp mt
+    mp=$(echo "$cp" | median); mt=$(echo "$ct" | median)
+    printf '  %-30s CPU s per load (mctable + memcached, medians): plain %s   %s %s   ratio %s\n' \
+      "$label" "$mp" "$name" "$mt" "$(ratio "$mp" "$mt")"
+    echo "      (cpu plain:$cp; $name:$ct)"
+  fi
 }
 flush
 for name in plain signed digest ${TLS:+tls}; do

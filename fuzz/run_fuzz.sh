@@ -10,7 +10,6 @@ set -u
 SECONDS_PER_TARGET=${1:-60}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$SRC/build-fuzz}
-OUT=${OUT:-$BUILD_DIR/fuzz-out}
 JOBS=${JOBS:-2}
 # Every target: fuzz/NAME_fuzz.cc.
 TARGETS=${TARGETS:-$(cd "$SRC/fuzz" && ls *_fuzz.cc | sed 's/_fuzz\.cc$//' | tr '\n' ' ')}
@@ -18,6 +17,11 @@ TARGETS=${TARGETS:-$(cd "$SRC/fuzz" && ls *_fuzz.cc | sed 's/_fuzz\.cc$//' | tr 
 command -v clang++ >/dev/null 2>&1 || { echo "run_fuzz.sh: clang++ not found" >&2; exit 2; }
 cmake -S "$SRC" -B "$BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++ -DMCTABLE_FUZZ=ON \
   -DMCTABLE_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 2
+# Absolute: each target runs in its own directory (a relative BUILD_DIR
+# such as "build-fuzz" would name neither the binary nor the log there).
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+OUT=${OUT:-$BUILD_DIR/fuzz-out}
+mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd)
 for t in $TARGETS; do
   cmake --build "$BUILD_DIR" -j"$JOBS" --target "${t}_fuzz" || exit 2
 done

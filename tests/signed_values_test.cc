@@ -1,8 +1,11 @@
 // value_signing_key_file against a real memcached: what is stored is signed
-// in the documented format (checked with `openssl dgst -mac HMAC`), and what
-// another writer puts in memcached -- a plain value, a signed value replayed
-// under another key, an expired or foreign-key entry -- is never an answer:
-// it is reported and, with a backup, replaced from the backup.
+// in the documented format (checked with `openssl dgst -mac HMAC` and
+// `openssl base64`), and what another writer puts in memcached -- a plain
+// value, a signed value replayed under another key, an expired, cut short
+// or foreign-key entry -- is never an answer: it is reported and, with a
+// backup, replaced from the backup.  Entries in the old MCS1 format, as a
+// release before MCS2 left them in memcached, are still answers when they
+// verify.
 #include <gtest/gtest.h>
 
 #include <ctime>
@@ -41,6 +44,25 @@ std::string OpensslHmac(const std::string& hex_key, const std::string& data) {
                                          data, 10);
   EXPECT_EQ(r.exit_status, 0) << r.err;
   return r.out.substr(0, r.out.find(' '));
+}
+
+// The MCS2 spelling of an `openssl dgst` MAC: its first 16 bytes through
+// `openssl base64`, in the url alphabet without padding.
+std::string OpensslMac128(const std::string& hex_mac) {
+  testutil::CommandResult r =
+      RunCommand({testutil::OpensslBinary(), "base64", "-A"}, Unhex(hex_mac.substr(0, 32)), 10);
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  std::string mac = r.out;
+  while (!mac.empty() && (mac.back() == '\n' || mac.back() == '=')) mac.pop_back();
+  for (char& c : mac) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return mac;
+}
+
+// The message the MAC covers (signed_value_format.h) for format `version`.
+std::string MacMessage(char version, const std::string& wire_key, const std::string& expiry_bytes,
+                       const std::string& value) {
+  return std::string(1, version) + '\0' + static_cast<char>(wire_key.size()) + wire_key +
+         expiry_bytes + value;
 }
 
 // The header fields of a stored signed value: tag, key id, expiry, MAC.
@@ -116,13 +138,13 @@ TEST_F(SignedValuesTest, StoredSignedInTheDocumentedFormat) {
   std::string stored = Stored("sv:user@example.com");
   std::vector<std::string> f = HeaderFields(stored);
   ASSERT_EQ(f.size(), 4u) << stored;
-  EXPECT_EQ(f[0], "MCS1");
+  EXPECT_EQ(f[0], "MCS2");
   EXPECT_EQ(f[1], OpensslHmac(kKeyA, "key id").substr(0, 8));
   EXPECT_EQ(f[2], "0");  // ttl 0: never expires
-  std::string wire = "sv:user@example.com";
-  std::string message = std::string("\x01\x00", 2) + static_cast<char>(wire.size()) + wire +
-                        std::string(8, '\0') + "dest@example.net";
-  EXPECT_EQ(f[3], OpensslHmac(kKeyA, message));
+  std::string message =
+      MacMessage('\x02', "sv:user@example.com", std::string(8, '\0'), "dest@example.net");
+  EXPECT_EQ(f[3], OpensslMac128(OpensslHmac(kKeyA, message)));
+  EXPECT_EQ(f[3].size(), 22u);
   EXPECT_EQ(stored.substr(stored.size() - 17), " dest@example.net");
   EXPECT_EQ(testutil::LookupOrStatus(table.get(), "user@example.com"), "dest@example.net");
 }
@@ -153,7 +175,7 @@ TEST_F(SignedValuesTest, ForgedPlainValueIsRejectedAndRefilledFromTheBackup) {
                 "(sv:alice@example.com): value is not signed -- treated as not found");
   // The forged entry is replaced by the backup's value, signed.
   std::string refilled = Stored("sv:alice@example.com");
-  EXPECT_EQ(refilled.rfind("MCS1 ", 0), 0u) << refilled;
+  EXPECT_EQ(refilled.rfind("MCS2 ", 0), 0u) << refilled;
   EXPECT_EQ(refilled.substr(refilled.size() - 8), " alice-v");
   EXPECT_EQ(testutil::LookupOrStatus(table.get(), "alice@example.com"), "alice-v");
   EXPECT_EQ(warnings.lines().size(), 1u) << "the refilled entry must verify";
@@ -163,7 +185,7 @@ TEST_F(SignedValuesTest, ForgedValueWithoutBackupIsNotFound) {
   auto table = Open();
   ASSERT_TRUE(table);
   server_.Set("sv:carol@example.com", "attacker@evil.example");
-  server_.Set("sv:dave@example.com", "MCS1 00000000 0 " + std::string(64, '0') + " attacker");
+  server_.Set("sv:dave@example.com", "MCS2 00000000 0 " + std::string(22, 'A') + " attacker");
   CapturedWarnings warnings;
   std::string value;
   EXPECT_TRUE(table->Lookup("carol@example.com", &value).IsNotFound());
@@ -179,7 +201,7 @@ TEST_F(SignedValuesTest, ReplayUnderAnotherKeyIsRejected) {
   ASSERT_EQ(testutil::LookupOrStatus(table.get(), "alice@example.com"),
             "alice-v");  // fills memcached
   std::string alice = Stored("sv:alice@example.com");
-  ASSERT_EQ(alice.rfind("MCS1 ", 0), 0u);
+  ASSERT_EQ(alice.rfind("MCS2 ", 0), 0u);
   server_.Set("sv:bob@example.com", alice);  // alice's genuine signed entry, under bob's key
   CapturedWarnings warnings;
   EXPECT_EQ(testutil::LookupOrStatus(table.get(), "bob@example.com"), "bob-v");
@@ -259,7 +281,7 @@ TEST_F(SignedValuesTest, SignedWithKeyDigestBindsTheDigestKey) {
   testutil::CommandResult b =
       RunCommand({testutil::OpensslBinary(), "dgst", "-sha256", "-r"}, "sv:bob", 10);
   std::string alice_wire = a.out.substr(0, 64), bob_wire = b.out.substr(0, 64);
-  ASSERT_EQ(Stored(alice_wire).rfind("MCS1 ", 0), 0u);
+  ASSERT_EQ(Stored(alice_wire).rfind("MCS2 ", 0), 0u);
   server_.Set(bob_wire, Stored(alice_wire));
   CapturedWarnings warnings;
   std::string value;
@@ -269,13 +291,62 @@ TEST_F(SignedValuesTest, SignedWithKeyDigestBindsTheDigestKey) {
 }
 
 TEST_F(SignedValuesTest, DataSizeLimitCountsTheSignature) {
-  auto table = Open("data_size_limit = 120\n");
+  auto table = Open("data_size_limit = 80\n");  // ttl 3600: a 48-byte header
   ASSERT_TRUE(table);
-  EXPECT_TRUE(table->Update("short", std::string(20, 'v')).ok());
+  EXPECT_TRUE(table->Update("short", std::string(32, 'v')).ok());  // 80 bytes signed
   CapturedWarnings warnings;
-  EXPECT_FALSE(table->Update("long", std::string(60, 'v')).ok());  // 60 + ~90 header > 120
-  EXPECT_NE(warnings.joined().find("is too long (data_size_limit=120)"), std::string::npos);
+  EXPECT_FALSE(table->Update("long", std::string(33, 'v')).ok());  // 81
+  EXPECT_NE(warnings.joined().find("is too long (data_size_limit=80)"), std::string::npos);
   EXPECT_EQ(Stored("sv:long"), "<absent>");
+}
+
+// An MCS1 entry as the previous release stored it (full HMAC in hex over a
+// message starting with 1), made here with the openssl command.
+TEST_F(SignedValuesTest, OldFormatEntriesFromBeforeTheUpgradeStillAnswer) {
+  auto table = OpenWithBackup();
+  ASSERT_TRUE(table);
+  const std::string wire = "sv:alice@example.com", expiry = "0";
+  std::string mac =
+      OpensslHmac(kKeyA, MacMessage('\x01', wire, std::string(8, '\0'), "alice-before-upgrade"));
+  std::string old_entry = "MCS1 " + OpensslHmac(kKeyA, "key id").substr(0, 8) + " " + expiry +
+                          " " + mac + " alice-before-upgrade";
+  server_.Set(wire, old_entry);
+  CapturedWarnings warnings;
+  EXPECT_EQ(testutil::LookupOrStatus(table.get(), "alice@example.com"), "alice-before-upgrade");
+  EXPECT_EQ(warnings.joined(), "");
+  EXPECT_EQ(Stored(wire), old_entry);  // a hit: left as it is until it expires or is replaced
+
+  // The same MCS1 entry replayed under bob's key, or with its value changed,
+  // is refused like an MCS2 one, and bob's answer comes from the backup.
+  server_.Set("sv:bob@example.com", old_entry);
+  EXPECT_EQ(testutil::LookupOrStatus(table.get(), "bob@example.com"), "bob-v");
+  ASSERT_EQ(warnings.lines().size(), 1u) << warnings.joined();
+  EXPECT_NE(warnings.lines()[0].find("(sv:bob@example.com): bad signature"), std::string::npos);
+  EXPECT_EQ(Stored("sv:bob@example.com").rfind("MCS2 ", 0), 0u);
+  server_.Set(wire, old_entry.substr(0, old_entry.size() - 1) + "X");
+  EXPECT_EQ(testutil::LookupOrStatus(table.get(), "alice@example.com"), "alice-v");
+  EXPECT_EQ(warnings.lines().size(), 2u) << warnings.joined();
+}
+
+TEST_F(SignedValuesTest, CutShortEntryIsRejectedAndRefilled) {
+  auto table = OpenWithBackup();
+  ASSERT_TRUE(table);
+  ASSERT_EQ(testutil::LookupOrStatus(table.get(), "alice@example.com"), "alice-v");
+  std::string alice = Stored("sv:alice@example.com");
+  ASSERT_EQ(alice.rfind("MCS2 ", 0), 0u);
+  CapturedWarnings warnings;
+  // Inside the MAC (malformed) and inside the value (bad signature).
+  for (size_t cut : {alice.size() - 12, alice.size() - 3}) {
+    server_.Set("sv:alice@example.com", alice.substr(0, cut));
+    EXPECT_EQ(testutil::LookupOrStatus(table.get(), "alice@example.com"), "alice-v") << cut;
+    std::string refilled = Stored("sv:alice@example.com");
+    EXPECT_EQ(refilled.rfind("MCS2 ", 0), 0u) << refilled;
+    EXPECT_EQ(refilled.substr(refilled.size() - 8), " alice-v");
+  }
+  EXPECT_EQ(testutil::LookupOrStatus(table.get(), "alice@example.com"), "alice-v");
+  ASSERT_EQ(warnings.lines().size(), 2u) << warnings.joined();
+  EXPECT_NE(warnings.lines()[0].find("malformed signature header"), std::string::npos);
+  EXPECT_NE(warnings.lines()[1].find("bad signature"), std::string::npos);
 }
 
 TEST_F(SignedValuesTest, CommandLineReportsForgeriesNamingTheTable) {

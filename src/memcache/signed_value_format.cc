@@ -1,11 +1,17 @@
 // Parser and writer of the signed-value header.  Strict: exactly one
-// spelling of every header is accepted (lower-case hex, canonical decimal),
-// so a value has one signed form and a parser bug cannot make two readers
-// disagree on where the value starts.  Never reads past `data`.
+// spelling of every header is accepted (lower-case hex, canonical decimal,
+// canonical base64url), so a value has one signed form and a parser bug
+// cannot make two readers disagree on where the value starts.  Never reads
+// past `data`.  Expiry is never negative (the signer's ExpiryForTtl), so
+// the writer's 19 digits suffice.
 #include "memcache/signed_value_format.h"
 
 #include <array>
+#include <charconv>
+#include <cstring>
 #include <limits>
+
+#include "common/base64url.h"
 
 namespace mctable {
 namespace {
@@ -56,7 +62,14 @@ bool ParseExpiry(std::string_view text, int64_t* out) {
 }  // namespace
 
 SignedValueSyntax ParseSignedValue(std::string_view data, SignedValueView* out) {
-  if (data.substr(0, kSignedValueTag.size()) != kSignedValueTag)
+  // Both tags are five bytes; which one decides the MAC's spelling.
+  int version = 0;
+  std::string_view tag = data.substr(0, kSignedValueTag.size());
+  if (tag == kSignedValueTag)
+    version = 2;
+  else if (tag == kSignedValueTagV1)
+    version = 1;
+  else
     return SignedValueSyntax::kNotSigned;
   std::string_view rest = data.substr(kSignedValueTag.size());
 
@@ -72,26 +85,46 @@ SignedValueSyntax ParseSignedValue(std::string_view data, SignedValueView* out) 
   if (!ParseExpiry(rest.substr(0, space), &expiry)) return SignedValueSyntax::kMalformed;
   rest.remove_prefix(space + 1);
 
-  if (rest.size() < kSignatureHexLength + 1 || rest[kSignatureHexLength] != ' ')
+  const size_t mac_text = version == 2 ? kMacText : kMacTextV1;
+  if (rest.size() < mac_text + 1 || rest[mac_text] != ' ') return SignedValueSyntax::kMalformed;
+  std::string_view mac = rest.substr(0, mac_text);
+  const size_t mac_size = version == 2 ? kMacBytes : kMacBytesV1;
+  if (version == 2 ? !FromBase64Url(mac, out->mac_bytes, mac_size)
+                   : !DecodeHex(mac, out->mac_bytes, mac_size))
     return SignedValueSyntax::kMalformed;
-  std::string_view mac = rest.substr(0, kSignatureHexLength);
-  if (!DecodeHex(mac, out->mac_bytes, kSignatureBytes)) return SignedValueSyntax::kMalformed;
 
+  out->version = version;
   out->key_id = key_id;
   out->expiry = expiry;
   out->mac = mac;
-  out->value = rest.substr(kSignatureHexLength + 1);
+  out->mac_size = mac_size;
+  out->value = rest.substr(mac_text + 1);
   return SignedValueSyntax::kOk;
 }
 
-void AppendSignedValueHeader(std::string_view key_id, int64_t expiry, std::string_view mac,
-                             std::string* out) {
-  out->append(kSignedValueTag);
-  out->append(key_id);
+size_t WriteSignedValueHeader(std::string_view key_id, int64_t expiry, const unsigned char* mac,
+                              char* out) {
+  char* at = out;
+  std::memcpy(at, kSignedValueTag.data(), kSignedValueTag.size());
+  at += kSignedValueTag.size();
+  std::memcpy(at, key_id.data(), kSigningKeyIdHexLength);
+  at += kSigningKeyIdHexLength;
+  *at++ = ' ';
+  at = std::to_chars(at, at + kMaxExpiryDigits, expiry).ptr;
+  *at++ = ' ';
+  ToBase64Url(mac, kMacBytes, at);
+  at += kMacText;
+  *at++ = ' ';
+  return static_cast<size_t>(at - out);
+}
+
+void AppendSignedValueHeader(const SignedValueView& view, std::string* out) {
+  out->append(view.version == 1 ? kSignedValueTagV1 : kSignedValueTag);
+  out->append(view.key_id);
   out->push_back(' ');
-  out->append(std::to_string(expiry));
+  out->append(std::to_string(view.expiry));
   out->push_back(' ');
-  out->append(mac);
+  out->append(view.mac);
   out->push_back(' ');
 }
 

@@ -56,11 +56,17 @@ class ValueSigner {
   // gives an entry that is already expired).
   static int64_t ExpiryForTtl(long ttl, int64_t now);
 
-  // Replaces *out with the signed form of `value` stored under `wire_key`.
+  // Replaces *out with the signed form (MCS2) of `value` stored under
+  // `wire_key`; a negative expiry is written as 1 (expired).
   virtual void Sign(std::string_view wire_key, std::string_view value, int64_t expiry,
             std::string* out) const;
+  // The same appended to *out: many values into one buffer, no allocation
+  // per value once the buffer has grown.
+  virtual void AppendSigned(std::string_view wire_key, std::string_view value, int64_t expiry,
+                    std::string* out) const;
 
-  // Checks `data` read from memcached under `wire_key` at time `now`.  On
+  // Checks `data` read from memcached under `wire_key` at time `now`; both
+  // MCS2 and the older MCS1 (signed_value_format.h) are accepted.  On
   // kValid, *value is the value inside `data` (a view into it).
   virtual Verdict Verify(std::string_view wire_key, std::string_view data, int64_t now,
                  std::string_view* value) const;

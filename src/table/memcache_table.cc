@@ -64,6 +64,31 @@ namespace {
 
 constexpr char kType[] = "memcache";
 
+// The signed forms of a batch's values in one buffer, reused from batch to
+// batch so that signing allocates nothing per value: every value is added
+// first, then the forms are read (an Add may move the buffer).
+class SignedBatch {
+ public:
+  void Clear() {
+    bytes_.clear();
+    ends_.clear();
+  }
+  void Add(const ValueSigner& signer, std::string_view wire_key, std::string_view value,
+           int64_t expiry) {
+    signer.AppendSigned(wire_key, value, expiry, &bytes_);
+    ends_.push_back(bytes_.size());
+  }
+  // The k-th form added; valid until the next Clear or Add.
+  std::string_view Get(size_t k) const {
+    size_t begin = k == 0 ? 0 : ends_[k - 1];
+    return std::string_view(bytes_).substr(begin, ends_[k] - begin);
+  }
+
+ private:
+  std::string bytes_;
+  std::vector<size_t> ends_;
+};
+
 class MemcacheTable : public Table {
  public:
   MemcacheTable(std::string name, const OpenOptions& options, MemcacheSettings settings,
@@ -95,10 +120,6 @@ class MemcacheTable : public Table {
   // What memcached would refuse to return is not stored: false, with
   // Postfix's warning, when `data` is over data_size_limit.
   bool FitsDataLimit(std::string_view wire_key, std::string_view data) const;
-  // What is stored for `value`: the value itself, or its signed form in
-  // *buffer when values are signed.
-  std::string_view StoredForm(std::string_view wire_key, std::string_view value, std::time_t now,
-                              std::string* buffer) const;
   // Checks and unwraps a value read from memcached: false, with a warning,
   // if signatures are on and its signature is missing, wrong or expired.
   bool AcceptStored(std::string_view key, std::string_view wire_key, std::time_t now,
@@ -128,6 +149,7 @@ class MemcacheTable : public Table {
   std::vector<size_t> get_index_;
   std::vector<LookupResult> got_;
   std::vector<LookupResult> backup_values_;  // UpdateMany's read-back
+  SignedBatch signed_;                        // what a batch's sets point into
   mutable std::string folded_;
 };
 
@@ -194,13 +216,6 @@ bool MemcacheTable::FitsDataLimit(std::string_view wire_key, std::string_view da
   LogWarning("database " + full_name() + ": data for key " + PrintableBytes(wire_key) +
              " is too long (data_size_limit=" + std::to_string(limit) + ") -- not stored");
   return false;
-}
-
-std::string_view MemcacheTable::StoredForm(std::string_view wire_key, std::string_view value,
-                                          std::time_t now, std::string* buffer) const {
-  if (!signer_) return value;
-  signer_->Sign(wire_key, value, ValueSigner::ExpiryForTtl(ttl_, now), buffer);
-  return *buffer;
 }
 
 bool MemcacheTable::AcceptStored(std::string_view key, std::string_view wire_key, std::time_t now,
@@ -283,13 +298,20 @@ void MemcacheTable::LookupMany(std::span<const std::string> keys, std::vector<Lo
     backup_->LookupMany(backup_keys, &from_backup);
     // Cache fill: a failure here costs only a later backup lookup.
     std::vector<SetRequest> fill;
-    std::vector<std::string> signed_fill(signer_ ? ask_backup.size() : 0);
+    std::vector<size_t> found;  // positions in ask_backup
     for (size_t j = 0; j < ask_backup.size(); ++j) {
-      size_t i = ask_backup[j];
-      (*results)[i] = std::move(from_backup[j]);
-      if (!(*results)[i].status.ok()) continue;
-      std::string_view data =
-          StoredForm(wire[i], (*results)[i].value, now, signer_ ? &signed_fill[j] : nullptr);
+      (*results)[ask_backup[j]] = std::move(from_backup[j]);
+      if ((*results)[ask_backup[j]].status.ok()) found.push_back(j);
+    }
+    if (signer_) {
+      signed_.Clear();
+      const int64_t expiry = ValueSigner::ExpiryForTtl(ttl_, now);
+      for (size_t j : found)
+        signed_.Add(*signer_, wire[ask_backup[j]], (*results)[ask_backup[j]].value, expiry);
+    }
+    for (size_t k = 0; k < found.size(); ++k) {
+      size_t i = ask_backup[found[k]];
+      std::string_view data = signer_ ? signed_.Get(k) : std::string_view((*results)[i].value);
       if (FitsDataLimit(wire[i], data)) fill.push_back({wire[i], data});
     }
     std::vector<Status> stored;
@@ -337,12 +359,16 @@ void MemcacheTable::UpdateMany(std::span<const KeyValue> entries, std::vector<St
   std::vector<SetRequest> to_set;
   std::vector<size_t> set_index;
   std::vector<std::string_view> to_delete;
-  std::vector<std::string> signed_values(signer_ ? n : 0);  // what to_set points into
   const std::time_t now = std::time(nullptr);
+  const int64_t expiry = signer_ ? ValueSigner::ExpiryForTtl(ttl_, now) : 0;
   if (!backup_) {
-    for (size_t i : usable) {
-      std::string_view data =
-          StoredForm(wire[i], entries[i].value, now, signer_ ? &signed_values[i] : nullptr);
+    if (signer_) {
+      signed_.Clear();
+      for (size_t i : usable) signed_.Add(*signer_, wire[i], entries[i].value, expiry);
+    }
+    for (size_t k = 0; k < usable.size(); ++k) {
+      size_t i = usable[k];
+      std::string_view data = signer_ ? signed_.Get(k) : std::string_view(entries[i].value);
       if (FitsDataLimit(wire[i], data)) {
         to_set.push_back({wire[i], data});
         set_index.push_back(i);
@@ -372,12 +398,18 @@ void MemcacheTable::UpdateMany(std::span<const KeyValue> entries, std::vector<St
       }
     }
     backup_->LookupMany(stored_keys, &backup_values_);
+    if (signer_) {  // one form per entry, empty for what the backup lacks
+      signed_.Clear();
+      for (size_t j = 0; j < stored_index.size(); ++j)
+        signed_.Add(*signer_, wire[stored_index[j]],
+                    backup_values_[j].status.ok() ? std::string_view(backup_values_[j].value)
+                                                  : std::string_view(),
+                    expiry);
+    }
     for (size_t j = 0; j < stored_index.size(); ++j) {
       size_t i = stored_index[j];
       const LookupResult& held = backup_values_[j];
-      std::string_view data;
-      if (held.status.ok())
-        data = StoredForm(wire[i], held.value, now, signer_ ? &signed_values[i] : nullptr);
+      std::string_view data = signer_ ? signed_.Get(j) : std::string_view(held.value);
       if (held.status.ok() && FitsDataLimit(wire[i], data)) {
         to_set.push_back({wire[i], data});
         set_index.push_back(i);
