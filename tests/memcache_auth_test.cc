@@ -23,13 +23,10 @@ using testutil::CapturedWarnings;
 using testutil::CommandResult;
 using testutil::MemcachedServer;
 using testutil::RunCommand;
+using testutil::SecondsSince;
 using testutil::TempDir;
 
 const char kPassword[] = "s3cret-Pass";
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 class MemcacheAuthTest : public ::testing::Test {
  protected:

@@ -25,16 +25,13 @@ namespace {
 using testutil::CommandResult;
 using testutil::MemcachedServer;
 using testutil::RunCommand;
+using testutil::SecondsSince;
 using testutil::TempDir;
 using testutil::TestPki;
 
 // timeout = 2, max_try = 2, retry_pause = 1 (the tables below): at most
 // 2 x 2 + 1 = 5 s, plus slack for a loaded machine.
 constexpr double kBoundSeconds = 5 + 2;
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 class MemcacheTlsTest : public ::testing::Test {
  protected:

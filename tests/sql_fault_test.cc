@@ -40,9 +40,7 @@ using testutil::TempDir;
 
 using Clock = std::chrono::steady_clock;
 
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using testutil::SecondsSince;
 
 // A server of the parameter's type owned by the test, holding the test
 // data and the 20,000-row table "big20000".

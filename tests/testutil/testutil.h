@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,11 @@ struct CommandResult {
 // timeout_seconds.
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input = "",
                          double timeout_seconds = 60);
+
+// Wall time since `start`, in seconds (for the bounds the fault tests check).
+inline double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 // Path of the built mctable binary.
 std::string MctableBinary();
