@@ -149,6 +149,75 @@ TEST(CdbTable, AgreesWithPostmapBothWays) {
   EXPECT_EQ(postmap.Run({"-q", "USER@example.com", "cdb:" + ours}).out, "u1\n");
 }
 
+// Duplicates are resolved after the records are written (cdb_table.cc):
+// the file must still be postmap's byte for byte, with postmap's warnings,
+// in each duplicate mode, for keys that share a cdb hash without being
+// equal, and past the number of repeated keys the table keeps a set of.
+struct CdbDuplicateCase {
+  const char* postmap_flag;
+  DuplicateMode mode;
+};
+
+class CdbDuplicatesTest : public ::testing::TestWithParam<CdbDuplicateCase> {
+ protected:
+  void ExpectSameAsPostmap(const std::string& text) {
+    testutil::Postmap postmap;
+    if (!postmap.available()) GTEST_SKIP() << "Debian postmap not installed (/usr/sbin/postmap)";
+    testutil::TempDir dir;
+    std::string ours = dir.WriteFile("ours", text);
+    std::string theirs = dir.WriteFile("theirs", text);
+    OpenOptions options;
+    options.duplicates = GetParam().mode;
+    CapturedWarnings warnings;
+    ASSERT_TRUE(BuildTableFromSource("cdb:" + ours, options, false).ok());
+    std::vector<std::string> args;
+    if (*GetParam().postmap_flag != '\0') args.push_back(GetParam().postmap_flag);
+    args.push_back("cdb:" + theirs);
+    auto built = postmap.Run(args);
+    ASSERT_EQ(built.exit_status, 0) << built.err;
+    EXPECT_TRUE(testutil::ReadFileOrDie(ours + ".cdb") == testutil::ReadFileOrDie(theirs + ".cdb"))
+        << "the cdb files differ";
+    std::string their_warnings = built.err;
+    std::string our_warnings;
+    for (const auto& line : warnings.lines()) our_warnings += "postmap: warning: " + line + "\n";
+    size_t at;
+    while ((at = their_warnings.find("theirs")) != std::string::npos) their_warnings.replace(at, 6, "ours");
+    EXPECT_TRUE(our_warnings == their_warnings) << our_warnings.substr(0, 500) << "---\n"
+                                                << their_warnings.substr(0, 500);
+  }
+};
+
+TEST_P(CdbDuplicatesTest, RepeatedAndCollidingKeysAsPostmap) {
+  // "$<", "&~" and "'_" have the same cdb hash, so these keys share one.
+  const char* const colliding[] = {"$<", "&~", "'_"};
+  std::string text;
+  for (int i = 0; i < 6000; ++i) {
+    const int k = (i * 7919) % 4000;  // 2000 of the 4000 keys come twice
+    text += "user" + std::to_string(k) + "@example.com v" + std::to_string(i) + "\n";
+    if (i % 500 == 0) text += "USER" + std::to_string(k) + "@Example.COM upper" + std::to_string(i) + "\n";
+    if (i % 100 == 0) text += std::string("c") + colliding[i / 100 % 3] + std::to_string(i / 300) + " h" +
+                              std::to_string(i) + "\n";
+  }
+  ExpectSameAsPostmap(text);
+}
+
+TEST_P(CdbDuplicatesTest, MoreRepeatedKeysThanTheSetHoldsAsPostmap) {
+  std::string text;
+  for (int round = 0; round < 2; ++round)
+    for (int k = 0; k < 1500; ++k) text += "k" + std::to_string(k) + " r" + std::to_string(round) + "\n";
+  ExpectSameAsPostmap(text);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, CdbDuplicatesTest,
+                         ::testing::Values(CdbDuplicateCase{"", DuplicateMode::kWarn},
+                                           CdbDuplicateCase{"-r", DuplicateMode::kReplace},
+                                           CdbDuplicateCase{"-w", DuplicateMode::kIgnore}),
+                         [](const auto& test) {
+                           return std::string(test.param.mode == DuplicateMode::kWarn      ? "warn"
+                                              : test.param.mode == DuplicateMode::kReplace ? "replace"
+                                                                                           : "ignore");
+                         });
+
 #endif  // MCTABLE_HAVE_CDB
 
 #ifdef MCTABLE_HAVE_BDB

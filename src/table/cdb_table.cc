@@ -12,14 +12,12 @@
 // without; lookups try "key\0" then "key" and stick to the first form
 // found); fold_keys lowercases lookup and update keys; first/next walk the
 // records in file (insertion) order, skipping records a later one replaced.
-// Duplicates are handled with postmap's tinycdb calls, so the files are
+// Duplicates end as postmap's tinycdb calls leave them, so the files are
 // byte for byte postmap's: kWarn keeps the first and warns "/path:
 // duplicate entry: "key"", kReplace unindexes the old record, kIgnore
-// stores both (lookups find the first).  tinycdb finds a duplicate by
-// scanning every record so far with the same low hash byte, which makes a
-// build quadratic; a small filter of the keys seen (a few bits per record)
-// skips that scan for every key it has not seen, so the scan only runs for
-// real duplicates and the filter's rare false alarms.  Errors: ConfigError "open database
+// stores both (lookups find the first).  They are found once the file is
+// complete, not record by record (ResolveDuplicates says why): a build is
+// linear in time and takes no memory beyond tinycdb's own.  Errors: ConfigError "open database
 // /path.cdb: REASON" for a missing or unreadable file; a failed write is a
 // TempError naming the table and the key.
 #ifdef MCTABLE_HAVE_CDB
@@ -30,15 +28,15 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <functional>
 #include <memory>
 #include <string>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
 #include "table/key_folding.h"
-#include "table/expected_records.h"
 #include "table/key_text.h"
 #include "table/nul_convention.h"
 #include "table/replacement_file.h"
@@ -47,59 +45,94 @@
 namespace mctable {
 namespace {
 
-// The keys added so far, approximately: MaybeSeen() is true for every key
-// added and, rarely, for another.  Two bits per key out of eight, in a table
-// sized from the expected number of keys (a few percent false alarms); past
-// that a table twice as large is added for the keys that follow.
-class SeenKeys {
- public:
-  explicit SeenKeys(size_t expected_keys) { AddGeneration(expected_keys); }
+// cdb's on-disk layout (tinycdb's and djb's): a 2048-byte header of 256
+// (position, slot count) pairs, one per hash table; the records from byte
+// 2048 on, each "key length, value length, key, value"; then the 256 hash
+// tables, each slot a (hash, record position) pair, position 0 when empty.
+// All numbers are 32-bit little-endian.
+constexpr uint32_t kHeaderBytes = 2048;
+constexpr int kHashTables = 256;
 
-  bool MaybeSeen(std::string_view key) const {
-    const uint64_t h = Hash(key);
-    for (const Generation& g : generations_)
-      if (g.Test(h)) return true;
-    return false;
-  }
-  void Add(std::string_view key) {
-    if (generations_.back().keys >= generations_.back().capacity)
-      AddGeneration(generations_.back().capacity * 2);
-    generations_.back().Set(Hash(key));
-  }
+uint32_t GetLittleEndian32(const unsigned char* p) {
+  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+}
 
- private:
-  static constexpr size_t kBitsPerKey = 8;
-  struct Generation {
-    std::vector<uint64_t> words;
-    uint64_t bits = 0;
-    size_t keys = 0;
-    size_t capacity = 0;
-    // Each 32-bit half of the hash picks one bit (scaled, not masked, so the
-    // size need not be a power of two).
-    uint64_t Index(uint32_t half) const { return (uint64_t{half} * bits) >> 32; }
-    bool Test(uint64_t h) const {
-      return Bit(Index(static_cast<uint32_t>(h))) && Bit(Index(static_cast<uint32_t>(h >> 32)));
+// pread of exactly `size` bytes; false with errno set otherwise.
+bool ReadFully(int fd, void* buffer, size_t size, off_t offset) {
+  char* at = static_cast<char*>(buffer);
+  while (size > 0) {
+    ssize_t n = ::pread(fd, at, size, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = EPROTO;  // shorter than its own header says
+      return false;
     }
-    void Set(uint64_t h) {
-      SetBit(Index(static_cast<uint32_t>(h)));
-      SetBit(Index(static_cast<uint32_t>(h >> 32)));
-      ++keys;
-    }
-    bool Bit(uint64_t i) const { return (words[i >> 6] >> (i & 63)) & 1; }
-    void SetBit(uint64_t i) { words[i >> 6] |= uint64_t{1} << (i & 63); }
+    at += n;
+    size -= static_cast<size_t>(n);
+    offset += n;
+  }
+  return true;
+}
+
+// The keys stored more than once in the finished cdb file open as `fd`
+// (each once), and where its records end.  Equal keys have
+// equal hashes and so sit in the same hash table: each table is read and
+// sorted by hash, and only records whose hashes are equal are compared.
+// Memory: one hash table (two slots per record hashed to it, about 1/128
+// of the records) and the duplicate keys.
+// Past kMaxDuplicateKeys keys *all_suspect is set instead, and every key
+// is checked as postmap checks it: the set's memory stays small (it is
+// held while tinycdb's lists are built again).
+constexpr size_t kMaxDuplicateKeys = 1024;
+
+bool FindDuplicateKeys(int fd, std::unordered_set<std::string>* duplicates, bool* all_suspect,
+                       uint32_t* records_end) {
+  unsigned char header[kHeaderBytes];
+  if (!ReadFully(fd, header, sizeof header, 0)) return false;
+  *records_end = UINT32_MAX;
+  std::vector<unsigned char> raw;
+  std::vector<std::pair<uint32_t, uint32_t>> slots;  // (hash, record position)
+  std::string key, other;
+  auto read_key = [fd](uint32_t position, std::string* out) {
+    unsigned char lengths[8];
+    if (!ReadFully(fd, lengths, sizeof lengths, position)) return false;
+    out->resize(GetLittleEndian32(lengths));
+    return ReadFully(fd, out->data(), out->size(), off_t{position} + 8);
   };
-  static uint64_t Hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
-  void AddGeneration(size_t keys) {
-    keys = std::max<size_t>(keys, 4096);
-    keys = std::min<size_t>(keys, size_t{1} << 28);  // 2^31 bits at most: 32-bit scaling
-    Generation g;
-    g.bits = keys * kBitsPerKey;
-    g.words.assign((g.bits + 63) / 64, 0);
-    g.capacity = keys;
-    generations_.push_back(std::move(g));
+  for (int t = 0; t < kHashTables; ++t) {
+    const uint32_t position = GetLittleEndian32(header + 8 * t);
+    const uint32_t count = GetLittleEndian32(header + 8 * t + 4);
+    *records_end = std::min(*records_end, position);
+    raw.resize(size_t{count} * 8);
+    if (!ReadFully(fd, raw.data(), raw.size(), position)) return false;
+    slots.clear();
+    for (uint32_t i = 0; i < count; ++i) {
+      const uint32_t record = GetLittleEndian32(&raw[8 * i + 4]);
+      if (record != 0) slots.emplace_back(GetLittleEndian32(&raw[8 * i]), record);
+    }
+    std::sort(slots.begin(), slots.end());
+    for (size_t i = 0; i < slots.size();) {
+      size_t run = i + 1;
+      while (run < slots.size() && slots[run].first == slots[i].first) ++run;
+      // A run is almost always one record; a longer one is a duplicate or
+      // a 32-bit hash collision, told apart by the keys.
+      for (size_t a = i; a + 1 < run && !*all_suspect; ++a) {
+        if (!read_key(slots[a].second, &key)) return false;
+        if (duplicates->count(key) != 0) continue;
+        for (size_t b = a + 1; b < run; ++b) {
+          if (!read_key(slots[b].second, &other)) return false;
+          if (other != key) continue;
+          if (duplicates->size() == kMaxDuplicateKeys) *all_suspect = true;
+          else duplicates->insert(key);
+          break;
+        }
+      }
+      i = run;
+    }
   }
-  std::vector<Generation> generations_;
-};
+  if (*records_end < kHeaderBytes) *records_end = kHeaderBytes;
+  return true;
+}
 
 class CdbTable : public Table {
  public:
@@ -141,7 +174,6 @@ class CdbTable : public Table {
     if (cdb_make_start(&maker_, fd_) != 0)
       return Status::TempError("error writing " + replacement_->temp_path() + ": " + strerror(errno));
     making_ = true;
-    seen_ = std::make_unique<SeenKeys>(ExpectedRecords(name()));
     return Status::OK();
   }
 
@@ -170,26 +202,11 @@ class CdbTable : public Table {
     std::string value_copy;
     if (with_nul) value_copy.assign(value);  // with the NUL std::string keeps after it
     const char* value_data = with_nul ? value_copy.c_str() : value.data();
-    // Postfix's choice of tinycdb call per duplicate mode.
-    enum cdb_put_mode put = options_.duplicates == DuplicateMode::kReplace  ? CDB_PUT_REPLACE
-                            : options_.duplicates == DuplicateMode::kIgnore ? CDB_PUT_ADD
-                                                                            : CDB_PUT_INSERT;
-    const std::string_view stored_key(key.c_str(), key.size() + with_nul);
-    if (put != CDB_PUT_ADD) {
-      if (!seen_->MaybeSeen(stored_key)) put = CDB_PUT_ADD;  // new for sure: the same record, no scan
-      seen_->Add(stored_key);
-    }
-    int rc = cdb_make_put(&maker_, stored_key.data(), static_cast<unsigned>(stored_key.size()), value_data,
-                          static_cast<unsigned>(value.size() + with_nul), put);
-    if (rc < 0) {
-      Status error = Status::TempError("error writing " + full_name() + ": key " + QuotedKey(key) + ": " +
-                                       strerror(errno));
-      ::close(fd_);  // cdb_make is in an unknown state: no more writes
-      fd_ = -1;
-      return error;
-    }
-    if (rc > 0 && options_.duplicates == DuplicateMode::kWarn)
-      LogWarning(name() + ": duplicate entry: \"" + key + "\"");
+    // Every record is added as it comes; duplicates are dealt with once
+    // the file is complete (Close).
+    int rc = cdb_make_add(&maker_, key.c_str(), static_cast<unsigned>(key.size() + with_nul), value_data,
+                          static_cast<unsigned>(value.size() + with_nul));
+    if (rc < 0) return FailBuild("key " + QuotedKey(key));
     return Status::OK();
   }
 
@@ -223,10 +240,10 @@ class CdbTable : public Table {
       result = Status::TempError("table " + full_name() + ": build failed");
     } else {
       making_ = false;
-      if (cdb_make_finish(&maker_) != 0 || fsync(fd_) != 0)
-        result = Status::TempError("error writing " + full_name() + ": " + strerror(errno));
-      else
-        result = replacement_->Commit();
+      if (cdb_make_finish(&maker_) != 0) result = FailBuild("");
+      if (result.ok() && options_.duplicates != DuplicateMode::kIgnore) result = ResolveDuplicates();
+      if (result.ok() && fsync(fd_) != 0) result = FailBuild("");
+      if (result.ok()) result = replacement_->Commit();
     }
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -235,6 +252,73 @@ class CdbTable : public Table {
   }
 
  private:
+  // A failed write: cdb_make is in an unknown state, so no more writes.
+  Status FailBuild(const std::string& what) {
+    Status error = Status::TempError("error writing " + full_name() + (what.empty() ? "" : ": " + what) + ": " +
+                                     strerror(errno ? errno : EIO));
+    if (making_) {
+      maker_.cdb_fd = -1;
+      (void)cdb_make_finish(&maker_);  // frees its lists
+      making_ = false;
+    }
+    ::close(fd_);
+    fd_ = -1;
+    return error;
+  }
+
+  // Postfix adds each record with the tinycdb call of its duplicate mode
+  // (CDB_PUT_INSERT: keep the first and warn; CDB_PUT_REPLACE: unindex the
+  // earlier record), and tinycdb finds an earlier record by scanning every
+  // record so far in the key's bucket: quadratic in the table's size.
+  // Here every record was added unconditionally.  When the finished file
+  // holds no key twice (the usual source), it is already the file
+  // postmap's calls make; only when it does are the records read back in
+  // order and added again into the same file with postmap's call for each
+  // repeated key, so the file is still postmap's byte for byte.  The
+  // records are rewritten at the same or earlier offsets, after they are
+  // read.  A difference: the "duplicate entry" warnings come after the
+  // source's other warnings, not among them (docs/postfix-differences.md).
+  Status ResolveDuplicates() {
+    std::unordered_set<std::string> duplicates;
+    bool all_suspect = false;
+    uint32_t records_end = 0;
+    errno = 0;
+    if (!FindDuplicateKeys(fd_, &duplicates, &all_suspect, &records_end)) return FailBuild("");
+    if (duplicates.empty() && !all_suspect) return Status::OK();
+    const enum cdb_put_mode mode =
+        options_.duplicates == DuplicateMode::kReplace ? CDB_PUT_REPLACE : CDB_PUT_INSERT;
+    // cdb_make writes from the descriptor's offset, which finishing moved.
+    if (::lseek(fd_, 0, SEEK_SET) != 0 || cdb_make_start(&maker_, fd_) != 0) return FailBuild("");
+    making_ = true;
+    std::string record;
+    for (off_t at = kHeaderBytes; at < off_t{records_end};) {
+      unsigned char lengths[8];
+      if (!ReadFully(fd_, lengths, sizeof lengths, at)) return FailBuild("");
+      const uint32_t key_size = GetLittleEndian32(lengths), value_size = GetLittleEndian32(lengths + 4);
+      record.resize(size_t{key_size} + value_size);
+      if (!ReadFully(fd_, record.data(), record.size(), at + 8)) return FailBuild("");
+      at += 8 + off_t{key_size} + value_size;
+      const std::string_view key(record.data(), key_size);
+      const bool repeated = all_suspect || duplicates.count(std::string(key)) != 0;
+      int rc = cdb_make_put(&maker_, key.data(), key_size, record.data() + key_size, value_size,
+                            repeated ? mode : CDB_PUT_ADD);
+      if (rc < 0) return FailBuild("key " + QuotedKey(std::string(UpToNul(key))));
+      if (rc > 0 && options_.duplicates == DuplicateMode::kWarn)
+        LogWarning(name() + ": duplicate entry: \"" + std::string(UpToNul(key)) + "\"");
+    }
+    making_ = false;
+    if (cdb_make_finish(&maker_) != 0) return FailBuild("");
+    // Without the dropped records the file is shorter: cut what is left
+    // of the first one after the new hash tables.
+    unsigned char header[kHeaderBytes];
+    if (!ReadFully(fd_, header, sizeof header, 0)) return FailBuild("");
+    off_t end = kHeaderBytes;
+    for (int t = 0; t < kHashTables; ++t)
+      end = std::max(end, off_t{GetLittleEndian32(header + 8 * t)} + 8 * off_t{GetLittleEndian32(header + 8 * t + 4)});
+    if (::ftruncate(fd_, end) != 0) return FailBuild("");
+    return Status::OK();
+  }
+
   OpenOptions options_;
   std::string db_path_;
   NulConvention nul_;
@@ -245,7 +329,6 @@ class CdbTable : public Table {
   std::unique_ptr<ReplacementFile> replacement_;  // building
   struct cdb_make maker_ = {};
   bool making_ = false;  // maker_ holds records (freed by cdb_make_finish)
-  std::unique_ptr<SeenKeys> seen_;
 };
 
 }  // namespace
