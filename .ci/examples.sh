@@ -75,3 +75,14 @@ for program in "$work/example/lookup_batch" "$work/lookup_batch_pc" "$work/looku
   fi
   echo "examples: $(basename "$program") OK"
 done
+
+# The installed command loads the OpenSSL module (<libdir>/mctable) for a
+# table that needs it: key_digest = sha256 answers from the backup, and the
+# entry it writes back is under the digest of the key.
+printf 'memcache = inet:127.0.0.1:%s\nbackup = lmdb:%s/virtual\nkey_digest = sha256\n' "$port" "$work" > "$work/digest.cf"
+"$prefix/sbin/mctable" -c "$work" "lmdb:$work/virtual"
+got=$("$prefix/sbin/mctable" -c "$work" -q b@example.com "memcache:$work/digest.cf" 2>&1 || true)
+if [ "$got" != beta ]; then
+  echo "examples: installed mctable with key_digest printed: $got" >&2; exit 1
+fi
+echo "examples: installed mctable loads its openssl module"

@@ -35,9 +35,13 @@ mctable_find_dependency(BDB db-5.3 db.h)
 mctable_find_dependency(CDB cdb cdb.h)
 # Unicode case folding of keys under smtputf8_enable, as Debian's Postfix does it.
 mctable_find_dependency(ICU icuuc unicode/casemap.h REQUIRED)
-# OpenSSL: key_digest and value signing (libcrypto), TLS to memcached (libssl).
-mctable_find_dependency(OPENSSL_SSL ssl openssl/ssl.h REQUIRED)
-mctable_find_dependency(OPENSSL_CRYPTO crypto openssl/evp.h REQUIRED)
+# OpenSSL: key_digest and value signing (libcrypto), TLS to memcached
+# (libssl); linked into mctable-openssl.so only (cmake/modules.cmake).
+mctable_find_dependency(OPENSSL_SSL ssl openssl/ssl.h MODULE)
+mctable_find_dependency(OPENSSL_CRYPTO crypto openssl/evp.h MODULE)
+if(NOT MCTABLE_HAVE_OPENSSL_SSL OR NOT MCTABLE_HAVE_OPENSSL_CRYPTO)
+  message(FATAL_ERROR "mctable needs OpenSSL (libssl-dev); on Debian: scripts/install-deps.sh")
+endif()
 # The SQL table types (sqlite:, pgsql:, mysql:).  The PostgreSQL and MariaDB
 # clients are linked into driver modules loaded on demand: libpq alone (with
 # gnutls, krb5 and ldap) costs every process that maps it about 5 MB.

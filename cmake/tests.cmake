@@ -13,8 +13,10 @@ file(GLOB MCTABLE_INTEGRATION_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}
 file(GLOB_RECURSE MCTABLE_TESTUTIL_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/testutil/*.cc)
 list(FILTER MCTABLE_TESTUTIL_SOURCES EXCLUDE REGEX "_test\\.cc$")
 
-add_library(mctable_testutil STATIC ${MCTABLE_TESTUTIL_SOURCES})
-target_link_libraries(mctable_testutil PUBLIC mctable_static GTest::gtest)
+# The tests of the OpenSSL classes call them directly (the library reaches
+# them in mctable-openssl.so), so they are compiled in here too.
+add_library(mctable_testutil STATIC ${MCTABLE_TESTUTIL_SOURCES} ${MCTABLE_OPENSSL_SOURCES})
+target_link_libraries(mctable_testutil PUBLIC mctable_static GTest::gtest ${MCTABLE_OPENSSL_LIBRARIES})
 mctable_library_setup(mctable_testutil)
 target_include_directories(mctable_testutil PUBLIC ${CMAKE_SOURCE_DIR}/tests)
 target_compile_definitions(mctable_testutil PUBLIC

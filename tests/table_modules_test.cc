@@ -1,5 +1,5 @@
 // The pgsql and mysql drivers are modules loaded when a table of their type
-// is opened (src/table/module_loader.h): the programs do not link the
+// is opened (src/common/module_loader.h): the programs do not link the
 // database client libraries, so a table build or a memcache lookup never
 // maps them (libpq and what it pulls in cost every process about 5 MB of
 // resident memory, the difference between mctable's and postmap's peak in
@@ -28,6 +28,8 @@ TEST(TableModules, ProgramsDoNotLinkTheDatabaseClients) {
     ASSERT_NE(needed.find("libc.so"), std::string::npos) << needed;
     EXPECT_EQ(needed.find("libpq"), std::string::npos) << program << " links libpq:\n" << needed;
     EXPECT_EQ(needed.find("libmariadb"), std::string::npos) << program << " links libmariadb:\n" << needed;
+    EXPECT_EQ(needed.find("libssl"), std::string::npos) << program << " links libssl:\n" << needed;
+    EXPECT_EQ(needed.find("libcrypto"), std::string::npos) << program << " links libcrypto:\n" << needed;
   }
 }
 

@@ -15,7 +15,7 @@
 #include <cstring>
 
 #include "mctable/log.h"
-#include "memcache/tls_transport.h"
+#include "memcache/openssl_module.h"
 
 namespace mctable {
 
@@ -203,7 +203,7 @@ Connection::Step Connection::Connected(Status* status, bool* refused) {
   state_ = State::kHandshaking;
   if (tls_ && endpoint_.kind != Endpoint::Kind::kUnix) {
     std::string error;
-    transport_ = NewTlsTransport(fd_, endpoint_.host, tls_, &error);
+    transport_ = openssl_module::NewTlsTransport(fd_, endpoint_.host, tls_, &error);
     if (!transport_) {
       if (log_connect_failures_) LogWarning("connect to " + endpoint_.ToString() + ": " + error);
       return Fail(error, status);

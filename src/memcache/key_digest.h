@@ -28,13 +28,14 @@ class KeyDigest {
   // `algorithm` is an OpenSSL digest name ("sha256", "SHA2-512", "md5"...).
   static Status Create(std::string_view algorithm, std::string_view table_name,
                        std::unique_ptr<KeyDigest>* out);
-  ~KeyDigest();
+  // Virtual: the library calls them in mctable-openssl.so (openssl_module.h).
+  virtual ~KeyDigest();
   KeyDigest(const KeyDigest&) = delete;
   KeyDigest& operator=(const KeyDigest&) = delete;
 
   // Replaces *key with the hex digest of its contents.  False only if
   // OpenSSL fails (out of memory); *key is then unspecified.
-  bool Apply(std::string* key);
+  virtual bool Apply(std::string* key);
 
   const std::string& algorithm() const { return algorithm_; }
 

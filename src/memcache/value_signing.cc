@@ -193,14 +193,6 @@ Status ValueSigner::FromKeyFile(const std::string& path, std::unique_ptr<ValueSi
   return s;
 }
 
-int64_t ValueSigner::ExpiryForTtl(long ttl, int64_t now) {
-  constexpr long kMemcachedRelativeTtlLimit = 60L * 60 * 24 * 30;
-  if (ttl == 0) return 0;
-  if (ttl > kMemcachedRelativeTtlLimit) return ttl;
-  int64_t expiry = now + ttl;
-  return expiry >= 1 ? expiry : 1;
-}
-
 void ValueSigner::Sign(std::string_view wire_key, std::string_view value, int64_t expiry,
                        std::string* out) const {
   out->clear();
@@ -249,22 +241,5 @@ ValueSigner::Verdict ValueSigner::Verify(std::string_view wire_key, std::string_
   return known_key ? Verdict::kBadSignature : Verdict::kUnknownKey;
 }
 
-const char* ValueSigner::Describe(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kValid:
-      return "valid signature";
-    case Verdict::kNotSigned:
-      return "value is not signed";
-    case Verdict::kMalformed:
-      return "malformed signature header";
-    case Verdict::kUnknownKey:
-      return "signed with a key not in the key file";
-    case Verdict::kBadSignature:
-      return "bad signature";
-    case Verdict::kExpired:
-      return "signature expired";
-  }
-  return "?";
-}
 
 }  // namespace mctable

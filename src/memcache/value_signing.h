@@ -45,7 +45,8 @@ class ValueSigner {
   // `keys` are raw bytes, the signing key first; each >= 32 bytes.
   static Status Create(const std::vector<std::string>& keys, std::unique_ptr<ValueSigner>* out);
 
-  ~ValueSigner();
+  // Virtual: the library calls them in mctable-openssl.so (openssl_module.h).
+  virtual ~ValueSigner();
   ValueSigner(const ValueSigner&) = delete;
   ValueSigner& operator=(const ValueSigner&) = delete;
 
@@ -57,29 +58,56 @@ class ValueSigner {
 
   // Replaces *out with the signed form (MCS2) of `value` stored under
   // `wire_key`; a negative expiry is written as 1 (expired).
-  void Sign(std::string_view wire_key, std::string_view value, int64_t expiry,
+  virtual void Sign(std::string_view wire_key, std::string_view value, int64_t expiry,
             std::string* out) const;
   // The same appended to *out: many values into one buffer, no allocation
   // per value once the buffer has grown.
-  void AppendSigned(std::string_view wire_key, std::string_view value, int64_t expiry,
+  virtual void AppendSigned(std::string_view wire_key, std::string_view value, int64_t expiry,
                     std::string* out) const;
 
   // Checks `data` read from memcached under `wire_key` at time `now`; both
   // MCS2 and the older MCS1 (signed_value_format.h) are accepted.  On
   // kValid, *value is the value inside `data` (a view into it).
-  Verdict Verify(std::string_view wire_key, std::string_view data, int64_t now,
+  virtual Verdict Verify(std::string_view wire_key, std::string_view data, int64_t now,
                  std::string_view* value) const;
 
   // "not signed", "bad signature", ... for warnings.
   static const char* Describe(Verdict verdict);
 
-  size_t key_count() const;
+  virtual size_t key_count() const;
 
  private:
   struct Key;
   ValueSigner();
   std::vector<Key> keys_;
 };
+
+// Inline: the library uses them without loading the module.
+inline int64_t ValueSigner::ExpiryForTtl(long ttl, int64_t now) {
+  constexpr long kMemcachedRelativeTtlLimit = 60L * 60 * 24 * 30;
+  if (ttl == 0) return 0;
+  if (ttl > kMemcachedRelativeTtlLimit) return ttl;
+  int64_t expiry = now + ttl;
+  return expiry >= 1 ? expiry : 1;
+}
+
+inline const char* ValueSigner::Describe(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kValid:
+      return "valid signature";
+    case Verdict::kNotSigned:
+      return "value is not signed";
+    case Verdict::kMalformed:
+      return "malformed signature header";
+    case Verdict::kUnknownKey:
+      return "signed with a key not in the key file";
+    case Verdict::kBadSignature:
+      return "bad signature";
+    case Verdict::kExpired:
+      return "signature expired";
+  }
+  return "?";
+}
 
 }  // namespace mctable
 

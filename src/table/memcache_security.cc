@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "common/secret_file.h"
+#include "memcache/openssl_module.h"
 
 namespace mctable {
 namespace {
@@ -86,12 +87,12 @@ Status ParseMemcacheSecurity(const Config& config, std::string_view table_name,
   const std::string& origin = config.origin();
   std::string digest = config.GetString("key_digest", "");
   if (!digest.empty()) {
-    Status s = KeyDigest::Create(digest, table_name, &out->key_digest);
+    Status s = openssl_module::NewKeyDigest(digest, table_name, &out->key_digest);
     if (!s.ok()) return s;
   }
   std::string key_file = config.GetString("value_signing_key_file", "");
   if (!key_file.empty()) {
-    Status s = ValueSigner::FromKeyFile(key_file, &out->signer);
+    Status s = openssl_module::NewValueSignerFromKeyFile(key_file, &out->signer);
     if (!s.ok()) return Status::ConfigError(origin + ": " + s.message());
   }
   Status s = ParseTls(config, &out->tls);

@@ -56,7 +56,7 @@
 #include "memcache/server_list.h"
 #include "memcache/protocol.h"
 #include "table/listed_table.h"
-#include "memcache/tls_context.h"
+#include "memcache/openssl_module.h"
 #include "table/memcache_security.h"
 
 namespace mctable {
@@ -608,7 +608,7 @@ Status OpenMemcacheTable(std::string_view name, const OpenOptions& options,
   if (!s.ok()) return s;
   if (security.tls.enabled) {
     std::shared_ptr<TlsContext> tls;
-    s = TlsContext::Create(security.tls, full, &tls);
+    s = openssl_module::NewTlsContext(security.tls, full, &tls);
     if (!s.ok()) return s;
     settings.tls = std::move(tls);
   }

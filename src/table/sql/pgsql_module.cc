@@ -3,7 +3,7 @@
 // only into the module, never into the library.
 #include <utility>
 
-#include "table/module_entry.h"
+#include "common/module_entry.h"
 #include "table/sql/sql_drivers.h"
 
 MCTABLE_DEFINE_MODULE_VERSION

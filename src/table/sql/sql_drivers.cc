@@ -1,7 +1,7 @@
 // LoadPgsqlConnector and LoadMysqlConnector; see sql_drivers.h.
 #include "table/sql/sql_drivers.h"
 
-#include "table/module_loader.h"
+#include "common/module_loader.h"
 
 namespace mctable {
 

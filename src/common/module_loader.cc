@@ -1,5 +1,5 @@
 // LoadModuleEntry; see module_loader.h.
-#include "table/module_loader.h"
+#include "common/module_loader.h"
 
 #include <dlfcn.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "table/module_entry.h"
+#include "common/module_entry.h"
 
 namespace mctable {
 namespace {

@@ -1,6 +1,6 @@
 // The module loader's failure: a module that is not installed is a
 // ConfigError naming its file and every place looked in.
-#include "table/module_loader.h"
+#include "common/module_loader.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,12 @@
-// Table-type modules: the parts of the library that need a large client
-// library (libpq, the MariaDB client) are built as shared objects of their
-// own (mctable-pgsql.so, mctable-mysql.so) and loaded the first time a
-// table of that type is opened, as Postfix loads postfix-pgsql.so through
-// dynamicmaps.cf.  A program that never opens such a table never maps the
-// client library and what it pulls in (for libpq: gnutls, krb5, ldap,
-// about 5 MB of resident memory in every process that links it).
+// Modules: the parts of the library that need a large library of their
+// own are built as shared objects (mctable-pgsql.so and mctable-mysql.so,
+// the SQL drivers with libpq and the MariaDB client; mctable-openssl.so,
+// key_digest, signed values and TLS with libcrypto and libssl) and loaded
+// the first time a table needs them, as Postfix loads postfix-pgsql.so
+// through dynamicmaps.cf.  A program that never needs one never maps its
+// library and what that pulls in (libpq: gnutls, krb5, ldap, about 5 MB of
+// resident memory; OpenSSL about 1.7 MB), which a table build would
+// otherwise pay on top of its own work.
 //
 // Where a module is looked for, relative to the directory of the program
 // or shared library that holds this code: modules/ (the build tree),
@@ -18,8 +20,8 @@
 // refused; a module, once loaded, stays loaded for the life of the
 // process; thread-safe.  Fails with a ConfigError naming the module and
 // saying why (the loader's own message for each place tried).
-#ifndef MCTABLE_TABLE_MODULE_LOADER_H_
-#define MCTABLE_TABLE_MODULE_LOADER_H_
+#ifndef MCTABLE_COMMON_MODULE_LOADER_H_
+#define MCTABLE_COMMON_MODULE_LOADER_H_
 
 #include <string>
 #include <string_view>
@@ -37,4 +39,4 @@ Status LoadModuleEntry(std::string_view module, const char* entry, void** addres
 
 }  // namespace mctable
 
-#endif  // MCTABLE_TABLE_MODULE_LOADER_H_
+#endif  // MCTABLE_COMMON_MODULE_LOADER_H_
