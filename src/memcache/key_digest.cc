@@ -16,51 +16,58 @@
 
 namespace mctable {
 
-struct KeyDigest::OpenSsl {
-  EVP_MD* md = nullptr;
-  EVP_MD_CTX* ctx = nullptr;
-  ~OpenSsl() {
-    EVP_MD_CTX_free(ctx);
-    EVP_MD_free(md);
+namespace {
+
+class OpenSslKeyDigest final : public KeyDigest {
+ public:
+  explicit OpenSslKeyDigest(std::string algorithm) : KeyDigest(std::move(algorithm)) {}
+  ~OpenSslKeyDigest() override {
+    EVP_MD_CTX_free(ctx_);
+    EVP_MD_free(md_);
   }
+
+  // The part of KeyDigest::Create that can fail; `where` names the setting.
+  Status Init(const std::string& where) {
+    md_ = EVP_MD_fetch(nullptr, algorithm().c_str(), nullptr);
+    ctx_ = EVP_MD_CTX_new();
+    ERR_clear_error();
+    if (md_ == nullptr) return Status::ConfigError(where + ": unknown or unavailable message digest");
+    if (ctx_ == nullptr) return Status::ConfigError(where + ": out of memory");
+    int size = EVP_MD_get_size(md_);
+    if ((EVP_MD_get_flags(md_) & EVP_MD_FLAG_XOF) != 0 || size <= 0)
+      return Status::ConfigError(where + ": an extendable-output function has no fixed digest size");
+    if (2 * static_cast<size_t>(size) > kMaxMemcacheKeyLength)
+      return Status::ConfigError(where + ": digest too long for a memcache key");
+    return Status::OK();
+  }
+
+  bool Apply(std::string* key) override {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_DigestInit_ex(ctx_, md_, nullptr) != 1 || EVP_DigestUpdate(ctx_, key->data(), key->size()) != 1 ||
+        EVP_DigestFinal_ex(ctx_, md, &length) != 1) {
+      ERR_clear_error();
+      return false;
+    }
+    key->resize(2 * length);
+    ToLowerHex(md, length, key->data());
+    return true;
+  }
+
+ private:
+  EVP_MD* md_ = nullptr;
+  EVP_MD_CTX* ctx_ = nullptr;
 };
 
-KeyDigest::KeyDigest(std::string algorithm) : algorithm_(std::move(algorithm)) {}
-KeyDigest::~KeyDigest() = default;
+}  // namespace
 
 Status KeyDigest::Create(std::string_view algorithm, std::string_view table_name,
                          std::unique_ptr<KeyDigest>* out) {
-  std::unique_ptr<KeyDigest> digest(new KeyDigest(std::string(algorithm)));
-  digest->ossl_ = std::make_unique<OpenSsl>();
-  OpenSsl& o = *digest->ossl_;
-  o.md = EVP_MD_fetch(nullptr, digest->algorithm_.c_str(), nullptr);
-  o.ctx = EVP_MD_CTX_new();
-  ERR_clear_error();
-  const std::string where = std::string(table_name) + ": key_digest = " + digest->algorithm_;
-  if (o.md == nullptr)
-    return Status::ConfigError(where + ": unknown or unavailable message digest");
-  if (o.ctx == nullptr) return Status::ConfigError(where + ": out of memory");
-  int size = EVP_MD_get_size(o.md);
-  if ((EVP_MD_get_flags(o.md) & EVP_MD_FLAG_XOF) != 0 || size <= 0)
-    return Status::ConfigError(where + ": an extendable-output function has no fixed digest size");
-  if (2 * static_cast<size_t>(size) > kMaxMemcacheKeyLength)
-    return Status::ConfigError(where + ": digest too long for a memcache key");
+  auto digest = std::make_unique<OpenSslKeyDigest>(std::string(algorithm));
+  Status status = digest->Init(std::string(table_name) + ": key_digest = " + digest->algorithm());
+  if (!status.ok()) return status;
   *out = std::move(digest);
   return Status::OK();
-}
-
-bool KeyDigest::Apply(std::string* key) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_DigestInit_ex(ossl_->ctx, ossl_->md, nullptr) != 1 ||
-      EVP_DigestUpdate(ossl_->ctx, key->data(), key->size()) != 1 ||
-      EVP_DigestFinal_ex(ossl_->ctx, md, &length) != 1) {
-    ERR_clear_error();
-    return false;
-  }
-  key->resize(2 * length);
-  ToLowerHex(md, length, key->data());
-  return true;
 }
 
 }  // namespace mctable

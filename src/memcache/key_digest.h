@@ -18,33 +18,38 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "mctable/status.h"
 
 namespace mctable {
 
+// An interface: the implementation lives in mctable-openssl.so
+// (openssl_module.h), and every virtual is pure or inline so that the
+// library, which only holds pointers to it, has the class's type
+// information itself (clang's -fsanitize=vptr checks calls against it).
 class KeyDigest {
  public:
   // `algorithm` is an OpenSSL digest name ("sha256", "SHA2-512", "md5"...).
+  // Defined in the module: the library reaches it through
+  // openssl_module::NewKeyDigest.
   static Status Create(std::string_view algorithm, std::string_view table_name,
                        std::unique_ptr<KeyDigest>* out);
-  // Virtual: the library calls them in mctable-openssl.so (openssl_module.h).
-  virtual ~KeyDigest();
+  virtual ~KeyDigest() = default;
   KeyDigest(const KeyDigest&) = delete;
   KeyDigest& operator=(const KeyDigest&) = delete;
 
   // Replaces *key with the hex digest of its contents.  False only if
   // OpenSSL fails (out of memory); *key is then unspecified.
-  virtual bool Apply(std::string* key);
+  virtual bool Apply(std::string* key) = 0;
 
   const std::string& algorithm() const { return algorithm_; }
 
- private:
-  struct OpenSsl;
-  explicit KeyDigest(std::string algorithm);
+ protected:
+  explicit KeyDigest(std::string algorithm) : algorithm_(std::move(algorithm)) {}
 
+ private:
   std::string algorithm_;
-  std::unique_ptr<OpenSsl> ossl_;
 };
 
 }  // namespace mctable

@@ -45,9 +45,7 @@ void PutBigEndian(uint64_t value, int bytes, unsigned char* out) {
   }
 }
 
-}  // namespace
-
-struct ValueSigner::Key {
+struct SigningKey {
   SHA256_CTX inner;  // after key ^ ipad
   SHA256_CTX outer;  // after key ^ opad
   char id[kSigningKeyIdHexLength];
@@ -58,7 +56,7 @@ struct ValueSigner::Key {
   std::string_view key_id() const { return std::string_view(id, sizeof id); }
 };
 
-void ValueSigner::Key::Init(std::string_view secret) {
+void SigningKey::Init(std::string_view secret) {
   unsigned char block[kBlock] = {};
   if (secret.size() > kBlock) {
     SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), block);
@@ -79,8 +77,8 @@ void ValueSigner::Key::Init(std::string_view secret) {
   ToLowerHex(mac, kSigningKeyIdHexLength / 2, id);
 }
 
-void ValueSigner::Key::Mac(std::initializer_list<std::string_view> parts,
-                           unsigned char mac[kHmacBytes]) const {
+void SigningKey::Mac(std::initializer_list<std::string_view> parts,
+                      unsigned char mac[kHmacBytes]) const {
   SHA256_CTX ctx = inner;
   // One update for a short message: each SHA256_Update call has a fixed
   // cost that is a good part of hashing a two-block message.
@@ -104,8 +102,6 @@ void ValueSigner::Key::Mac(std::initializer_list<std::string_view> parts,
   SHA256_Final(mac, &ctx);
 }
 
-namespace {
-
 // M = version | u16 key length | key | u64 expiry | value, as three parts
 // around the caller's key and value.
 struct MacPrefix {
@@ -122,26 +118,37 @@ struct MacPrefix {
   }
 };
 
+class HmacValueSigner final : public ValueSigner {
+ public:
+  explicit HmacValueSigner(size_t key_count) : keys_(key_count) {}
+  ~HmacValueSigner() override {
+    for (SigningKey& key : keys_) ::explicit_bzero(&key, sizeof key);
+  }
+
+  SigningKey& key(size_t i) { return keys_[i]; }
+
+  void AppendSigned(std::string_view wire_key, std::string_view value, int64_t expiry,
+                    std::string* out) const override;
+  Verdict Verify(std::string_view wire_key, std::string_view data, int64_t now,
+                 std::string_view* value) const override;
+  size_t key_count() const override { return keys_.size(); }
+
+ private:
+  std::vector<SigningKey> keys_;
+};
+
 }  // namespace
-
-ValueSigner::ValueSigner() = default;
-ValueSigner::~ValueSigner() {
-  for (Key& key : keys_) ::explicit_bzero(&key, sizeof key);
-}
-
-size_t ValueSigner::key_count() const { return keys_.size(); }
 
 Status ValueSigner::Create(const std::vector<std::string>& keys,
                            std::unique_ptr<ValueSigner>* out) {
   if (keys.empty()) return Status::ConfigError("no value signing key");
-  std::unique_ptr<ValueSigner> signer(new ValueSigner());
-  signer->keys_.resize(keys.size());
+  auto signer = std::make_unique<HmacValueSigner>(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     if (keys[i].size() < kMinSigningKeyBytes)
       return Status::ConfigError("value signing key " + std::to_string(i + 1) +
                                  " is shorter than " + std::to_string(kMinSigningKeyBytes) +
                                  " bytes");
-    signer->keys_[i].Init(keys[i]);
+    signer->key(i).Init(keys[i]);
   }
   *out = std::move(signer);
   return Status::OK();
@@ -193,17 +200,11 @@ Status ValueSigner::FromKeyFile(const std::string& path, std::unique_ptr<ValueSi
   return s;
 }
 
-void ValueSigner::Sign(std::string_view wire_key, std::string_view value, int64_t expiry,
-                       std::string* out) const {
-  out->clear();
-  AppendSigned(wire_key, value, expiry, out);
-}
-
-void ValueSigner::AppendSigned(std::string_view wire_key, std::string_view value, int64_t expiry,
-                               std::string* out) const {
+void HmacValueSigner::AppendSigned(std::string_view wire_key, std::string_view value, int64_t expiry,
+                                   std::string* out) const {
   // Negative: already expired, as is 1 (and the header has no sign).
   if (expiry < 0) expiry = 1;
-  const Key& key = keys_.front();
+  const SigningKey& key = keys_.front();
   MacPrefix prefix(kWrittenVersion, wire_key, expiry);
   unsigned char mac[kHmacBytes];
   key.Mac({prefix.head_view(), wire_key, prefix.expiry_view(), value}, mac);
@@ -214,8 +215,8 @@ void ValueSigner::AppendSigned(std::string_view wire_key, std::string_view value
   out->append(value);
 }
 
-ValueSigner::Verdict ValueSigner::Verify(std::string_view wire_key, std::string_view data,
-                                         int64_t now, std::string_view* value) const {
+ValueSigner::Verdict HmacValueSigner::Verify(std::string_view wire_key, std::string_view data,
+                                             int64_t now, std::string_view* value) const {
   SignedValueView view;
   switch (ParseSignedValue(data, &view)) {
     case SignedValueSyntax::kNotSigned:
@@ -227,7 +228,7 @@ ValueSigner::Verdict ValueSigner::Verify(std::string_view wire_key, std::string_
   }
   MacPrefix prefix(view.version, wire_key, view.expiry);
   bool known_key = false;
-  for (const Key& key : keys_) {
+  for (const SigningKey& key : keys_) {
     if (key.key_id() != view.key_id) continue;
     known_key = true;
     unsigned char mac[kHmacBytes];

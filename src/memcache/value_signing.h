@@ -33,6 +33,10 @@ namespace mctable {
 
 constexpr size_t kMinSigningKeyBytes = 32;
 
+// An interface: the implementation (and the static functions that are not
+// inline below) lives in mctable-openssl.so (openssl_module.h); every
+// virtual is pure or inline so that the library has the class's type
+// information itself (clang's -fsanitize=vptr checks calls against it).
 class ValueSigner {
  public:
   enum class Verdict { kValid, kNotSigned, kMalformed, kUnknownKey, kBadSignature, kExpired };
@@ -45,8 +49,7 @@ class ValueSigner {
   // `keys` are raw bytes, the signing key first; each >= 32 bytes.
   static Status Create(const std::vector<std::string>& keys, std::unique_ptr<ValueSigner>* out);
 
-  // Virtual: the library calls them in mctable-openssl.so (openssl_module.h).
-  virtual ~ValueSigner();
+  virtual ~ValueSigner() = default;
   ValueSigner(const ValueSigner&) = delete;
   ValueSigner& operator=(const ValueSigner&) = delete;
 
@@ -58,28 +61,29 @@ class ValueSigner {
 
   // Replaces *out with the signed form (MCS2) of `value` stored under
   // `wire_key`; a negative expiry is written as 1 (expired).
-  virtual void Sign(std::string_view wire_key, std::string_view value, int64_t expiry,
-            std::string* out) const;
+  void Sign(std::string_view wire_key, std::string_view value, int64_t expiry,
+            std::string* out) const {
+    out->clear();
+    AppendSigned(wire_key, value, expiry, out);
+  }
   // The same appended to *out: many values into one buffer, no allocation
   // per value once the buffer has grown.
   virtual void AppendSigned(std::string_view wire_key, std::string_view value, int64_t expiry,
-                    std::string* out) const;
+                    std::string* out) const = 0;
 
   // Checks `data` read from memcached under `wire_key` at time `now`; both
   // MCS2 and the older MCS1 (signed_value_format.h) are accepted.  On
   // kValid, *value is the value inside `data` (a view into it).
   virtual Verdict Verify(std::string_view wire_key, std::string_view data, int64_t now,
-                 std::string_view* value) const;
+                 std::string_view* value) const = 0;
 
   // "not signed", "bad signature", ... for warnings.
   static const char* Describe(Verdict verdict);
 
-  virtual size_t key_count() const;
+  virtual size_t key_count() const = 0;
 
- private:
-  struct Key;
-  ValueSigner();
-  std::vector<Key> keys_;
+ protected:
+  ValueSigner() = default;
 };
 
 // Inline: the library uses them without loading the module.
