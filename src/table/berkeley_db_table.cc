@@ -726,17 +726,17 @@ Status BerkeleyDbTable::Close() {
   if (closed_) return Status::OK();
   EndSequence();
   Status result;
-  if (mode_ == Mode::kBuild && !(result = FlushSpool()).ok()) {
-    // Abandoned below: the temporary file goes, the table stays as it was.
-  } else if (mode_ == Mode::kBuild) {
-    int rc = db_->sync(db_, 0);  // writes the cache out and fsyncs
-    int close_rc = db_->close(db_, 0);
-    db_ = nullptr;
-    if (rc == 0) rc = close_rc;
-    if (rc != 0)
-      result = DbError("error writing", rc);
-    else
-      result = replacement_->Commit();
+  if (mode_ == Mode::kBuild) {
+    // On a failure the build is abandoned below: the temporary file goes,
+    // the table stays as it was.
+    result = FlushSpool();
+    if (result.ok()) {
+      int rc = db_->sync(db_, 0);  // writes the cache out and fsyncs
+      int close_rc = db_->close(db_, 0);
+      db_ = nullptr;
+      if (rc == 0) rc = close_rc;
+      result = rc != 0 ? DbError("error writing", rc) : replacement_->Commit();
+    }
   } else if (db_ != nullptr) {
     // Writes were synced under their lock; only the handle remains.
     int rc = db_->close(db_, mode_ == Mode::kReadOnly ? DB_NOSYNC : 0);
