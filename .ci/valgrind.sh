@@ -41,6 +41,8 @@ suites=(
   'ProxyFaultTest.Oversized*' 'ProxyFaultTest.MainCf*' 'ProxyTableWithPostfix.Updates*'
   'ProxyTableWithPostfix.ReadOnly*' 'ProxyTableWithPostfix.Memcache*' 'ProxyTableWithPostfix.EmptyLmdb*'
   'ProxyTableWithPostfix.SecuritySensitive*'
+  # file table builds: sorted hash/btree runs, cdb's duplicate pass (against postmap)
+  'SortedSpool*' 'Modes/BuildDuplicatesTest.RepeatedAndColliding*' 'Modes/BuildDuplicatesTest.ManyRepeated*'
 )
 filter=$(IFS=:; echo "${suites[*]}")
 for tests in mctable_unit_tests mctable_integration_tests; do
