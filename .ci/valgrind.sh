@@ -41,8 +41,10 @@ suites=(
   'ProxyFaultTest.Oversized*' 'ProxyFaultTest.MainCf*' 'ProxyTableWithPostfix.Updates*'
   'ProxyTableWithPostfix.ReadOnly*' 'ProxyTableWithPostfix.Memcache*' 'ProxyTableWithPostfix.EmptyLmdb*'
   'ProxyTableWithPostfix.SecuritySensitive*'
-  # file table builds: sorted hash/btree runs, cdb's duplicate pass (against postmap)
-  'SortedSpool*' 'Modes/BuildDuplicatesTest.RepeatedAndColliding*' 'Modes/BuildDuplicatesTest.ManyRepeated*'
+  # file table builds: the sorted runs of hash/btree builds, cdb's duplicate pass
+  # (hash and btree builds are left out: libdb itself writes uninitialised
+  # page bytes and reads an uninitialised stack slot, inside the library)
+  'SortedSpool*' 'Modes/BuildDuplicatesTest.RepeatedAndColliding*/cdb_*' 'Modes/BuildDuplicatesTest.ManyRepeated*/cdb_*'
 )
 filter=$(IFS=:; echo "${suites[*]}")
 for tests in mctable_unit_tests mctable_integration_tests; do

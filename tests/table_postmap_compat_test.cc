@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -165,6 +166,10 @@ struct BuildDuplicateCase {
   const char* postmap_flag;
   DuplicateMode mode;
 };
+
+// Without it GoogleTest prints the struct's bytes, padding included, which
+// valgrind rightly reports as uninitialised.
+void PrintTo(const BuildDuplicateCase& c, std::ostream* os) { *os << c.type << " " << c.postmap_flag; }
 
 class BuildDuplicatesTest : public ::testing::TestWithParam<BuildDuplicateCase> {
  protected:
