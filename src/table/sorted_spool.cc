@@ -179,18 +179,11 @@ Status SortedSpool::Add(std::string_view key, std::string_view value) {
     std::string record(kHeaderBytes, '\0');
     WriteHeader(h, record.data());
     record.append(key).append(value);
+    const uint64_t offset = file_size_;
     status = OpenFile();
-    uint64_t offset = file_size_;
-    for (size_t done = 0; status.ok() && done < record.size();) {
-      ssize_t n = ::pwrite(fd_, record.data() + done, record.size() - done, static_cast<off_t>(offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) status = Status::TempError("sorted spool: write " + file_name_ + ": " + strerror(errno));
-      else done += static_cast<size_t>(n);
-    }
-    if (!status.ok()) return status;
-    file_size_ += record.size();
-    runs_.push_back({offset, record.size()});
-    return Status::OK();
+    if (status.ok()) status = Append(record.data(), record.size());
+    if (status.ok()) runs_.push_back({offset, record.size()});
+    return status;
   }
   char* at = buffer_ + records_end_;
   WriteHeader(h, at);
@@ -238,6 +231,17 @@ Status SortedSpool::OpenFile() {
   return Status::OK();
 }
 
+Status SortedSpool::Append(const char* data, size_t size) {
+  for (size_t done = 0; done < size;) {
+    ssize_t n = ::pwrite(fd_, data + done, size - done, static_cast<off_t>(file_size_));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::TempError("sorted spool: write " + file_name_ + ": " + strerror(errno));
+    done += static_cast<size_t>(n);
+    file_size_ += static_cast<uint64_t>(n);
+  }
+  return Status::OK();
+}
+
 Status SortedSpool::WriteRun() {
   Status status = OpenFile();
   if (!status.ok()) return status;
@@ -247,15 +251,9 @@ Status SortedSpool::WriteRun() {
   out.reserve(kWriteBytes);
   const uint64_t run_start = file_size_;
   auto flush = [&]() {
-    for (size_t done = 0; done < out.size();) {
-      ssize_t n = ::pwrite(fd_, out.data() + done, out.size() - done, static_cast<off_t>(file_size_));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Status::TempError("sorted spool: write " + file_name_ + ": " + strerror(errno));
-      done += static_cast<size_t>(n);
-      file_size_ += static_cast<uint64_t>(n);
-    }
+    Status written = Append(out.data(), out.size());
     out.clear();
-    return Status::OK();
+    return written;
   };
   for (size_t i = 0; i < record_count_; ++i) {
     const char* record = buffer_ + first[i];

@@ -74,6 +74,8 @@ class SortedSpool {
   Status ReserveBuffer();
   void ReleaseBuffer();
   void SortBuffer();
+  // Writes at the end of the file and counts it in file_size_.
+  Status Append(const char* data, size_t size);
   Status WriteRun();
   Status OpenFile();
   Status DrainBuffer(const Emit& emit);
