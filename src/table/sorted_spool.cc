@@ -136,6 +136,7 @@ class SortedSpool::RunReader {
 SortedSpool::SortedSpool(Order order, std::string directory, size_t run_bytes)
     : order_(order), directory_(std::move(directory)), run_bytes_(std::max<size_t>(run_bytes, 4096)) {
   run_bytes_ = std::min<size_t>(run_bytes_, size_t{1} << 31);  // offsets are 32-bit
+  run_bytes_ &= ~size_t{7};  // the offsets at its end stay aligned
 }
 
 SortedSpool::~SortedSpool() {
