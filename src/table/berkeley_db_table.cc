@@ -451,10 +451,9 @@ Status BerkeleyDbTable::Open() {
     status = OpenHandle(replacement_->temp_path(), DB_CREATE | DB_EXCL, kSortedBuildCacheSize, &db_,
                         ExpectedRecords(name()));
   if (!status.ok()) return status;
-  const std::string directory = db_path_.substr(0, db_path_.rfind('/') == std::string::npos ? 0 : db_path_.rfind('/'));
   spool_ = std::make_unique<SortedSpool>(
       db_type_ == DB_BTREE ? SortedSpool::Order::kBytes : SortedSpool::Order::kHashBuckets,
-      directory.empty() ? (db_path_.starts_with("/") ? "/" : ".") : directory, kSpoolRunBytes);
+      replacement_->directory(), kSpoolRunBytes);
   int fd = -1;
   int rc = db_->fd(db_, &fd);
   if (rc != 0) return DbError("open", rc);

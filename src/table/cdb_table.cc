@@ -49,13 +49,9 @@ namespace {
 // (position, slot count) pairs, one per hash table; the records from byte
 // 2048 on, each "key length, value length, key, value"; then the 256 hash
 // tables, each slot a (hash, record position) pair, position 0 when empty.
-// All numbers are 32-bit little-endian.
+// All numbers are 32-bit little-endian (tinycdb's cdb_unpack reads them).
 constexpr uint32_t kHeaderBytes = 2048;
 constexpr int kHashTables = 256;
-
-uint32_t GetLittleEndian32(const unsigned char* p) {
-  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
-}
 
 // pread of exactly `size` bytes; false with errno set otherwise.
 bool ReadFully(int fd, void* buffer, size_t size, off_t offset) {
@@ -96,19 +92,19 @@ bool FindDuplicateKeys(int fd, std::unordered_set<std::string>* duplicates, bool
   auto read_key = [fd](uint32_t position, std::string* out) {
     unsigned char lengths[8];
     if (!ReadFully(fd, lengths, sizeof lengths, position)) return false;
-    out->resize(GetLittleEndian32(lengths));
+    out->resize(cdb_unpack(lengths));
     return ReadFully(fd, out->data(), out->size(), off_t{position} + 8);
   };
   for (int t = 0; t < kHashTables; ++t) {
-    const uint32_t position = GetLittleEndian32(header + 8 * t);
-    const uint32_t count = GetLittleEndian32(header + 8 * t + 4);
+    const uint32_t position = cdb_unpack(header + 8 * t);
+    const uint32_t count = cdb_unpack(header + 8 * t + 4);
     *records_end = std::min(*records_end, position);
     raw.resize(size_t{count} * 8);
     if (!ReadFully(fd, raw.data(), raw.size(), position)) return false;
     slots.clear();
     for (uint32_t i = 0; i < count; ++i) {
-      const uint32_t record = GetLittleEndian32(&raw[8 * i + 4]);
-      if (record != 0) slots.emplace_back(GetLittleEndian32(&raw[8 * i]), record);
+      const uint32_t record = cdb_unpack(&raw[8 * i + 4]);
+      if (record != 0) slots.emplace_back(cdb_unpack(&raw[8 * i]), record);
     }
     std::sort(slots.begin(), slots.end());
     for (size_t i = 0; i < slots.size();) {
@@ -294,7 +290,7 @@ class CdbTable : public Table {
     for (off_t at = kHeaderBytes; at < off_t{records_end};) {
       unsigned char lengths[8];
       if (!ReadFully(fd_, lengths, sizeof lengths, at)) return FailBuild("");
-      const uint32_t key_size = GetLittleEndian32(lengths), value_size = GetLittleEndian32(lengths + 4);
+      const uint32_t key_size = cdb_unpack(lengths), value_size = cdb_unpack(lengths + 4);
       record.resize(size_t{key_size} + value_size);
       if (!ReadFully(fd_, record.data(), record.size(), at + 8)) return FailBuild("");
       at += 8 + off_t{key_size} + value_size;
@@ -314,7 +310,7 @@ class CdbTable : public Table {
     if (!ReadFully(fd_, header, sizeof header, 0)) return FailBuild("");
     off_t end = kHeaderBytes;
     for (int t = 0; t < kHashTables; ++t)
-      end = std::max(end, off_t{GetLittleEndian32(header + 8 * t)} + 8 * off_t{GetLittleEndian32(header + 8 * t + 4)});
+      end = std::max(end, off_t{cdb_unpack(header + 8 * t)} + 8 * off_t{cdb_unpack(header + 8 * t + 4)});
     if (::ftruncate(fd_, end) != 0) return FailBuild("");
     return Status::OK();
   }

@@ -122,21 +122,26 @@ Status ReplacementFile::AdoptTemp(int fd) {
                            static_cast<gid_t>(-1));
 }
 
+std::string ReplacementFile::directory() const {
+  const size_t slash = path_.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path_.substr(0, slash);
+}
+
 Status ReplacementFile::Commit() {
   if (temp_path_.empty()) return Status::TempError("rename into " + path_ + ": no file was built");
   if (rename(temp_path_.c_str(), path_.c_str()) != 0)
     return Status::TempError("rename " + temp_path_ + " to " + path_ + ": " + strerror(errno));
   ForgetTemp();
   // The rename itself must survive a crash, or the old table comes back.
-  std::string dir = path_.substr(0, path_.rfind('/') + 1);
-  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const std::string dir = directory();
+  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0) {
     int rc = fsync(dir_fd);
     int saved = errno;
     ::close(dir_fd);
     if (rc != 0 && saved != EINVAL)
-      return Status::TempError("sync directory " + (dir.empty() ? std::string(".") : dir) + ": " +
-                               strerror(saved));
+      return Status::TempError("sync directory " + dir + ": " + strerror(saved));
   }
   return Status::OK();
 }

@@ -71,6 +71,9 @@ class ReplacementFile {
 
   const std::string& path() const { return path_; }
   const std::string& temp_path() const { return temp_path_; }
+  // The directory of `path` ("." for a bare name), where the temporary
+  // file is made: a build's other scratch files belong there too.
+  std::string directory() const;
 
  private:
   void ForgetTemp();
