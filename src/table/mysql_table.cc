@@ -71,7 +71,19 @@ Status OpenMysqlTable(std::string_view name, const OpenOptions& options, std::un
   settings.query_timeout_seconds = timeouts.query;
   settings.multi_statements = IsMultiStatementSafe(common->query_template());
   size_t select_list = 0;
-  if (IsUnionBatchSafe(common->query_template(), &select_list)) settings.union_select_list = select_list;
+  if (IsUnionBatchSafe(common->query_template(), &select_list)) {
+    settings.union_select_list = select_list;
+    std::string statement, escapes;
+    if (ParameterizeMysqlQuery(common->query_template(), &statement, &escapes)) {
+      // The statement's text before the select list is the template's ("SELECT ").
+      settings.union_statement_tail = statement.substr(select_list);
+      for (char escape : escapes) {
+        KeyFormat& parameter = settings.union_parameters.emplace_back();
+        s = KeyFormat::Parse(std::string("%") + escape, name, &parameter);
+        if (!s.ok()) return s;
+      }
+    }
+  }
 
   std::vector<ServerAddress> servers;
   for (const std::string& host : SplitHostList(config.GetString("hosts", "")))

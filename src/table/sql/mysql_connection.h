@@ -13,10 +13,21 @@
 //   statement fails for any reason but a lost connection, or its rows do
 //   not come back in branch order, its keys are run again the way below,
 //   so that results, errors and warnings are those of one query per key.
+//   Where the template allows it (mysql_prepared_union.h), that statement
+//   is prepared once per connection and each part binds its keys.
 // - Another batch whose template IsMultiStatementSafe is sent as
 //   multi-statement requests of up to a few hundred queries each, one
 //   round trip per request; any other template is run one query at a time
 //   with multi-statements off, exactly as Postfix does.
+// - A batch of more than one request (either of the two ways above) is
+//   shared with a second connection to the same server, opened by the
+//   first such batch and kept with the first: the server runs each
+//   connection's statements on one thread, so the batch uses two of its
+//   cores.  The parts go out in order and the result is the one a single
+//   connection gives: every item before the first failure completes, and
+//   that failure is the run's.  If the second connection cannot be
+//   opened, the first does all the work, silently.  Templates run one
+//   query at a time stay on one connection, in order.
 // - Keys are quoted with mysql_real_escape_string on the connection.
 // - Result handling is Postfix's: the first result set answers; several
 //   result sets with data, a missing result set when require_result_set
@@ -29,7 +40,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "common/key_format.h"
 #include "table/sql/sql_connection.h"
 
 namespace mctable {
@@ -50,6 +63,12 @@ struct MysqlSettings {
   // Batches as UNION ALL statements: the offset of the template's select
   // list (IsUnionBatchSafe); needs multi_statements for the way back.
   std::optional<size_t> union_select_list;
+  // With union_select_list, when the template's substitutions are whole
+  // literals (ParameterizeMysqlQuery): the statement from its select list
+  // on with "?" placeholders, and the escape each placeholder binds.  The
+  // UNION ALL statement is then prepared (mysql_prepared_union.h).
+  std::string union_statement_tail;
+  std::vector<KeyFormat> union_parameters;
 };
 
 ServerAddress ParseMysqlServer(std::string_view text);

@@ -256,4 +256,25 @@ bool ParameterizeQuery(std::string_view query_template, std::string* statement, 
   return true;
 }
 
+bool ParameterizeMysqlQuery(std::string_view query_template, std::string* statement, std::string* escapes) {
+  std::string numbered, letters;
+  if (!ParameterizeQuery(query_template, &numbered, &letters)) return false;
+  // ParameterizeQuery takes no template with a "$": each one is a placeholder.
+  std::string out, order;
+  for (size_t i = 0; i < numbered.size(); ++i) {
+    if (numbered[i] != '$') {
+      out.push_back(numbered[i]);
+      continue;
+    }
+    size_t n = 0;
+    while (i + 1 < numbered.size() && numbered[i + 1] >= '0' && numbered[i + 1] <= '9')
+      n = n * 10 + static_cast<size_t>(numbered[++i] - '0');
+    out.push_back('?');
+    order.push_back(letters[n - 1]);
+  }
+  *statement = std::move(out);
+  *escapes = std::move(order);
+  return true;
+}
+
 }  // namespace mctable

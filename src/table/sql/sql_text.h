@@ -65,6 +65,11 @@ bool IsUnionBatchSafe(std::string_view query_template, size_t* select_list);
 // infer); the caller then falls back to query texts.
 bool ParameterizeQuery(std::string_view query_template, std::string* statement, std::string* escapes);
 
+// The same for MySQL, whose placeholders are "?" and bound in the order
+// they appear: *escapes has one letter per placeholder ('%u' twice gives
+// "uu").  False where ParameterizeQuery is false.
+bool ParameterizeMysqlQuery(std::string_view query_template, std::string* statement, std::string* escapes);
+
 }  // namespace mctable
 
 #endif  // MCTABLE_TABLE_SQL_SQL_TEXT_H_

@@ -139,5 +139,28 @@ TEST(SqlText, ParameterizedStatements) {
   EXPECT_EQ(Parameterized("SELECT 'constant'"), "<as text>");
 }
 
+TEST(SqlText, MysqlParameterizedStatements) {
+  auto mysql = [](const char* query_template) {
+    std::string statement, escapes;
+    if (!ParameterizeMysqlQuery(query_template, &statement, &escapes)) return std::string("<as text>");
+    return statement + " [" + escapes + "]";
+  };
+  EXPECT_EQ(mysql("SELECT v FROM aliases WHERE k='%s'"), "SELECT v FROM aliases WHERE k=? [s]");
+  // Placeholders in order of appearance, a repeated escape bound again.
+  EXPECT_EQ(mysql("SELECT v FROM t WHERE u = '%u' AND d = '%d' OR k = '%u'"),
+            "SELECT v FROM t WHERE u = ? AND d = ? OR k = ? [udu]");
+  EXPECT_EQ(mysql("SELECT v FROM t WHERE a='%1' AND b='%2' AND c='%3' AND d='%4' AND e='%5' AND f='%6' AND "
+                  "g='%7' AND h='%8' AND i='%9' AND j='%s' AND k='%9'"),
+            "SELECT v FROM t WHERE a=? AND b=? AND c=? AND d=? AND e=? AND f=? AND g=? AND h=? AND i=? AND j=? "
+            "AND k=? [123456789s9]");
+  EXPECT_EQ(mysql("SELECT CONCAT(v, '%%') FROM t WHERE k='%s'"), "SELECT CONCAT(v, '%') FROM t WHERE k=? [s]");
+  // MySQL's introducers and prefixed literals stay text.
+  EXPECT_EQ(mysql("SELECT v FROM t WHERE k=_utf8mb4'%s'"), "<as text>");
+  EXPECT_EQ(mysql("SELECT v FROM t WHERE k=N'%s'"), "<as text>");
+  EXPECT_EQ(mysql("SELECT v FROM t WHERE k=X'%s'"), "<as text>");
+  EXPECT_EQ(mysql("SELECT v FROM t WHERE k='%s' AND c = 'a$b'"), "<as text>");
+  EXPECT_EQ(mysql("SELECT v FROM t WHERE k='x%s'"), "<as text>");
+}
+
 }  // namespace
 }  // namespace mctable
