@@ -13,6 +13,9 @@
 //   statement fails for any reason but a lost connection, or its rows do
 //   not come back in branch order, its keys are run again the way below,
 //   so that results, errors and warnings are those of one query per key.
+//   A connection first runs one key alone and keeps its columns; it sends
+//   UNION ALL statements only while a union's columns print as those
+//   (MariaDB drops ZEROFILL from a UNION's columns, and so the zeros).
 //   Where the template allows it (mysql_prepared_union.h), that statement
 //   is prepared once per connection and each part binds its keys.
 // - Another batch whose template IsMultiStatementSafe is sent as
