@@ -245,14 +245,12 @@ bool MysqlConnection::RunUnion(MysqlSession& session, QueryBatch* batch, std::st
     return UnionFailed(session, failure, connection_lost);
   MYSQL_RES* result = mysql_store_result(db);
   if (result == nullptr) return UnionFailed(session, failure, connection_lost);
-  bool usable = !mysql_more_results(db) && mysql_num_fields(result) == session.query_columns.size() + 1;
-  if (usable) {
-    // Each column as the query alone gives it (the tag aside); otherwise
-    // the values may not be printed the same: no more UNIONs here.
-    const std::vector<MysqlColumn> columns = DescribeColumns(result);
-    for (size_t c = 0; c < session.query_columns.size() && usable; ++c)
-      usable = PrintedAlike(session.query_columns[c], columns[c + 1]);
-    if (!usable) session.union_refused = true;
+  bool usable = !mysql_more_results(db);
+  if (usable && !UnionPrintsAsQuery(DescribeColumns(result), session.query_columns)) {
+    // The values may not be printed as the query alone prints them: no
+    // more UNIONs on this connection.
+    usable = false;
+    session.union_refused = true;
   }
   // The branches' rows, in branch order (MariaDB streams the branches of
   // a UNION ALL one after the other); any other order, or a tag that

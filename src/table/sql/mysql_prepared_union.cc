@@ -64,28 +64,26 @@ bool ColumnKinds(const std::vector<MysqlColumn>& columns, std::vector<bool>* int
   return true;
 }
 
-// Whether the prepared statement's columns (tag first) print as those of
-// the template's query run alone, as text.
-bool SameColumns(const std::vector<MysqlColumn>& prepared, const std::vector<MysqlColumn>& query) {
-  if (prepared.size() != query.size() + 1) return false;
-  for (size_t c = 0; c < query.size(); ++c)
-    if (!PrintedAlike(query[c], prepared[c + 1])) return false;
-  return true;
-}
-
 }  // namespace
 
-bool PrintedAlike(const MysqlColumn& query, const MysqlColumn& other) {
-  if (IsString(query.type) && IsString(other.type)) return true;
-  return query.type == other.type && query.decimals == other.decimals &&
-         (query.flags & ZEROFILL_FLAG) == 0 && (query.flags & UNSIGNED_FLAG) == (other.flags & UNSIGNED_FLAG);
+bool UnionPrintsAsQuery(const std::vector<MysqlColumn>& union_columns, const std::vector<MysqlColumn>& query) {
+  if (union_columns.size() != query.size() + 1) return false;
+  for (size_t c = 0; c < query.size(); ++c) {
+    const MysqlColumn& alone = query[c];
+    const MysqlColumn& other = union_columns[c + 1];
+    if (IsString(alone.type) && IsString(other.type)) continue;
+    if (alone.type != other.type || alone.decimals != other.decimals || (alone.flags & ZEROFILL_FLAG) != 0 ||
+        (alone.flags & UNSIGNED_FLAG) != (other.flags & UNSIGNED_FLAG))
+      return false;
+  }
+  return true;
 }
 
 std::vector<MysqlColumn> DescribeColumns(MYSQL_RES* result) {
   std::vector<MysqlColumn> columns;
   const unsigned count = mysql_num_fields(result);
   const MYSQL_FIELD* fields = mysql_fetch_fields(result);
-  for (unsigned c = 0; c < count; ++c) 
+  for (unsigned c = 0; c < count; ++c)
     columns.push_back(
         MysqlColumn{fields[c].type, fields[c].flags & (UNSIGNED_FLAG | ZEROFILL_FLAG), fields[c].decimals});
   return columns;
@@ -119,7 +117,7 @@ bool MysqlPreparedUnion::Prepare(MYSQL* db, std::string_view select_tail,
     MYSQL_RES* metadata = mysql_stmt_result_metadata(stmt_);
     const std::vector<MysqlColumn> columns =
         metadata != nullptr ? DescribeColumns(metadata) : std::vector<MysqlColumn>();
-    usable = metadata != nullptr && SameColumns(columns, query_columns) &&
+    usable = metadata != nullptr && UnionPrintsAsQuery(columns, query_columns) &&
              ColumnKinds(columns, &integer_, &unsigned_);
     if (metadata != nullptr) mysql_free_result(metadata);
   }
@@ -146,11 +144,13 @@ bool MysqlPreparedUnion::Prepare(MYSQL* db, std::string_view select_tail,
 }
 
 MysqlPreparedUnion::Outcome MysqlPreparedUnion::Failed(std::string* error) {
+  // (Read before mysql_stmt_free_result, which resets them.)
   const unsigned code = mysql_stmt_errno(stmt_);
+  const std::string message = mysql_stmt_error(stmt_);
   mysql_stmt_free_result(stmt_);
   // A client error (CR_*, 2000-2999): the connection is lost or broken.
   if (code >= 2000 && code < 3000) {
-    *error = mysql_stmt_error(stmt_);
+    *error = message;
     Close();
     return Outcome::kConnectionLost;
   }
@@ -187,7 +187,7 @@ MysqlPreparedUnion::Outcome MysqlPreparedUnion::Run(QueryBatch* batch, const std
   std::vector<bool> integer, is_unsigned;
   const std::vector<MysqlColumn> columns =
       metadata != nullptr ? DescribeColumns(metadata) : std::vector<MysqlColumn>();
-  if (metadata == nullptr || !SameColumns(columns, query_columns_) ||
+  if (metadata == nullptr || !UnionPrintsAsQuery(columns, query_columns_) ||
       !ColumnKinds(columns, &integer, &is_unsigned) || integer != integer_ || is_unsigned != unsigned_) {
     if (metadata != nullptr) mysql_free_result(metadata);
     mysql_stmt_free_result(stmt_);

@@ -46,17 +46,17 @@ struct MysqlColumn {
   enum_field_types type;
   unsigned int flags;
   unsigned int decimals;
-  bool operator==(const MysqlColumn&) const = default;
 };
 // The columns of a result (or of a statement's result metadata).
 std::vector<MysqlColumn> DescribeColumns(MYSQL_RES* result);
-// Whether values of `other` (a UNION's column) print as those of `query`
-// (the same column of the query alone): both strings of any kind (CHAR,
-// VARCHAR, TEXT, BLOB, ENUM, SET, JSON, or a NULL column, which a UNION
-// may turn into one another without changing a value), or the same type
-// with the same decimals and signedness, and no ZEROFILL in the query's
-// (a UNION drops it).
-bool PrintedAlike(const MysqlColumn& query, const MysqlColumn& other);
+// Whether the columns of a UNION of the query's branches (a tag column
+// first) print their values as the query alone prints them (`query`):
+// column by column, both strings of any kind (CHAR, VARCHAR, TEXT, BLOB,
+// ENUM, SET, JSON, or a NULL column, which a UNION may turn into one
+// another without changing a value), or the same type with the same
+// decimals and signedness, and no ZEROFILL in the query's (a UNION drops
+// it).
+bool UnionPrintsAsQuery(const std::vector<MysqlColumn>& union_columns, const std::vector<MysqlColumn>& query);
 
 class MysqlPreparedUnion {
  public:
