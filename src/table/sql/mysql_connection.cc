@@ -62,7 +62,6 @@ struct MysqlSession {
   // item), against which UNION ALL statements are checked: MariaDB drops
   // ZEROFILL from a UNION's columns, and the text it sends with it.
   std::vector<MysqlColumn> query_columns;
-  bool unionable = true;  // no query column a UNION would print otherwise
   std::vector<size_t> items;
   std::vector<std::string> queries;
 };
@@ -176,7 +175,7 @@ bool MysqlConnection::RunOne(MysqlSession& session, QueryBatch* batch, size_t it
   if (first_result != nullptr && session.query_columns.empty()) {
     session.query_columns = DescribeColumns(first_result);
     for (const MysqlColumn& column : session.query_columns)
-      if ((column.flags & ZEROFILL_FLAG) != 0) session.unionable = false;
+      if ((column.flags & ZEROFILL_FLAG) != 0) session.union_refused = true;  // a UNION would drop it
   }
   Deliver(batch, item, first_result);
   if (first_result != nullptr) mysql_free_result(first_result);
@@ -322,7 +321,7 @@ size_t MysqlConnection::RunStatements(MysqlSession& session, QueryBatch* batch, 
 }
 
 bool MysqlConnection::AsUnion(const MysqlSession& session) const {
-  return settings_.union_select_list.has_value() && !session.union_refused && session.unionable;
+  return settings_.union_select_list.has_value() && !session.union_refused;
 }
 
 size_t MysqlConnection::RequestSize(const MysqlSession& session) const {
