@@ -33,7 +33,6 @@ TEST(MemcacheEndpointTest, Ipv6AddressWithoutBrackets) {
   TempDir dir;
   dir.WriteFile("main.cf", "");
   std::string cf = dir.WriteFile("mc.cf", "memcache = inet:::1:" + std::to_string(server.port()) + "\n");
-  testutil::BackdateFile(cf);
   CommandResult ours = RunCommand({testutil::MctableBinary(), "-c", dir.path(), "-q", "k6", "memcache:" + cf});
   EXPECT_EQ(ours.exit_status, 0) << ours.err;
   EXPECT_EQ(ours.out, "v6\n");

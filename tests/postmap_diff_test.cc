@@ -133,8 +133,6 @@ class PostmapDiffTest : public ::testing::Test {
     for (size_t at; (at = config.find("SERVER")) != std::string::npos;)
       config.replace(at, 6, server_.endpoint());
     std::string cf = dir_.WriteFile("table.cf", "memcache = " + server_.endpoint() + "\n" + config);
-    testutil::BackdateFile(cf);
-    testutil::BackdateFile(dir_.path() + "/main.cf");
     std::string map = "memcache:" + cf;
     std::vector<std::string> argv = {program, "-c", dir_.path()};
     bool placed = false;

@@ -139,6 +139,10 @@ bool PostfixInstance::WriteConfig() {
     error_ = "cannot write " + config_dir() + "/main.cf or master.cf";
     return false;
   }
+  // Postfix programs wait for a configuration file written within the last
+  // second to be older (testutil.h, BackdateFile).
+  BackdateFile(config_dir() + "/main.cf");
+  BackdateFile(config_dir() + "/master.cf");
   return true;
 }
 

@@ -33,7 +33,9 @@ class TempDir {
   TempDir();
   ~TempDir();
   const std::string& path() const { return path_; }
-  // Writes `content` to path()/name and returns the full path.
+  // Writes `content` to path()/name and returns the full path.  A name
+  // ending ".cf" (main.cf, a table's configuration) is dated a minute back
+  // (BackdateFile): Postfix would wait for it to be a second old.
   std::string WriteFile(const std::string& name, const std::string& content) const;
   // The same, then sets the file's permission bits to `mode` (for secret
   // files: keys, passwords, TLS private keys).
