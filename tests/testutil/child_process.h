@@ -4,8 +4,9 @@
 // command behaves mid-stream (interrupted loads, kills at random points),
 // which RunCommand's feed-everything-then-wait cannot express.
 //
-// stdout and stderr go to files in the child's own TempDir.  The child is
-// killed (SIGKILL) if still running when the object is destroyed.
+// A Subprocess (subprocess.h) with a stdin pipe, its output kept, and the
+// default dispositions of the stop signals.  The child is killed (SIGKILL)
+// if still running when the object is destroyed.
 #ifndef MCTABLE_TESTUTIL_CHILD_PROCESS_H_
 #define MCTABLE_TESTUTIL_CHILD_PROCESS_H_
 
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "testutil/subprocess.h"
 #include "testutil/testutil.h"
 
 namespace mctable::testutil {
@@ -23,12 +25,11 @@ class ChildProcess {
   // Starts argv (no shell).  keep_stdin: a pipe the test writes to (else
   // /dev/null).  started() says whether fork/exec setup worked.
   ChildProcess(const std::vector<std::string>& argv, bool keep_stdin);
-  ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  bool started() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
+  bool started() const { return process_.pid() > 0; }
+  pid_t pid() const { return process_.pid(); }
   // Writes all of `text` to the child's stdin (blocking); false on error.
   bool Write(const std::string& text);
   void CloseStdin();
@@ -40,11 +41,7 @@ class ChildProcess {
   CommandResult Wait(double timeout_seconds);
 
  private:
-  TempDir dir_;
-  pid_t pid_ = -1;
-  int stdin_fd_ = -1;
-  bool reaped_ = false;
-  int status_ = 0;
+  Subprocess process_;
 };
 
 }  // namespace mctable::testutil

@@ -7,7 +7,6 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -32,30 +31,21 @@ int Connect(const std::string& endpoint) {
 std::string MctabledBinary() { return MCTABLED_BINARY; }
 
 MctabledProcess::~MctabledProcess() {
-  if (pid_ > 0) Stop(5);
+  if (running()) Stop(5);
 }
 
 bool MctabledProcess::Start(const std::vector<std::string>& args, const std::string& ready_endpoint) {
-  std::string log_path = dir_.path() + "/stderr";
   std::vector<std::string> argv = {MctabledBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
-    if (fd >= 0) ::dup2(fd, STDERR_FILENO);
-    int null = ::open("/dev/null", O_RDWR);
-    if (null >= 0) ::dup2(null, STDIN_FILENO);
-    std::vector<char*> c_argv;
-    for (auto& a : argv) c_argv.push_back(a.data());
-    c_argv.push_back(nullptr);
-    ::execv(c_argv[0], c_argv.data());
-    ::_exit(127);
+  Subprocess::Options options;
+  options.stdout_to = Subprocess::Output::kInherit;
+  if (!process_.Start(argv, options)) {
+    error_ = process_.error();
+    return false;
   }
   double deadline = Now() + 10;
   while (Now() < deadline) {
-    int status;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
+    if (process_.Finished()) {
       error_ = "mctabled exited at start: " + log();
       return false;
     }
@@ -72,32 +62,15 @@ bool MctabledProcess::Start(const std::vector<std::string>& args, const std::str
 }
 
 int MctabledProcess::Stop(double seconds) {
-  if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
-  double deadline = Now() + seconds;
-  int status = 0;
-  while (Now() < deadline) {
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return -1;
+  if (!running()) return -1;
+  return process_.Stop(SIGTERM, seconds);
 }
 
-void MctabledProcess::Signal(int signo) const {
-  if (pid_ > 0) ::kill(pid_, signo);
-}
+void MctabledProcess::Signal(int signo) const { process_.Signal(signo); }
 
-std::string MctabledProcess::log() const {
-  std::string path = dir_.path() + "/stderr";
-  if (::access(path.c_str(), R_OK) != 0) return "";
-  return ReadFileOrDie(path);
-}
+bool MctabledProcess::running() { return process_.pid() > 0 && !process_.Finished(); }
+
+std::string MctabledProcess::log() const { return process_.CapturedErr(); }
 
 LineClient::LineClient(const std::string& endpoint) : fd_(Connect(endpoint)) {}
 

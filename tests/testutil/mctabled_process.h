@@ -1,5 +1,5 @@
-// MctabledProcess: the built mctabled run by a test, with its stderr in a
-// file, started with a bounded wait until it accepts connections, stopped
+// MctabledProcess: the built mctabled run by a test (testutil's
+// Subprocess), with its stderr kept, started with a bounded wait until it accepts connections, stopped
 // by pid (SIGTERM, then SIGKILL if it does not go within the wait).
 // LineClient: a blocking loopback client for speaking socketmap or
 // tcp_table by hand (raw bytes, bounded reads), for the protocol and
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "testutil/subprocess.h"
 #include "testutil/testutil.h"
 
 namespace mctable::testutil {
@@ -31,15 +32,15 @@ class MctabledProcess {
   // if killed, -1 if it had to be SIGKILLed).
   int Stop(double seconds = 10);
   void Signal(int signo) const;
-  bool running() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
+  // Started and not yet ended (reaps it if it has).
+  bool running();
+  pid_t pid() const { return process_.pid(); }
   const std::string& error() const { return error_; }
   // Everything mctabled wrote to stderr so far.
   std::string log() const;
 
  private:
-  TempDir dir_;
-  pid_t pid_ = -1;
+  Subprocess process_;
   std::string error_;
 };
 

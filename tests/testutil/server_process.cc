@@ -26,31 +26,6 @@ double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// In the child: become `as`, arrange to die with the parent, redirect
-// output, exec.  Never returns.
-[[noreturn]] void ExecChild(const std::vector<std::string>& argv, const std::string& log_path,
-                            const RunAs& as, pid_t parent) {
-  ::setpgid(0, 0);  // a signal to the test's process group does not hit it twice
-  if (as.active) {
-    if (::setgroups(0, nullptr) != 0 || ::setgid(as.gid) != 0 || ::setuid(as.uid) != 0) ::_exit(126);
-  }
-  // After the credential change, which would clear it.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent) ::_exit(125);  // the parent died already
-  int in = ::open("/dev/null", O_RDONLY);
-  int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (in < 0 || out < 0) ::_exit(124);
-  ::dup2(in, 0);
-  ::dup2(out, 1);
-  ::dup2(out, 2);
-  std::vector<char*> args;
-  std::vector<std::string> copy = argv;
-  for (std::string& a : copy) args.push_back(a.data());
-  args.push_back(nullptr);
-  ::execv(args[0], args.data());
-  ::_exit(127);
-}
-
 }  // namespace
 
 RunAs LookupAccount(const std::string& name) {
@@ -63,26 +38,31 @@ RunAs LookupAccount(const std::string& name) {
   return as;
 }
 
+namespace {
+
+Subprocess::Options ServerOptions(const std::string& log_path, const RunAs& as) {
+  Subprocess::Options options;
+  options.stdout_to = Subprocess::Output::kLogFile;
+  options.stderr_to = Subprocess::Output::kLogFile;
+  options.log_path = log_path;
+  options.as = as;
+  options.die_with_test = true;
+  options.own_process_group = true;  // a signal to the test's group does not hit it twice
+  return options;
+}
+
+}  // namespace
+
 pid_t SpawnServer(const std::vector<std::string>& argv, const std::string& log_path, const RunAs& as) {
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid == 0) ExecChild(argv, log_path, as, parent);
-  return pid;
+  Subprocess server;
+  return server.Start(argv, ServerOptions(log_path, as)) ? server.Release() : -1;
 }
 
 int RunAsAccount(const std::vector<std::string>& argv, const std::string& log_path, const RunAs& as,
                  double timeout_seconds) {
-  pid_t pid = SpawnServer(argv, log_path, as);
-  if (pid < 0) return -1;
-  double deadline = Now() + timeout_seconds;
-  int status = 0;
-  while (Now() < deadline) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, &status, 0);
-  return -1;
+  Subprocess command;
+  if (!command.Start(argv, ServerOptions(log_path, as))) return -1;
+  return command.Wait(timeout_seconds).exit_status;
 }
 
 std::vector<pid_t> ChildProcesses(pid_t parent) {

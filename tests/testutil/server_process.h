@@ -16,22 +16,20 @@
 #include <string>
 #include <vector>
 
+#include "testutil/subprocess.h"
+
 namespace mctable::testutil {
 
-// A system account to run a server as (PostgreSQL refuses to run as root).
-struct RunAs {
-  uid_t uid = 0;
-  gid_t gid = 0;
-  bool active = false;
-};
 // The account `name`, or inactive if there is none.
 RunAs LookupAccount(const std::string& name);
 
-// Starts argv[0] with stdout and stderr appended to log_path; -1 on failure.
+// Starts argv[0] (a Subprocess, subprocess.h) as `as`, in a process group
+// of its own, with stdout and stderr appended to log_path; -1 on failure.
 pid_t SpawnServer(const std::vector<std::string>& argv, const std::string& log_path, const RunAs& as);
 
 // Runs argv to completion (bounded by timeout_seconds) as `as`, output to
-// log_path; returns the exit status (or -1).
+// log_path; returns the exit status (128+signal if killed at the end of
+// the time, or -1 if it could not start).
 int RunAsAccount(const std::vector<std::string>& argv, const std::string& log_path, const RunAs& as,
                  double timeout_seconds);
 

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "mctable/table_registry.h"
+#include "testutil/subprocess.h"
 
 namespace mctable::testutil {
 namespace {
@@ -172,20 +173,12 @@ int FreeLoopbackPort(bool ipv6) {
 
 bool HaveIpv6Loopback() { return FreeLoopbackPort(/*ipv6=*/true) != 0; }
 pid_t StartServerProcess(const std::vector<std::string>& argv, bool keep_stderr) {
-  pid_t pid = ::fork();
-  if (pid != 0) return pid;
-  // Dies with the test process, even one that crashes.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  int devnull = ::open("/dev/null", O_RDWR);
-  ::dup2(devnull, 0);
-  ::dup2(devnull, 1);
-  if (!keep_stderr) ::dup2(devnull, 2);
-  std::vector<std::string> copy = argv;
-  std::vector<char*> cargs;
-  for (auto& a : copy) cargs.push_back(a.data());
-  cargs.push_back(nullptr);
-  ::execv(cargs[0], cargs.data());
-  ::_exit(127);
+  Subprocess::Options options;
+  options.stdout_to = Subprocess::Output::kNull;
+  options.stderr_to = keep_stderr ? Subprocess::Output::kInherit : Subprocess::Output::kNull;
+  options.die_with_test = true;
+  Subprocess server;
+  return server.Start(argv, options) ? server.Release() : -1;
 }
 
 MemcachedServer::MemcachedServer(Options options) : options_(std::move(options)) {}
@@ -339,76 +332,17 @@ void MemcachedServer::Set(const std::string& key, const std::string& value, unsi
 
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input,
                          double timeout_seconds) {
-  CommandResult result;
-  int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) || ::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC))
-    return result;
+  Subprocess command;
+  Subprocess::Options options;
+  options.stdin_pipe = true;  // as a shell pipeline gives it, even when empty
+  if (!command.Start(argv, options)) {
+    CommandResult failed;
+    failed.err = command.error();
+    return failed;
+  }
   double start = Now();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(in_pipe[0], 0);
-    ::dup2(out_pipe[1], 1);
-    ::dup2(err_pipe[1], 2);
-    std::vector<char*> cargs;
-    std::vector<std::string> copy = argv;
-    for (auto& a : copy) cargs.push_back(a.data());
-    cargs.push_back(nullptr);
-    ::execv(cargs[0], cargs.data());
-    ::_exit(127);
-  }
-  ::close(in_pipe[0]);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  ::signal(SIGPIPE, SIG_IGN);
-  ::fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
-  size_t written = 0;
-  if (input.empty()) {
-    ::close(in_pipe[1]);
-    in_pipe[1] = -1;
-  }
-  bool out_open = true, err_open = true;
-  bool killed = false;
-  while (out_open || err_open) {
-    double left = start + timeout_seconds - Now();
-    if (left <= 0 && !killed) {
-      ::kill(pid, SIGKILL);
-      killed = true;
-    }
-    pollfd fds[3];
-    int n = 0;
-    fds[n++] = {out_open ? out_pipe[0] : -1, POLLIN, 0};
-    fds[n++] = {err_open ? err_pipe[0] : -1, POLLIN, 0};
-    fds[n++] = {in_pipe[1], POLLOUT, 0};
-    ::poll(fds, n, 100);
-    char buf[65536];
-    if (fds[0].revents) {
-      ssize_t r = ::read(out_pipe[0], buf, sizeof buf);
-      if (r <= 0) out_open = false; else result.out.append(buf, static_cast<size_t>(r));
-    }
-    if (fds[1].revents) {
-      ssize_t r = ::read(err_pipe[0], buf, sizeof buf);
-      if (r <= 0) err_open = false; else result.err.append(buf, static_cast<size_t>(r));
-    }
-    if (in_pipe[1] >= 0 && fds[2].revents) {
-      ssize_t w = ::write(in_pipe[1], input.data() + written, input.size() - written);
-      if (w > 0) written += static_cast<size_t>(w);
-      if (w < 0 || written == input.size()) {
-        ::close(in_pipe[1]);
-        in_pipe[1] = -1;
-      }
-    }
-  }
-  if (in_pipe[1] >= 0) ::close(in_pipe[1]);
-  ::close(out_pipe[0]);
-  ::close(err_pipe[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  result.seconds = Now() - start;
-  if (WIFEXITED(status))
-    result.exit_status = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status))
-    result.exit_status = 128 + WTERMSIG(status);
-  return result;
+  if (!input.empty()) command.Write(input, timeout_seconds);
+  return command.Wait(timeout_seconds - (Now() - start));
 }
 
 std::string MctableBinary() {

@@ -128,9 +128,10 @@ bool HaveTableType(const std::string& type);
 // The lines of `text` (each ended by "\n"), without their newlines.
 std::vector<std::string> SplitLines(const std::string& text);
 
-// Starts argv[0] (no shell) as a test server: stdin and stdout (and
-// stderr unless keep_stderr) on /dev/null, killed by the kernel if the
-// test process dies.  Returns its pid, or -1 if fork failed.
+// Starts argv[0] (no shell, a Subprocess) as a test server: stdin and
+// stdout (and stderr unless keep_stderr) on /dev/null, killed by the
+// kernel if the test process dies.  Returns its pid (the caller stops it
+// by pid), or -1 if it could not start.
 pid_t StartServerProcess(const std::vector<std::string>& argv, bool keep_stderr);
 
 // Returns a loopback TCP port nobody listens on at the time of the call
@@ -151,8 +152,8 @@ struct CommandResult {
   double seconds = 0;
 };
 
-// Runs argv[0] with argv (no shell), feeding `input` on stdin; killed after
-// timeout_seconds.
+// Runs argv[0] with argv (no shell, a Subprocess), feeding `input` on
+// stdin (a pipe); killed after timeout_seconds.
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input = "",
                          double timeout_seconds = 60);
 
