@@ -22,17 +22,6 @@ target_include_directories(mctable_testutil PUBLIC ${CMAKE_SOURCE_DIR}/tests)
 target_compile_definitions(mctable_testutil PUBLIC
   MCTABLE_BINARY="$<TARGET_FILE:mctable>" MCTABLE_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 
-# The database suites (tests/sql_*_test.cc) share one PostgreSQL and one
-# MariaDB server per test process.  ctest runs each of them, per table
-# type, as one process, so that a server starts once per suite rather than
-# once per test; the other tests are one ctest test each.
-set(MCTABLE_DATABASE_SUITES Types/SqlTableTest Cases/SqlPostmapDiffTest Cases/SqlBackupDiffTest
-    Types/SqlFaultTest Types/SqlWriteModesTest)
-set(MCTABLE_DATABASE_FILTER "SqlPostfixDiffers.*")
-foreach(suite ${MCTABLE_DATABASE_SUITES})
-  string(APPEND MCTABLE_DATABASE_FILTER ":${suite}.*")
-endforeach()
-
 foreach(kind unit integration)
   string(TOUPPER ${kind} KIND)
   add_executable(mctable_${kind}_tests ${MCTABLE_${KIND}_TEST_SOURCES})
@@ -41,27 +30,35 @@ foreach(kind unit integration)
 endforeach()
 gtest_discover_tests(mctable_unit_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120 LABELS unit)
 
-# ctest runs each discovered test in a process of its own.  Suites named
-# "...WithPostfix" share one private Postfix instance per suite (started in
-# SetUpTestSuite: seconds, not milliseconds), so they run together as one
-# ctest entry instead: one start per suite rather than one per test.
-gtest_discover_tests(mctable_integration_tests DISCOVERY_TIMEOUT 60
-                     TEST_FILTER "-*WithPostfix.*:${MCTABLE_DATABASE_FILTER}"
-                     PROPERTIES TIMEOUT 120 LABELS integration)
-add_test(NAME WithPostfix.AllSuites
-         COMMAND mctable_integration_tests --gtest_filter=*WithPostfix.*)
-set_tests_properties(WithPostfix.AllSuites PROPERTIES TIMEOUT 900 LABELS integration)
-
-foreach(suite ${MCTABLE_DATABASE_SUITES})
-  set(types sqlite pgsql mysql)
-  if(suite STREQUAL "Types/SqlFaultTest")
-    set(types pgsql mysql)  # server faults: no server for sqlite
-  endif()
-  foreach(type ${types})
-    set(name "${suite}/${type}")
-    add_test(NAME ${name} COMMAND mctable_integration_tests "--gtest_filter=${suite}.*/${type}*")
-    set_tests_properties(${name} PROPERTIES TIMEOUT 1200 LABELS "integration;database")
-  endforeach()
-endforeach()
-add_test(NAME SqlPostfixDiffers COMMAND mctable_integration_tests "--gtest_filter=SqlPostfixDiffers.*")
-set_tests_properties(SqlPostfixDiffers PROPERTIES TIMEOUT 300 LABELS "integration;database")
+# Integration tests are registered by convention, so that a new suite needs
+# no edit here (cmake/discover_integration_tests.cmake, run when ctest
+# starts, lists the binary's tests):
+#   - A suite that needs a server which costs seconds to start is named for
+#     it: ...WithPostfix (a private Postfix), ...WithPostgres, ...WithMariadb,
+#     ...WithSlapd.  Its tests share one server per test process
+#     (testutil's SharedServer, started on first use; Postfix suites may
+#     start theirs in SetUpTestSuite), and ctest runs the suite as one
+#     process, or as GoogleTest shards of at most
+#     MCTABLE_TESTS_PER_SHARD tests each when it is longer, so that two
+#     cores stay balanced.  Labels: integration and the kind (postfix,
+#     postgres, mariadb, slapd).
+#   - A value-parameterized suite over table types (parameter name "pgsql",
+#     "mysql", or beginning "pgsql_" / "mysql_") runs per (suite, type) the
+#     same way: PostgreSQL for pgsql, MariaDB for mysql.  Its sqlite and
+#     file-type parameters are tests of their own.
+#   - Such a PostgreSQL or MariaDB suite whose name says Diff (postmap
+#     against mctable) is also labelled differential: .ci/sanitize.sh leaves
+#     those out.
+#   - Every other test is one ctest test (label integration), as
+#     gtest_discover_tests would make it.
+# Each test keeps its own keys, tables or files, so shards and order do
+# not matter.
+set(MCTABLE_TESTS_PER_SHARD 8 CACHE STRING "Most tests of a server suite that ctest runs in one process")
+file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/mctable_integration_tests_include.cmake CONTENT "\
+set(TEST_BINARY \"$<TARGET_FILE:mctable_integration_tests>\")
+set(TESTS_PER_SHARD ${MCTABLE_TESTS_PER_SHARD})
+set(TEST_TIMEOUT 120)
+set(GROUP_TIMEOUT_PER_TEST 60)
+include(\"${CMAKE_SOURCE_DIR}/cmake/discover_integration_tests.cmake\")
+")
+set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${CMAKE_BINARY_DIR}/mctable_integration_tests_include.cmake)

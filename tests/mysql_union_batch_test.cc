@@ -72,7 +72,7 @@ std::string StdinOf(const std::vector<std::string>& keys) {
   return input;
 }
 
-class MysqlUnionBatchTest : public ::testing::Test {
+class MysqlUnionBatchWithMariadb : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
@@ -151,7 +151,7 @@ class MysqlUnionBatchTest : public ::testing::Test {
 // a second full part).
 bool IsUnionCount(long statements) { return statements >= 4 && statements <= 6; }
 
-TEST_F(MysqlUnionBatchTest, RowsAndColumnsAsOneByOne) {
+TEST_F(MysqlUnionBatchWithMariadb, RowsAndColumnsAsOneByOne) {
   EXPECT_PRED1(IsUnionCount, ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s'"));
   EXPECT_PRED1(IsUnionCount, ExpectSameAsOneByOne("SELECT v, w FROM ub WHERE k='%s'"));
   EXPECT_PRED1(IsUnionCount, ExpectSameAsOneByOne("SELECT n, f, d, t, v FROM ub WHERE k = '%s'"));
@@ -159,7 +159,7 @@ TEST_F(MysqlUnionBatchTest, RowsAndColumnsAsOneByOne) {
                ExpectSameAsOneByOne("SELECT CONCAT(v, '%%'), NULL, w FROM ub WHERE k='%s' AND n <> 'x'"));
 }
 
-TEST_F(MysqlUnionBatchTest, EscapesAndResultFormat) {
+TEST_F(MysqlUnionBatchWithMariadb, EscapesAndResultFormat) {
   long statements = ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%u@%d'", "result_format = <%s|%u|%d|%1>\n");
   EXPECT_GE(statements, 1);
   EXPECT_LE(statements, 5) << "keys without a domain are not queried";
@@ -168,14 +168,14 @@ TEST_F(MysqlUnionBatchTest, EscapesAndResultFormat) {
   EXPECT_LE(ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s'", "domain = example.com\n"), 5);
 }
 
-TEST_F(MysqlUnionBatchTest, OrderByWithLimitKeepsEachKeysOrder) {
+TEST_F(MysqlUnionBatchWithMariadb, OrderByWithLimitKeepsEachKeysOrder) {
   EXPECT_PRED1(IsUnionCount, ExpectSameAsOneByOne("SELECT v, n FROM ub WHERE k='%s' ORDER BY n DESC LIMIT 2"));
   EXPECT_PRED1(IsUnionCount, ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s' ORDER BY n LIMIT 10"));
   EXPECT_PRED1(IsUnionCount, ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s' GROUP BY v LIMIT 10"));
   EXPECT_PRED1(IsUnionCount, ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s' LIMIT 1"));
 }
 
-TEST_F(MysqlUnionBatchTest, TemplatesThatMustNotBeJoinedRunOneByOne) {
+TEST_F(MysqlUnionBatchWithMariadb, TemplatesThatMustNotBeJoinedRunOneByOne) {
   const long keys = static_cast<long>(BatchKeys().size());
   // MariaDB would drop this ORDER BY in a branch (no LIMIT).
   EXPECT_GE(ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s' ORDER BY n DESC", "", true), keys - 1);
@@ -186,7 +186,7 @@ TEST_F(MysqlUnionBatchTest, TemplatesThatMustNotBeJoinedRunOneByOne) {
   EXPECT_GE(ExpectSameAsOneByOne("SELECT v FROM ub WHERE k='%s' UNION SELECT 'u'", "", true), keys - 1);
 }
 
-TEST_F(MysqlUnionBatchTest, FailingKeyInTheMiddleFailsAsOneByOne) {
+TEST_F(MysqlUnionBatchWithMariadb, FailingKeyInTheMiddleFailsAsOneByOne) {
   // "twice@example.com" picks two keys: the subquery returns more than one
   // row and that key's query fails; the UNION ALL statement holding it fails
   // and its keys run again one statement each.
@@ -218,7 +218,7 @@ INSERT INTO ubt VALUES
    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 )SQL";
 
-TEST_F(MysqlUnionBatchTest, PreparedStatementGivesTheTextProtocolsBytes) {
+TEST_F(MysqlUnionBatchWithMariadb, PreparedStatementGivesTheTextProtocolsBytes) {
   std::string why;
   ASSERT_TRUE(db_->Exec(kTypedData, &why)) << why;
   // 360 keys: 11 parts of 32 and one of 8.  A connection's first part runs
@@ -266,7 +266,7 @@ TEST_F(MysqlUnionBatchTest, PreparedStatementGivesTheTextProtocolsBytes) {
   EXPECT_LE(statements, 14);
 }
 
-TEST_F(MysqlUnionBatchTest, BatchIsSharedWithASecondConnection) {
+TEST_F(MysqlUnionBatchWithMariadb, BatchIsSharedWithASecondConnection) {
   const std::string input = StdinOf(BatchKeys());
   auto connections = [&](const std::string& query, const std::string& keys) {
     std::string table = db_->WriteTable(dir_, "c.cf", "query = " + query + "\n");
@@ -283,7 +283,7 @@ TEST_F(MysqlUnionBatchTest, BatchIsSharedWithASecondConnection) {
   EXPECT_EQ(connections("SELECT v FROM `ub` WHERE k='%s'", input), 1) << "one query at a time, in order";
 }
 
-TEST_F(MysqlUnionBatchTest, SecondConnectionRefusedRunsOnOne) {
+TEST_F(MysqlUnionBatchWithMariadb, SecondConnectionRefusedRunsOnOne) {
   std::string why;
   ASSERT_TRUE(server_->Sql("CREATE USER IF NOT EXISTS 'pf1'@'127.0.0.1' IDENTIFIED BY 'secret' "
                            "WITH MAX_USER_CONNECTIONS 1; GRANT SELECT ON mctable.* TO 'pf1'@'127.0.0.1';",

@@ -249,7 +249,7 @@ INSTANTIATE_TEST_SUITE_P(Types, SqlWriteModesTest, ::testing::Values("sqlite", "
 
 // The differences docs/postfix-differences.md lists for these types, with
 // Postfix still behaving as described there.
-TEST(SqlPostfixDiffers, SqliteDatabaseFileMustExist) {
+TEST(SqlPostfixDiffersWithMariadb, SqliteDatabaseFileMustExist) {
   if (!testutil::HaveTableType("sqlite")) GTEST_SKIP() << "sqlite is not built in";
   testutil::Postmap postmap;
   TempDir config, dir;
@@ -267,7 +267,7 @@ TEST(SqlPostfixDiffers, SqliteDatabaseFileMustExist) {
   EXPECT_TRUE(std::filesystem::exists(db)) << "Postfix creates an empty database";
 }
 
-TEST(SqlPostfixDiffers, MysqlOptionFileMustBeReadable) {
+TEST(SqlPostfixDiffersWithMariadb, MysqlOptionFileMustBeReadable) {
   std::string why;
   bool unavailable = false;
   auto db = SqlTestDatabase::Open("mysql", &why, &unavailable);

@@ -100,6 +100,6 @@ bool MariadbServer::Sql(const std::string& sql, std::string* error) const {
   return false;
 }
 
-MariadbServer* SharedMariadb(std::string* why) { return SharedServer<MariadbServer>(why); }
+MariadbServer* SharedMariadb(std::string* why) { return SharedServer<MariadbServer>(why, "Mariadb", "mysql"); }
 
 }  // namespace mctable::testutil

@@ -128,6 +128,6 @@ bool PostgresServer::Sql(const std::string& sql, std::string* error) const {
   return false;
 }
 
-PostgresServer* SharedPostgres(std::string* why) { return SharedServer<PostgresServer>(why); }
+PostgresServer* SharedPostgres(std::string* why) { return SharedServer<PostgresServer>(why, "Postgres", "pgsql"); }
 
 }  // namespace mctable::testutil

@@ -11,11 +11,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "testutil/testutil.h"
 
@@ -167,6 +170,29 @@ std::string ReadLogTail(const std::string& path, size_t max_bytes) {
   ss << in.rdbuf();
   std::string text = ss.str();
   return text.size() > max_bytes ? text.substr(text.size() - max_bytes) : text;
+}
+
+bool TestNameSaysItNeeds(const std::string& kind, const std::string& type_param) {
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (test == nullptr) return true;  // not in a test (an environment's set-up)
+  const std::string suite = test->test_suite_name();
+  const std::string name = test->name();
+  const std::string suffix = "With" + kind;
+  if (suite.size() >= suffix.size() && suite.compare(suite.size() - suffix.size(), suffix.size(), suffix) == 0)
+    return true;
+  size_t slash = name.rfind('/');
+  if (slash != std::string::npos) {
+    std::string param = name.substr(slash + 1);
+    if (param == type_param || param.rfind(type_param + "_", 0) == 0) return true;
+  }
+  static bool noted = false;
+  if (!noted)
+    std::fprintf(stderr,
+                 "note: %s.%s starts the shared %s server, but its suite is not named ...%s: ctest then "
+                 "runs each of its tests in a process of its own, each starting a server (cmake/tests.cmake)\n",
+                 suite.c_str(), name.c_str(), kind.c_str(), suffix.c_str());
+  noted = true;
+  return false;
 }
 
 }  // namespace mctable::testutil

@@ -58,14 +58,23 @@ bool CopyTree(const std::string& from, const std::string& to, std::string* error
 
 std::string ReadLogTail(const std::string& path, size_t max_bytes = 2000);
 
+// Whether the running test's name says it needs a `kind` server (suite
+// named ...With<kind>, or a parameter named <type_param>... in a
+// parameterized suite): cmake/tests.cmake's convention, by which ctest
+// runs such tests in one process per suite and so starts the server once.
+// If not, prints a note on stderr (once per process) naming the suite.
+bool TestNameSaysItNeeds(const std::string& kind, const std::string& type_param);
+
 // The one Server of the test process, started on first use and stopped
 // at exit; null with *why (the reason it cannot run) otherwise.  A start
-// that failed is not tried again.
+// that failed is not tried again.  `kind` and `type_param` name it as the
+// test names do (TestNameSaysItNeeds).
 template <typename Server>
-Server* SharedServer(std::string* why) {
+Server* SharedServer(std::string* why, const std::string& kind, const std::string& type_param) {
   static std::unique_ptr<Server> server;
   static std::string failure;
   if (server == nullptr && failure.empty()) {
+    TestNameSaysItNeeds(kind, type_param);
     auto started = std::make_unique<Server>();
     if (started->Start())
       server = std::move(started);

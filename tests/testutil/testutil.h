@@ -4,7 +4,21 @@
 //
 // Every server is bound to loopback (or a unix socket in the test's own
 // directory), started with a bounded wait for readiness, and killed by pid
-// in the destructor.
+// in the destructor.  Every program a test runs is started by Subprocess
+// (subprocess.h): one launcher, with a deadline and stop-by-pid.
+//
+// Servers that take seconds to start, and the names that say a test needs
+// one (cmake/tests.cmake has the rest):
+//   PostgreSQL  SharedPostgres()   suite ...WithPostgres, or a parameter
+//                                  named pgsql or pgsql_... (SQL type suites)
+//   MariaDB     SharedMariadb()    suite ...WithMariadb, or parameter mysql...
+//   Postfix     PostfixInstance    suite ...WithPostfix (one per suite, in
+//                                  SetUpTestSuite)
+//   slapd                          suite ...WithSlapd
+// ctest runs such a suite as one process (or a few shards), so the server
+// starts once per process, not once per test; a test that starts a shared
+// server without such a name gets a note on stderr.  Tests in one process
+// share the server, so each uses its own keys, tables or key_format prefix.
 #ifndef MCTABLE_TESTUTIL_TESTUTIL_H_
 #define MCTABLE_TESTUTIL_TESTUTIL_H_
 
