@@ -10,11 +10,11 @@
 #include <chrono>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "common/timer_clock.h"
 #include "mctable/table.h"
 #include "testutil/fake_proxymap.h"
 #include "testutil/table_util.h"
@@ -242,11 +242,12 @@ TEST_F(ProxyFaultTest, StaleConnectionsAreReplacedQuietly) {
   EXPECT_OK(idle_table->Lookup("a", &value));
   EXPECT_OK(idle_table->Lookup("b", &value));
   EXPECT_EQ(idle_server.connections(), 1);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  // The client's ipc timers run on TimerSteadyNow: moved on, not slept.
+  AdvanceTimerClocksForTesting(std::chrono::milliseconds(1100));
   EXPECT_OK(idle_table->Lookup("c", &value));  // idle for more than ipc_idle
   EXPECT_EQ(idle_server.connections(), 2);
   for (int i = 0; i < 6; ++i) {  // never idle for ipc_idle, but older than ipc_ttl by the end
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    AdvanceTimerClocksForTesting(std::chrono::milliseconds(500));
     EXPECT_OK(idle_table->Lookup("d", &value));
   }
   EXPECT_EQ(idle_server.connections(), 3);

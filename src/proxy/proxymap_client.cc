@@ -5,6 +5,7 @@
 #include <cstring>
 #include <thread>
 
+#include "common/timer_clock.h"
 #include "mctable/log.h"
 #include "proxy/attr_codec.h"
 
@@ -84,7 +85,7 @@ Status ProxymapClient::Connect() {
     Status s = connection_.Open(NewDeadline(), &refused);
     if (s.ok()) s = ReadGreeting();
     if (s.ok()) {
-      connected_at_ = last_used_ = Clock::now();
+      connected_at_ = last_used_ = TimerSteadyNow();
       if (LogVerbosity() > 0) LogInfo("connected to " + settings_.socket_path);
       return s;
     }
@@ -100,7 +101,7 @@ Status ProxymapClient::Connect() {
 Status ProxymapClient::Call(std::string_view operation, const std::string& request,
                             std::initializer_list<std::string_view> reply_names, ProxyStatus* status,
                             std::vector<std::string>* values) {
-  const auto now = Clock::now();
+  const auto now = TimerSteadyNow();
   if (connection_.is_ready() &&
       (connection_.PeerClosedOrSpoke() ||
        now - last_used_ >= std::chrono::seconds(settings_.ipc_idle_seconds) ||
@@ -127,7 +128,7 @@ Status ProxymapClient::Call(std::string_view operation, const std::string& reque
         why = "malformed status \"" + PrintableBytes(got[0].substr(0, 64)) + "\"";
       if (why.empty() && code > kProxyConfig) why = "unexpected reply status " + std::to_string(code);
       if (why.empty()) {
-        last_used_ = Clock::now();
+        last_used_ = TimerSteadyNow();
         *status = static_cast<ProxyStatus>(code);
         values->assign(got.begin() + 1, got.end());
         return Status::OK();

@@ -88,6 +88,7 @@ class ProxymapClient {
 
   ProxymapSettings settings_;
   Connection connection_;
+  // On TimerSteadyNow() (common/timer_clock.h): ipc_idle and ipc_ttl.
   Clock::time_point connected_at_{};
   Clock::time_point last_used_{};
 };

@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "common/timer_clock.h"
 #include "mctable/log.h"
 
 namespace mctable {
@@ -70,7 +71,7 @@ Status NetworkSqlTable::Lookup(std::string_view key, std::string* value) {
 }
 
 size_t NetworkSqlTable::ActiveServer(std::vector<std::string>* failures) {
-  std::time_t now = std::time(nullptr);
+  std::time_t now = TimerWallSeconds();
   size_t server = servers_.PickConnected(now, &to_close_);
   for (size_t idle : to_close_) connections_[idle].reset();
   if (server != ServerList::kNone) return server;
@@ -93,7 +94,7 @@ std::string NetworkSqlTable::NoServerMessage(const std::string& last_failure) co
     return last_failure.rfind(full_name() + ":", 0) == 0 ? last_failure : full_name() + ": " + last_failure;
   return full_name() + ": no database server available: each failed in the last " +
          std::to_string(servers_.retry_interval()) + " seconds (retry_interval); next try in " +
-         std::to_string(servers_.SecondsUntilRetry(std::time(nullptr))) + " seconds";
+         std::to_string(servers_.SecondsUntilRetry(TimerWallSeconds())) + " seconds";
 }
 
 void NetworkSqlTable::LookupMany(std::span<const std::string> keys,
@@ -132,7 +133,7 @@ void NetworkSqlTable::LookupMany(std::span<const std::string> keys,
     if (server == ServerList::kNone) break;
     std::string failure;
     size_t stop = connections_[server]->Run(&batch, next, &failure);
-    std::time_t now = std::time(nullptr);
+    std::time_t now = TimerWallSeconds();
     if (stop < items.size()) {
       connections_[server].reset();
       servers_.Failed(server, now);
