@@ -23,9 +23,13 @@ class Postmap {
   Postmap() : binary_(PostmapBinary()) { dir_.WriteFile("main.cf", ""); }
   bool available() const { return !binary_.empty(); }
   CommandResult Run(std::vector<std::string> args, const std::string& input = "") const {
+    return RunCommand(Argv(std::move(args)), input);
+  }
+  // The command line Run runs (for RunCommands).
+  std::vector<std::string> Argv(std::vector<std::string> args) const {
     std::vector<std::string> argv = {binary_, "-c", dir_.path()};
     argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv, input);
+    return argv;
   }
 
  private:

@@ -345,6 +345,28 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
   return command.Wait(timeout_seconds - (Now() - start));
 }
 
+std::vector<CommandResult> RunCommands(const std::vector<CommandSpec>& commands, double timeout_seconds) {
+  const double deadline = Now() + timeout_seconds;
+  std::vector<std::unique_ptr<Subprocess>> running;
+  std::vector<CommandResult> results(commands.size());
+  Subprocess::Options options;
+  options.stdin_pipe = true;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    running.push_back(std::make_unique<Subprocess>());
+    if (!running[i]->Start(commands[i].argv, options)) results[i].err = running[i]->error();
+  }
+  // Inputs are written one after another: each command reads its own
+  // while the others run (its output goes to a file, so it never waits).
+  for (size_t i = 0; i < commands.size(); ++i)
+    if (running[i]->pid() > 0) {
+      if (!commands[i].input.empty()) running[i]->Write(commands[i].input, deadline - Now());
+      running[i]->CloseStdin();
+    }
+  for (size_t i = 0; i < commands.size(); ++i)
+    if (running[i]->pid() > 0) results[i] = running[i]->Wait(deadline - Now());
+  return results;
+}
+
 std::string MctableBinary() {
   if (const char* env = std::getenv("MCTABLE_BINARY")) return env;
 #ifdef MCTABLE_BINARY

@@ -171,6 +171,16 @@ struct CommandResult {
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input = "",
                          double timeout_seconds = 60);
 
+// A command for RunCommands: argv (no shell) and its stdin.
+struct CommandSpec {
+  std::vector<std::string> argv;
+  std::string input;
+};
+// Runs the commands at the same time (each as RunCommand would, all within
+// timeout_seconds) and returns their results in order.  For probes that
+// mostly wait: postmap sleeps a second before it exits on a fatal error.
+std::vector<CommandResult> RunCommands(const std::vector<CommandSpec>& commands, double timeout_seconds = 60);
+
 // Wall time since `start`, in seconds (for the bounds the fault tests check).
 inline double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
