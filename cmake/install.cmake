@@ -4,10 +4,11 @@
 include(CMakePackageConfigHelpers)
 
 install(TARGETS mctable mctabled RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
-install(FILES man/mctabled.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
-install(FILES man/mctable.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES man/mctable_memcache.5 man/mctable_pgsql.5 man/mctable_mysql.5 man/mctable_sqlite.5
-        man/mctable_proxy.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+include(cmake/man_pages.cmake)
+foreach(page ${MCTABLE_MAN_PAGES})
+  string(REGEX MATCH "[158]$" section ${page})
+  install(FILES ${page} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
+endforeach()
 
 install(TARGETS mctable_shared mctable_static EXPORT mctableTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -28,3 +29,4 @@ install(FILES ${CMAKE_BINARY_DIR}/mctableConfig.cmake ${CMAKE_BINARY_DIR}/mctabl
 
 configure_file(cmake/mctable.pc.in ${CMAKE_BINARY_DIR}/mctable.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/mctable.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+

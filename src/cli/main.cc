@@ -1,6 +1,7 @@
 // mctable: Postfix postmap's table options over mctable's table types.
 //
 //   mctable [-fNnoprvw] [-c config_dir] [-d key|-] [-q key|-] [-i] [-s] [type:]name...
+//   mctable --help | --version
 //
 // Same output and exit statuses as postmap: -q prints the first value
 // found (exit 0) or nothing (exit 1); -q - prints "key<TAB>value" per found
@@ -47,7 +48,8 @@ constexpr char kHelp[] =
     "  -v         verbose: log keys, expansions and the memcache dialogue (repeat for more)\n"
     "  --stats    after -q: per-map lookups, hits, misses, errors, backup fills and\n"
     "             latency percentiles on stderr (the figures mctabled reports)\n"
-    "  --help     this text\n";
+    "  --help     this text\n"
+    "  --version  print \"mctable VERSION\" and exit\n";
 
 // The help text, with the table types this build has.
 std::string HelpText() {
