@@ -27,6 +27,21 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/mctableConfigVersion.cmake
 install(FILES ${CMAKE_BINARY_DIR}/mctableConfig.cmake ${CMAKE_BINARY_DIR}/mctableConfigVersion.cmake
         DESTINATION ${MCTABLE_CMAKE_DIR})
 
+# The libdir may be several levels deep (Debian's lib/x86_64-linux-gnu).
+file(RELATIVE_PATH MCTABLE_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
 configure_file(cmake/mctable.pc.in ${CMAKE_BINARY_DIR}/mctable.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/mctable.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
+# mctabled's systemd unit, its sysusers.d file (the mctabled user) and the
+# example configuration.  The unit directory is relative to the prefix
+# unless given absolute (the Debian package gives /lib/systemd/system).
+set(MCTABLE_SYSTEMD_UNIT_DIR lib/systemd/system CACHE STRING "Where the systemd unit is installed")
+set(MCTABLE_SYSUSERS_DIR lib/sysusers.d CACHE STRING "Where the sysusers.d file is installed")
+set(MCTABLE_FULL_SBINDIR ${CMAKE_INSTALL_FULL_SBINDIR})
+set(MCTABLE_FULL_SYSCONFDIR ${CMAKE_INSTALL_FULL_SYSCONFDIR})
+set(MCTABLE_FULL_DOCDIR ${CMAKE_INSTALL_FULL_DOCDIR})
+configure_file(packaging/mctabled.service.in ${CMAKE_BINARY_DIR}/mctabled.service @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/mctabled.service DESTINATION ${MCTABLE_SYSTEMD_UNIT_DIR})
+install(FILES packaging/mctabled.sysusers DESTINATION ${MCTABLE_SYSUSERS_DIR} RENAME mctabled.conf)
+install(FILES packaging/mctabled.conf.example DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
+        RENAME mctabled.conf)
