@@ -64,10 +64,9 @@ man -w mctabled.8 >/dev/null || fail "man mctabled"
 man -w mctable_pgsql >/dev/null || fail "man mctable_pgsql (mctable-pgsql)"
 
 # mctable -q through memcached, with an lmdb backup built by the installed command.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-memcached -u nobody -l 127.0.0.1 -p "$port" -U 0 -m 16 &
-pid=$!
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
+. scripts/memcached.sh
+start_memcached 16
+pid=$MEMCACHED_PID port=$MEMCACHED_PORT
 touch "$work/main.cf"
 printf 'a@example.com alpha\nb@example.com beta\n' > "$work/virtual"
 /usr/sbin/mctable -c "$work" "lmdb:$work/virtual"

@@ -20,19 +20,9 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-# A free loopback port without python: one nothing answers on, and a
-# memcached that stays up on it (another may take it in between: retry).
-user_opt=(); [ "$(id -u)" -eq 0 ] && user_opt=(-u root)
-for _ in $(seq 20); do
-  port=$((20000 + RANDOM % 40000))
-  (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && continue
-  memcached "${user_opt[@]}" -l 127.0.0.1 -p "$port" -U 0 -m 32 &
-  pid=$!
-  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && break
-  pid=""
-done
-[ -n "$pid" ] || { echo "demo: could not start memcached" >&2; exit 1; }
+. scripts/memcached.sh
+start_memcached 32
+pid=$MEMCACHED_PID port=$MEMCACHED_PORT
 
 touch "$work/main.cf"
 cp examples/virtual "$work/virtual"

@@ -459,25 +459,15 @@ void MemcacheTable::UpdateMany(std::span<const KeyValue> entries, std::vector<St
   const std::time_t now = std::time(nullptr);
   const int64_t expiry = signer_ ? ValueSigner::ExpiryForTtl(ttl_, now) : 0;
   if (!backup_) {
-    if (signer_) {
-      signed_.Clear();
-      for (size_t i : usable) signed_.Add(*signer_, wire[i], entries[i].value, expiry);
-    }
-    for (size_t k = 0; k < usable.size(); ++k) {
-      size_t i = usable[k];
-      std::string_view data = signer_ ? signed_.Get(k) : std::string_view(entries[i].value);
-      if (FitsDataLimit(wire[i], data)) {
-        to_set.push_back({wire[i], data});
-        set_index.push_back(i);
-      } else {
-        (*results)[i] = Status::Refused("data for key " + PrintableBytes(wire[i]) +
-                                        " is too long (data_size_limit=" +
-                                        std::to_string(client_.settings().data_size_limit) + ")");
-      }
+    // memcached alone: the same store as a lookup's cache fill.
+    std::vector<std::string_view> keys, values;
+    for (size_t i : usable) {
+      keys.push_back(wire[i]);
+      values.push_back(entries[i].value);
     }
     std::vector<Status> stored;
-    client_.Set(to_set, flags_, ttl_, &stored);
-    for (size_t j = 0; j < stored.size(); ++j) (*results)[set_index[j]] = std::move(stored[j]);
+    Fill(keys, values, now, &stored);
+    for (size_t k = 0; k < stored.size(); ++k) (*results)[usable[k]] = std::move(stored[k]);
   } else {
     std::vector<KeyValue> backup_entries;
     backup_entries.reserve(usable.size());
