@@ -180,6 +180,27 @@ TEST_F(CacheWarmAuditTest, ServerDownFailsTheKeysItHoldsAndNamesThem) {
   EXPECT_NE(r.err.find("unreadable"), std::string::npos) << r.err;
 }
 
+TEST_F(CacheWarmAuditTest, ServerStoppedMidWalkFailsTheRestAndNamesKeys) {
+  BuildBackup(400000);
+  MemcachedServer own;
+  ASSERT_TRUE(own.Start()) << own.error();
+  std::string table = Table("max_try = 1\ntimeout = 2\n", own.endpoint());
+  testutil::ChildProcess warm({testutil::MctableBinary(), "-c", dir_.path(), "--warm", table}, false);
+  ASSERT_TRUE(warm.started());
+  for (int i = 0; i < 300; ++i) {
+    if (own.RawCommand("stats\r\n", "END\r\n").find("STAT curr_items 0\r") == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  own.Stop();
+  CommandResult r = warm.Wait(120);
+  if (r.exit_status == 0) GTEST_SKIP() << "--warm finished before the server stopped (a fast machine)";
+  EXPECT_EQ(r.exit_status, 1) << r.err;
+  EXPECT_NE(r.err.find("@example.com\" was not stored"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("more keys were not stored"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--warm: 400001 backup entries: "), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(" 0 failed"), std::string::npos) << r.err;
+}
+
 TEST_F(CacheWarmAuditTest, InterruptedWarmSaysHowFarItGotAndLosesNothing) {
   BuildBackup(400000);
   testutil::ChildProcess warm({testutil::MctableBinary(), "-c", dir_.path(), "--warm", Table()}, false);
