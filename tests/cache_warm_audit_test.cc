@@ -1,5 +1,6 @@
 // mctable --warm and --audit [--repair] against a real memcached and an
-// lmdb backup: every backup entry stored exactly as a lookup's cache fill
+// lmdb backup (and a pgsql backup, which cannot be walked: its keys come
+// from stdin): every backup entry stored exactly as a lookup's cache fill
 // stores it (key_format, domain, flags, signing), stale, missing and forged
 // entries found and repaired, a server that is down, and a --warm stopped
 // by SIGINT that says how far it got and loses nothing.
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "testutil/child_process.h"
+#include "testutil/sql_database.h"
 #include "testutil/testutil.h"
 
 namespace mctable {
@@ -178,6 +180,45 @@ TEST_F(CacheWarmAuditTest, ServerDownFailsTheKeysItHoldsAndNamesThem) {
   r = Mctable({"--audit", table});
   EXPECT_EQ(r.exit_status, 1);
   EXPECT_NE(r.err.find("unreadable"), std::string::npos) << r.err;
+}
+
+TEST_F(CacheWarmAuditTest, PgsqlBackupWarmedAndAuditedFromKeysOnStdin) {
+  std::string why;
+  bool unavailable = false;
+  std::unique_ptr<testutil::SqlTestDatabase> db = testutil::SqlTestDatabase::Open("pgsql", &why, &unavailable);
+  if (db == nullptr && unavailable) GTEST_SKIP() << why;
+  ASSERT_TRUE(db != nullptr) << why;
+  std::string big;
+  ASSERT_TRUE(db->EnsureBigTable(6000, &big, &why)) << why;
+  std::string backup = db->WriteTable(dir_, "pg.cf", "query = SELECT v FROM " + big + " WHERE k='%s'\n");
+  std::string table = "memcache:" + dir_.WriteFile("pgmc.cf", "memcache = " + server_->endpoint() +
+                                                                  "\nkey_format = wa:%s\nflags = 7\nbackup = " + backup + "\n");
+  // Every backup key (user<i>@example<i % 97>.com), and two it lacks.
+  std::string keys;
+  for (int i = 0; i < 6000; ++i) keys += "user" + std::to_string(i) + "@example" + std::to_string(i % 97) + ".com\n";
+  keys += "nobody@example.com\nghost@example.com\n";
+
+  CommandResult r = Mctable({"--warm", table});
+  EXPECT_EQ(r.exit_status, 1) << "a pgsql backup cannot be walked";
+  EXPECT_NE(r.err.find("first/next is not supported"), std::string::npos) << r.err;
+
+  r = RunCommand({testutil::MctableBinary(), "-c", dir_.path(), "--warm", "--keys-from-stdin", table}, keys);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_NE(r.err.find("--warm: 6000 backup entries (2 keys from stdin not in the backup): 6000 stored"),
+            std::string::npos)
+      << r.err;
+  bool found = false;
+  unsigned flags = 0;
+  EXPECT_EQ(server_->Get("wa:user4321@example" + std::to_string(4321 % 97) + ".com", &found, &flags), "value-4321");
+  EXPECT_EQ(flags, 7u);
+
+  server_->Set("wa:user17@example17.com", "old", 7);
+  r = RunCommand({testutil::MctableBinary(), "-c", dir_.path(), "--audit", "--repair", "--keys-from-stdin", table},
+                 keys);
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.out, "user17@example17.com\told\tvalue-17\n");
+  EXPECT_NE(r.err.find("5999 same, 0 missing, 1 stale, 0 unreadable"), std::string::npos) << r.err;
+  EXPECT_EQ(server_->Get("wa:user17@example17.com", &found), "value-17");
 }
 
 TEST_F(CacheWarmAuditTest, ServerStoppedMidWalkFailsTheRestAndNamesKeys) {

@@ -321,13 +321,15 @@ int Dump(const CommandOptions& options) {
 }
 
 // --warm and --audit: walk the backup of a memcache table (its Sequence)
-// in batches and fill or compare each batch through the table's own cache
-// path (table/cache_maintenance.h).  A stop signal ends the walk between
+// in batches, or with --keys-from-stdin look the keys read from stdin up
+// in the backup (SQL backups cannot be walked), and fill or compare each
+// batch through the table's own cache path (table/cache_maintenance.h).  A stop signal ends the walk between
 // batches: the batch in progress is finished first, so nothing read from
 // the backup is half-handled, and the progress report says how far it got.
 class CacheWalk {
  public:
-  CacheWalk(Maps* maps, const char* what) : maps_(maps), what_(what) {
+  CacheWalk(Maps* maps, const char* what, bool keys_from_stdin)
+      : maps_(maps), what_(what), keys_from_stdin_(keys_from_stdin) {
     if (maps_->size() != 1) Fatal(std::string(what_) + " takes exactly one memcache table");
     table_ = &maps_->Get(0);
     cache_ = AsCacheMaintenance(table_);
@@ -342,6 +344,7 @@ class CacheWalk {
   template <typename Fn>
   size_t Run(Fn fn) {
     Progress display(std::string(what_) + " " + table_->full_name());
+    if (keys_from_stdin_) return RunOnStdinKeys(fn, &display);
     std::vector<KeyValue> batch(kBatchKeys);
     size_t walked = 0;
     SequenceOp op = SequenceOp::kFirst;
@@ -365,10 +368,43 @@ class CacheWalk {
     }
     return walked;
   }
+  // "N backup entries", and with --keys-from-stdin the keys the backup lacked.
+  std::string Summary(size_t walked) const {
+    return std::to_string(walked) + " backup entries" +
+           (keys_from_stdin_ ? " (" + std::to_string(not_in_backup_) + " keys from stdin not in the backup)"
+                             : std::string());
+  }
 
  private:
+  template <typename Fn>
+  size_t RunOnStdinKeys(Fn fn, Progress* display) {
+    std::vector<LookupResult> found;
+    std::vector<KeyValue> batch;
+    size_t walked = 0;
+    ForEachStdinBatch([&](std::span<const std::string> keys) {
+      cache_->LookupBackupMany(keys, &found);
+      batch.clear();
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (found[i].status.ok()) {
+          batch.push_back({keys[i], std::move(found[i].value)});
+        } else if (found[i].status.IsNotFound()) {
+          ++not_in_backup_;
+        } else {
+          Fatal("table " + table_->full_name() + ": " + what_ + ": backup lookup of \"" + keys[i] +
+                "\": " + found[i].status.message());
+        }
+      }
+      if (!batch.empty()) fn(std::span<const KeyValue>(batch));
+      walked += batch.size();
+      display->Update(walked);
+    });
+    return walked;
+  }
+
   Maps* maps_;
   const char* what_;
+  bool keys_from_stdin_;
+  size_t not_in_backup_ = 0;
   Table* table_ = nullptr;
   CacheMaintenance* cache_ = nullptr;
 };
@@ -379,7 +415,7 @@ constexpr size_t kNamedFailures = 100;
 
 int Warm(const CommandOptions& options) {
   Maps maps(options.maps, options.open);
-  CacheWalk walk(&maps, "--warm");
+  CacheWalk walk(&maps, "--warm", options.keys_from_stdin);
   const std::string name = walk.table().full_name();
   size_t stored = 0, skipped = 0, too_long = 0, failed = 0;
   std::vector<Status> results;
@@ -400,13 +436,13 @@ int Warm(const CommandOptions& options) {
     }
     progress = std::to_string(stored) + " of the " + std::to_string(stored + skipped + too_long + failed) +
                " backup entries walked so far were stored in memcached (through key \"" +
-               entries.back().key + "\"); the rest of the backup was not walked";
+               entries.back().key + "\"); the rest was not handled";
   });
   if (failed > kNamedFailures)
     LogWarning("table " + name + ": --warm: " + std::to_string(failed - kNamedFailures) +
                " more keys were not stored");
   if (InterruptSignal() != 0) return 1;  // RunCommand says how far it got
-  LogInfo(name + ": --warm: " + std::to_string(walked) + " backup entries: " + std::to_string(stored) +
+  LogInfo(name + ": --warm: " + walk.Summary(walked) + ": " + std::to_string(stored) +
           " stored, " + std::to_string(skipped) + " skipped (keys a lookup does not cache), " +
           std::to_string(too_long) + " over data_size_limit, " + std::to_string(failed) + " failed");
   return failed > 0 ? 1 : 0;
@@ -414,7 +450,7 @@ int Warm(const CommandOptions& options) {
 
 int Audit(const CommandOptions& options) {
   Maps maps(options.maps, options.open);
-  CacheWalk walk(&maps, "--audit");
+  CacheWalk walk(&maps, "--audit", options.keys_from_stdin);
   const std::string name = walk.table().full_name();
   using Verdict = CacheMaintenance::Verdict;
   size_t same = 0, missing = 0, stale = 0, unreadable = 0, skipped = 0, repaired = 0;
@@ -456,14 +492,14 @@ int Audit(const CommandOptions& options) {
                " backup entries were compared (through key \"" + entries.back().key + "\"), " +
                std::to_string(stale) + " stale" +
                (options.repair ? ", " + std::to_string(repaired) + " repaired" : std::string()) +
-               "; the rest of the backup was not walked";
+               "; the rest was not handled";
   });
   output.Flush();
   if (unreadable > kNamedFailures)
     LogWarning("table " + name + ": --audit: " + std::to_string(unreadable - kNamedFailures) +
                " more keys could not be read");
   if (InterruptSignal() != 0) return 1;  // RunCommand says how far it got
-  LogInfo(name + ": --audit: " + std::to_string(walked) + " backup entries: " + std::to_string(same) +
+  LogInfo(name + ": --audit: " + walk.Summary(walked) + ": " + std::to_string(same) +
           " same, " + std::to_string(missing) + " missing, " + std::to_string(stale) + " stale, " +
           std::to_string(unreadable) + " unreadable, " + std::to_string(skipped) +
           " skipped (keys a lookup does not cache)" +

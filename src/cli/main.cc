@@ -1,7 +1,7 @@
 // mctable: Postfix postmap's table options over mctable's table types.
 //
 //   mctable [-fNnoprvw] [-c config_dir] [-d key|-] [-q key|-] [-i] [-s] [type:]name...
-//   mctable [-c config_dir] --warm | --audit [--repair] memcache:name
+//   mctable [-c config_dir] --warm | --audit [--repair] [--keys-from-stdin] memcache:name
 //   mctable --help | --version
 //
 // Same output and exit statuses as postmap: -q prints the first value
@@ -53,6 +53,8 @@ constexpr char kHelp[] =
     "  --audit    print \"key<TAB>cached<TAB>backup\" per cached value that differs\n"
     "             from the backup; exit 1 if any is stale or unreadable\n"
     "  --repair   with --audit: rewrite the stale entries from the backup\n"
+    "  --keys-from-stdin  with --warm or --audit: the entries of the keys read\n"
+    "             from stdin, looked up in the backup (SQL backups cannot be walked)\n"
     "  --stats    after -q: per-map lookups, hits, misses, errors, backup fills and\n"
     "             latency percentiles on stderr (the figures mctabled reports)\n"
     "  --help     this text\n"
@@ -92,6 +94,8 @@ int main(int argc, char** argv) {
       ++long_modes;
     } else if (std::strcmp(argv[i], "--repair") == 0) {
       options.repair = true;
+    } else if (std::strcmp(argv[i], "--keys-from-stdin") == 0) {
+      options.keys_from_stdin = true;
     } else {
       taken = false;
     }
@@ -175,6 +179,10 @@ int main(int argc, char** argv) {
   }
   if (options.repair && options.mode != mctable::CommandMode::kAudit) {
     mctable::LogFatal("--repair goes with --audit");
+    return 1;
+  }
+  if (options.keys_from_stdin && long_modes == 0) {
+    mctable::LogFatal("--keys-from-stdin goes with --warm or --audit");
     return 1;
   }
   if (options.incremental && modes > 0) Usage();

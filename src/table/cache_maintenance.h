@@ -3,7 +3,8 @@
 // lookup's cache fill stores them, and comparing what the cache holds with
 // the backup.  Internal to the library and the command (not in include/).
 //
-// Both take entries as the backup's walk (Table::Sequence) gives them and
+// Both take entries as the backup's walk (Table::Sequence) or a lookup in
+// the backup (LookupBackupMany) gives them, and
 // handle them in pipelined rounds, as LookupMany does.  A key that a
 // lookup would never cache (empty, outside the domain list, not
 // expandable, not a valid memcached key) is reported as skipped, not as a
@@ -45,6 +46,11 @@ class CacheMaintenance {
   // Looks each entry's key up in the cache only (never the backup, never a
   // fill) and compares it with the entry's value.
   virtual void CompareMany(std::span<const KeyValue> entries, std::vector<Comparison>* results) = 0;
+
+  // Looks the keys up in the backup only (for a backup that cannot be
+  // walked: the entries of the keys an operator lists).  An error for
+  // every key if the table has no backup.
+  virtual void LookupBackupMany(std::span<const std::string> keys, std::vector<LookupResult>* results) = 0;
 };
 
 // The table's CacheMaintenance, or null if it is not a cache table.

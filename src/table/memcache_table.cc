@@ -121,6 +121,10 @@ class MemcacheTable : public Table, public CacheMaintenance {
 
   void FillMany(std::span<const KeyValue> entries, std::vector<Status>* results) override;
   void CompareMany(std::span<const KeyValue> entries, std::vector<Comparison>* results) override;
+  void LookupBackupMany(std::span<const std::string> keys, std::vector<LookupResult>* results) override {
+    if (backup_) return backup_->LookupMany(keys, results);
+    results->assign(keys.size(), LookupResult{Status::ConfigError("table " + full_name() + " has no backup"), ""});
+  }
 
  private:
   // The cache fill: values[k] stored under wire_keys[k], signed when
