@@ -1,6 +1,10 @@
-# cmake --install: the command, its man pages, the static and shared
-# libraries, the public headers, mctable.pc and a CMake package
-# (find_package(mctable) gives mctable::mctable and mctable::mctable_static).
+# cmake --install: the programs, the man pages (with the project version,
+# cmake/man_pages.cmake), the static and shared libraries, the public
+# headers, mctable.pc and a CMake package (find_package(mctable) gives
+# mctable::mctable and mctable::mctable_static), and mctabled's systemd
+# unit, sysusers.d file and example configuration.  The unit names the
+# programs' and configuration's paths under CMAKE_INSTALL_PREFIX as
+# configured (not a --prefix given to cmake --install).
 include(CMakePackageConfigHelpers)
 
 install(TARGETS mctable mctabled RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
