@@ -34,11 +34,9 @@ if ldd "$work/lookup_batch_static" | grep -q libmctable; then
   echo "examples: the static build links libmctable.so" >&2; exit 1
 fi
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-user_opt=(); [ "$(id -u)" -eq 0 ] && user_opt=(-u root)
-memcached "${user_opt[@]}" -l 127.0.0.1 -p "$port" -U 0 -m 16 &
-pid=$!
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
+. scripts/memcached.sh
+start_memcached 16
+pid=$MEMCACHED_PID port=$MEMCACHED_PORT
 
 touch "$work/main.cf"
 # The installed command finds the driver modules installed beside the

@@ -55,11 +55,9 @@ done
 work=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-user_opt=(); [ "$(id -u)" -eq 0 ] && user_opt=(-u root)
-memcached "${user_opt[@]}" -l 127.0.0.1 -p "$port" -U 0 -m 32 &
-pid=$!
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
+. scripts/memcached.sh
+start_memcached 32
+pid=$MEMCACHED_PID port=$MEMCACHED_PORT
 touch "$work/main.cf"
 # The same memcached twice under two names: the multi-server path (hashing,
 # one poll loop over two connections) on one server process.

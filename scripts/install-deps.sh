@@ -5,16 +5,25 @@
 # MariaDB servers (the SQL table tests start their own), and Debian's
 # Postfix with its database map types (postmap is the reference the
 # differential tests compare against).  Safe to run again.
+#
+# With --main, only what the main job (scripts/demo.sh: build the programs,
+# run them against a memcached) needs: the compiler, cmake, the libraries
+# the library links and memcached; no database servers, no Postfix, no test
+# or packaging tools.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-packages=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev
-          liblmdb-dev libdb5.3-dev libcdb-dev libicu-dev libssl-dev openssl memcached nutcracker
-          postfix postfix-lmdb postfix-cdb
-          libsqlite3-dev libpq-dev libmariadb-dev postgresql mariadb-server sqlite3
-          postfix-sqlite postfix-pgsql postfix-mysql
-          python3 clang libclang-rt-14-dev strace time valgrind)
+packages=(build-essential cmake pkg-config liblmdb-dev libdb5.3-dev libcdb-dev libicu-dev libssl-dev
+          libsqlite3-dev memcached)
+if [ "${1:-}" != "--main" ]; then
+  packages+=(libgtest-dev libgmock-dev libbenchmark-dev openssl nutcracker
+             postfix postfix-lmdb postfix-cdb
+             libpq-dev libmariadb-dev postgresql mariadb-server sqlite3
+             postfix-sqlite postfix-pgsql postfix-mysql
+             python3 clang libclang-rt-14-dev strace time valgrind
+             dpkg-dev debhelper lintian fakeroot man-db git)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,6 +14,7 @@
 #include <span>
 
 #include "cli/privileges.h"
+#include "cli/progress.h"
 #include "cli/signals.h"
 #include "common/interrupt.h"
 #include "common/line_reader.h"
@@ -22,6 +23,7 @@
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
 #include "table/build_table.h"
+#include "table/cache_maintenance.h"
 
 namespace mctable {
 namespace {
@@ -318,6 +320,193 @@ int Dump(const CommandOptions& options) {
   return 0;
 }
 
+// --warm and --audit: walk the backup of a memcache table (its Sequence)
+// in batches, or with --keys-from-stdin look the keys read from stdin up
+// in the backup (SQL backups cannot be walked), and fill or compare each
+// batch through the table's own cache path (table/cache_maintenance.h).  A stop signal ends the walk between
+// batches: the batch in progress is finished first, so nothing read from
+// the backup is half-handled, and the progress report says how far it got.
+class CacheWalk {
+ public:
+  CacheWalk(Maps* maps, const char* what, bool keys_from_stdin)
+      : maps_(maps), what_(what), keys_from_stdin_(keys_from_stdin) {
+    if (maps_->size() != 1) Fatal(std::string(what_) + " takes exactly one memcache table");
+    table_ = &maps_->Get(0);
+    cache_ = AsCacheMaintenance(table_);
+    if (cache_ == nullptr)
+      Fatal("table " + table_->full_name() + ": " + what_ + " needs a memcache table with a backup");
+  }
+  Table& table() { return *table_; }
+  CacheMaintenance& cache() { return *cache_; }
+
+  // Calls fn(entries) per batch of up to kBatchKeys backup entries, until
+  // the walk ends or a stop signal arrives; returns how many were walked.
+  template <typename Fn>
+  size_t Run(Fn fn) {
+    Progress display(std::string(what_) + " " + table_->full_name());
+    if (keys_from_stdin_) return RunOnStdinKeys(fn, &display);
+    std::vector<KeyValue> batch(kBatchKeys);
+    size_t walked = 0;
+    SequenceOp op = SequenceOp::kFirst;
+    bool more = true;
+    while (more && InterruptSignal() == 0) {
+      size_t count = 0;
+      while (count < kBatchKeys) {
+        Status s = table_->Sequence(op, &batch[count].key, &batch[count].value);
+        op = SequenceOp::kNext;
+        if (s.IsNotFound()) {
+          more = false;
+          break;
+        }
+        if (!s.ok()) Fatal("table " + table_->full_name() + ": " + what_ + ": walk the backup: " + s.message());
+        ++count;
+      }
+      if (count == 0) break;
+      fn(std::span<const KeyValue>(batch.data(), count));
+      walked += count;
+      display.Update(walked);
+    }
+    return walked;
+  }
+  // "N backup entries", and with --keys-from-stdin the keys the backup lacked.
+  std::string Summary(size_t walked) const {
+    return std::to_string(walked) + " backup entries" +
+           (keys_from_stdin_ ? " (" + std::to_string(not_in_backup_) + " keys from stdin not in the backup)"
+                             : std::string());
+  }
+
+ private:
+  template <typename Fn>
+  size_t RunOnStdinKeys(Fn fn, Progress* display) {
+    std::vector<LookupResult> found;
+    std::vector<KeyValue> batch;
+    size_t walked = 0;
+    ForEachStdinBatch([&](std::span<const std::string> keys) {
+      cache_->LookupBackupMany(keys, &found);
+      batch.clear();
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (found[i].status.ok()) {
+          batch.push_back({keys[i], std::move(found[i].value)});
+        } else if (found[i].status.IsNotFound()) {
+          ++not_in_backup_;
+        } else {
+          Fatal("table " + table_->full_name() + ": " + what_ + ": backup lookup of \"" + keys[i] +
+                "\": " + found[i].status.message());
+        }
+      }
+      if (!batch.empty()) fn(std::span<const KeyValue>(batch));
+      walked += batch.size();
+      display->Update(walked);
+    });
+    return walked;
+  }
+
+  Maps* maps_;
+  const char* what_;
+  bool keys_from_stdin_;
+  size_t not_in_backup_ = 0;
+  Table* table_ = nullptr;
+  CacheMaintenance* cache_ = nullptr;
+};
+
+// Failed keys are named one warning each, up to this many; the rest are
+// counted (a server down would otherwise print the whole table).
+constexpr size_t kNamedFailures = 100;
+
+int Warm(const CommandOptions& options) {
+  Maps maps(options.maps, options.open);
+  CacheWalk walk(&maps, "--warm", options.keys_from_stdin);
+  const std::string name = walk.table().full_name();
+  size_t stored = 0, skipped = 0, too_long = 0, failed = 0;
+  std::vector<Status> results;
+  size_t walked = walk.Run([&](std::span<const KeyValue> entries) {
+    walk.cache().FillMany(entries, &results);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const Status& s = results[i];
+      if (s.ok()) {
+        ++stored;
+      } else if (s.IsNotFound()) {
+        ++skipped;
+      } else if (s.IsRefused()) {
+        ++too_long;
+      } else {
+        if (failed++ < kNamedFailures)
+          LogWarning("table " + name + ": --warm: key \"" + entries[i].key + "\" was not stored: " + s.message());
+      }
+    }
+    progress = std::to_string(stored) + " of the " + std::to_string(stored + skipped + too_long + failed) +
+               " backup entries walked so far were stored in memcached (through key \"" +
+               entries.back().key + "\"); the rest was not handled";
+  });
+  if (failed > kNamedFailures)
+    LogWarning("table " + name + ": --warm: " + std::to_string(failed - kNamedFailures) +
+               " more keys were not stored");
+  if (InterruptSignal() != 0) return 1;  // RunCommand says how far it got
+  LogInfo(name + ": --warm: " + walk.Summary(walked) + ": " + std::to_string(stored) +
+          " stored, " + std::to_string(skipped) + " skipped (keys a lookup does not cache), " +
+          std::to_string(too_long) + " over data_size_limit, " + std::to_string(failed) + " failed");
+  return failed > 0 ? 1 : 0;
+}
+
+int Audit(const CommandOptions& options) {
+  Maps maps(options.maps, options.open);
+  CacheWalk walk(&maps, "--audit", options.keys_from_stdin);
+  const std::string name = walk.table().full_name();
+  using Verdict = CacheMaintenance::Verdict;
+  size_t same = 0, missing = 0, stale = 0, unreadable = 0, skipped = 0, repaired = 0;
+  std::vector<CacheMaintenance::Comparison> results;
+  std::vector<KeyValue> to_repair;
+  std::vector<Status> repair_results;
+  size_t walked = walk.Run([&](std::span<const KeyValue> entries) {
+    walk.cache().CompareMany(entries, &results);
+    to_repair.clear();
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const CacheMaintenance::Comparison& c = results[i];
+      switch (c.verdict) {
+        case Verdict::kSame: ++same; break;
+        case Verdict::kMissing: ++missing; break;
+        case Verdict::kSkipped: ++skipped; break;
+        case Verdict::kStale:
+          ++stale;
+          output.Line(entries[i].key + "\t" + c.cached + "\t" + entries[i].value);
+          if (options.repair) to_repair.push_back(entries[i]);
+          break;
+        case Verdict::kUnreadable:
+          if (unreadable++ < kNamedFailures)
+            LogWarning("table " + name + ": --audit: key \"" + entries[i].key + "\": " + c.why.message());
+          break;
+      }
+    }
+    if (!to_repair.empty()) {
+      walk.cache().FillMany(to_repair, &repair_results);
+      for (size_t j = 0; j < to_repair.size(); ++j) {
+        if (repair_results[j].ok()) {
+          ++repaired;
+        } else {
+          LogWarning("table " + name + ": --repair: key \"" + to_repair[j].key +
+                     "\" was not rewritten: " + repair_results[j].message());
+        }
+      }
+    }
+    progress = std::to_string(same + missing + stale + unreadable + skipped) +
+               " backup entries were compared (through key \"" + entries.back().key + "\"), " +
+               std::to_string(stale) + " stale" +
+               (options.repair ? ", " + std::to_string(repaired) + " repaired" : std::string()) +
+               "; the rest was not handled";
+  });
+  output.Flush();
+  if (unreadable > kNamedFailures)
+    LogWarning("table " + name + ": --audit: " + std::to_string(unreadable - kNamedFailures) +
+               " more keys could not be read");
+  if (InterruptSignal() != 0) return 1;  // RunCommand says how far it got
+  LogInfo(name + ": --audit: " + walk.Summary(walked) + ": " + std::to_string(same) +
+          " same, " + std::to_string(missing) + " missing, " + std::to_string(stale) + " stale, " +
+          std::to_string(unreadable) + " unreadable, " + std::to_string(skipped) +
+          " skipped (keys a lookup does not cache)" +
+          (options.repair ? ", " + std::to_string(repaired) + " repaired" : std::string()));
+  return stale > 0 || unreadable > 0 ? 1 : 0;
+}
+
 // Closes a descriptor on every way out.
 class FdCloser {
  public:
@@ -361,6 +550,8 @@ int Load(const CommandOptions& options, bool from_stdin) {
     Status s = SourceReader::OpenDescriptor(fd, label, SourceReaderOptionsFor(options.open), &reader);
     if (!s.ok()) Fatal(s.message());
     BuildReport report;
+    Progress display((from_stdin ? "-i " : "build ") + full_name);
+    report.after_batch = [&display](const BuildReport& so_far) { display.Update(so_far.stored + so_far.refused); };
     progress = from_stdin ? "nothing from stdin was stored in " + full_name
                           : full_name + " was not changed";
     s = BuildTableFromReader(full_name, open, from_stdin, reader.get(), &report);
@@ -399,6 +590,10 @@ int Dispatch(const CommandOptions& options) {
       return Load(options, true);
     case CommandMode::kBuild:
       return Load(options, false);
+    case CommandMode::kWarm:
+      return Warm(options);
+    case CommandMode::kAudit:
+      return Audit(options);
   }
   return 1;
 }

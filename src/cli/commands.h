@@ -16,7 +16,7 @@
 
 namespace mctable {
 
-enum class CommandMode { kBuild, kQuery, kDelete, kDump, kLoad };
+enum class CommandMode { kBuild, kQuery, kDelete, kDump, kLoad, kWarm, kAudit };
 
 struct CommandOptions {
   CommandMode mode = CommandMode::kBuild;
@@ -26,6 +26,8 @@ struct CommandOptions {
   std::string key;                // -q / -d argument; "-" means stdin
   std::vector<std::string> maps;  // [type:]name as given
   bool print_stats = false;       // --stats: lookup figures per map on stderr after -q
+  bool repair = false;            // --audit --repair: rewrite stale entries from the backup
+  bool keys_from_stdin = false;   // --warm/--audit: the keys read from stdin, not a walk
   OpenOptions open;
   bool config_dir_given = false;  // -c: main.cf must exist there
 };

@@ -1,6 +1,8 @@
 // mctable: Postfix postmap's table options over mctable's table types.
 //
 //   mctable [-fNnoprvw] [-c config_dir] [-d key|-] [-q key|-] [-i] [-s] [type:]name...
+//   mctable [-c config_dir] --warm | --audit [--repair] [--keys-from-stdin] memcache:name
+//   mctable --help | --version
 //
 // Same output and exit statuses as postmap: -q prints the first value
 // found (exit 0) or nothing (exit 1); -q - prints "key<TAB>value" per found
@@ -9,6 +11,7 @@
 // value" lines from stdin; without any of these, builds type:name from the
 // source file "name".  Failures are "mctable: fatal: ..." on stderr, exit 1;
 // SIGINT, SIGTERM and SIGHUP stop the work cleanly (cli/signals.h).
+// --warm and --audit walk a memcache table's backup (cli/commands.h).
 #include <getopt.h>
 #include <unistd.h>
 
@@ -45,9 +48,17 @@ constexpr char kHelp[] =
     "  -o         as root, do not run as the source file's owner while building\n"
     "  -p         give a new table mode 0644, not the source file's read bits\n"
     "  -v         verbose: log keys, expansions and the memcache dialogue (repeat for more)\n"
+    "  --warm     store every entry of the backup in memcached as a lookup's cache\n"
+    "             fill would; exit 1 if any could not be stored\n"
+    "  --audit    print \"key<TAB>cached<TAB>backup\" per cached value that differs\n"
+    "             from the backup; exit 1 if any is stale or unreadable\n"
+    "  --repair   with --audit: rewrite the stale entries from the backup\n"
+    "  --keys-from-stdin  with --warm or --audit: the entries of the keys read\n"
+    "             from stdin, looked up in the backup (SQL backups cannot be walked)\n"
     "  --stats    after -q: per-map lookups, hits, misses, errors, backup fills and\n"
     "             latency percentiles on stderr (the figures mctabled reports)\n"
-    "  --help     this text\n";
+    "  --help     this text\n"
+    "  --version  print \"mctable VERSION\" and exit\n";
 
 // The help text, with the table types this build has.
 std::string HelpText() {
@@ -68,10 +79,27 @@ std::string HelpText() {
 int main(int argc, char** argv) {
   mctable::SetLogProgramName("mctable");
   mctable::CommandOptions options;
+  int long_modes = 0;  // --warm, --audit
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--") == 0) break;
-    if (std::strcmp(argv[i], "--stats") == 0) {  // taken out before getopt sees it
+    // Long options are taken out before getopt sees them.
+    bool taken = true;
+    if (std::strcmp(argv[i], "--stats") == 0) {
       options.print_stats = true;
+    } else if (std::strcmp(argv[i], "--warm") == 0) {
+      options.mode = mctable::CommandMode::kWarm;
+      ++long_modes;
+    } else if (std::strcmp(argv[i], "--audit") == 0) {
+      options.mode = mctable::CommandMode::kAudit;
+      ++long_modes;
+    } else if (std::strcmp(argv[i], "--repair") == 0) {
+      options.repair = true;
+    } else if (std::strcmp(argv[i], "--keys-from-stdin") == 0) {
+      options.keys_from_stdin = true;
+    } else {
+      taken = false;
+    }
+    if (taken) {
       for (int j = i; j + 1 <= argc; ++j) argv[j] = argv[j + 1];
       --argc;
       --i;
@@ -143,6 +171,18 @@ int main(int argc, char** argv) {
   }
   if (modes > 1) {
     mctable::LogFatal("specify only one of -s -q or -d");
+    return 1;
+  }
+  if (long_modes > 1 || (long_modes > 0 && (modes > 0 || options.incremental))) {
+    mctable::LogFatal("--warm and --audit go alone: not with each other, -s, -q, -d or -i");
+    return 1;
+  }
+  if (options.repair && options.mode != mctable::CommandMode::kAudit) {
+    mctable::LogFatal("--repair goes with --audit");
+    return 1;
+  }
+  if (options.keys_from_stdin && long_modes == 0) {
+    mctable::LogFatal("--keys-from-stdin goes with --warm or --audit");
     return 1;
   }
   if (options.incremental && modes > 0) Usage();

@@ -3,6 +3,7 @@
 //
 //   mctabled -m NAME=TYPE:TABLE [-m ...] -l LISTENER [-l ...]
 //            [-c config_dir] [-f config_file] [-s] [-v]
+//   mctabled --help | --version
 //
 // Runs in the foreground; "mctabled: warning|fatal: ..." on stderr, and on
 // syslog (facility mail) with -s or "syslog yes".  Exit status 0 after
@@ -42,6 +43,8 @@ constexpr char kHelp[] =
     "  -f file                    configuration file (reread on SIGHUP)\n"
     "  -s                         log to syslog (facility mail) as well\n"
     "  -v                         verbose (repeat for more)\n"
+    "  --help                     this text\n"
+    "  --version                  print \"mctabled VERSION\" and exit\n"
     "\n"
     "Signals: TERM/INT stop, HUP reopens the tables and rereads -f, USR1 logs\n"
     "the statistics.  See mctabled(8).\n";
@@ -85,6 +88,10 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--") == 0) break;
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::fputs(kHelp, stdout);
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--version") == 0) {
+      std::puts("mctabled " MCTABLE_VERSION);
       return 0;
     }
   }

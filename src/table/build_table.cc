@@ -83,6 +83,7 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
         report->last_line = lines[i];
       }
     }
+    if (report->after_batch) report->after_batch(*report);
   }
   status = table->Close();
   if (status.ok()) return status;

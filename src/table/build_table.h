@@ -35,6 +35,7 @@
 #define MCTABLE_TABLE_BUILD_TABLE_H_
 
 #include <cstddef>
+#include <functional>
 #include <string_view>
 
 #include "mctable/status.h"
@@ -54,6 +55,9 @@ struct BuildReport {
   // in the table (lmdb, memcache) or were discarded with it (hash and btree
   // are updated in a copy, left as they were).
   bool stored_kept = true;
+  // Called, when set, after each batch the table took, with the counts so
+  // far (the command's progress display).
+  std::function<void(const BuildReport&)> after_batch;
 };
 
 // The reader options of a source for a table opened with `options` (UTF-8

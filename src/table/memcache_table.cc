@@ -40,6 +40,11 @@
 // is signed for its memcached key and expiry, and a value read back that is
 // not validly signed is treated as not found, with a warning naming the
 // table and key; with a backup it is then looked up there and written back.
+//
+// As a CacheMaintenance (cache_maintenance.h), mctable --warm and --audit
+// store backup entries through the same fill as a lookup's, and compare
+// the cache with the backup through the same key preparation and
+// signature check.
 #include <ctime>
 #include <memory>
 
@@ -55,6 +60,7 @@
 #include "memcache/key_hash.h"
 #include "memcache/server_list.h"
 #include "memcache/protocol.h"
+#include "table/cache_maintenance.h"
 #include "table/listed_table.h"
 #include "memcache/openssl_module.h"
 #include "table/memcache_security.h"
@@ -89,7 +95,7 @@ class SignedBatch {
   std::vector<size_t> ends_;
 };
 
-class MemcacheTable : public Table {
+class MemcacheTable : public Table, public CacheMaintenance {
  public:
   MemcacheTable(std::string name, const OpenOptions& options, MemcacheSettings settings,
                 MemcacheSecurity security)
@@ -113,7 +119,19 @@ class MemcacheTable : public Table {
   size_t preferred_batch_size() const override { return 4096; }
   TableCounters counters() const override { return counters_; }
 
+  void FillMany(std::span<const KeyValue> entries, std::vector<Status>* results) override;
+  void CompareMany(std::span<const KeyValue> entries, std::vector<Comparison>* results) override;
+  void LookupBackupMany(std::span<const std::string> keys, std::vector<LookupResult>* results) override {
+    if (backup_) return backup_->LookupMany(keys, results);
+    results->assign(keys.size(), LookupResult{Status::ConfigError("table " + full_name() + " has no backup"), ""});
+  }
+
  private:
+  // The cache fill: values[k] stored under wire_keys[k], signed when
+  // signing is on, with flags and ttl; a value over data_size_limit is not
+  // stored ((*stored)[k] Refused).
+  void Fill(std::span<const std::string_view> wire_keys, std::span<const std::string_view> values,
+            std::time_t now, std::vector<Status>* stored);
   // Turns `key` into the key sent to memcached.  Returns OK, NotFound with
   // the reason when the key is to be skipped, or an error (domain table).
   Status PrepareKey(std::string_view key, std::string* wire_key) const;
@@ -297,25 +315,16 @@ void MemcacheTable::LookupMany(std::span<const std::string> keys, std::vector<Lo
     std::vector<LookupResult> from_backup;
     backup_->LookupMany(backup_keys, &from_backup);
     // Cache fill: a failure here costs only a later backup lookup.
-    std::vector<SetRequest> fill;
-    std::vector<size_t> found;  // positions in ask_backup
+    std::vector<std::string_view> fill_keys, fill_values;
     for (size_t j = 0; j < ask_backup.size(); ++j) {
-      (*results)[ask_backup[j]] = std::move(from_backup[j]);
-      if ((*results)[ask_backup[j]].status.ok()) found.push_back(j);
-    }
-    if (signer_) {
-      signed_.Clear();
-      const int64_t expiry = ValueSigner::ExpiryForTtl(ttl_, now);
-      for (size_t j : found)
-        signed_.Add(*signer_, wire[ask_backup[j]], (*results)[ask_backup[j]].value, expiry);
-    }
-    for (size_t k = 0; k < found.size(); ++k) {
-      size_t i = ask_backup[found[k]];
-      std::string_view data = signer_ ? signed_.Get(k) : std::string_view((*results)[i].value);
-      if (FitsDataLimit(wire[i], data)) fill.push_back({wire[i], data});
+      size_t i = ask_backup[j];
+      (*results)[i] = std::move(from_backup[j]);
+      if (!(*results)[i].status.ok()) continue;
+      fill_keys.push_back(wire[i]);
+      fill_values.push_back((*results)[i].value);
     }
     std::vector<Status> stored;
-    client_.Set(fill, flags_, ttl_, &stored);
+    Fill(fill_keys, fill_values, now, &stored);
     counters_.backup_lookups += ask_backup.size();
     for (const Status& s : stored)
       if (s.ok()) ++counters_.cache_fills;
@@ -324,6 +333,98 @@ void MemcacheTable::LookupMany(std::span<const std::string> keys, std::vector<Lo
     for (size_t i = 0; i < n; ++i)
       Verbose("lookup", keys[i], wire[i],
               (*results)[i].status.ok() ? (*results)[i].value : (*results)[i].status.ToString());
+}
+
+void MemcacheTable::Fill(std::span<const std::string_view> wire_keys,
+                         std::span<const std::string_view> values, std::time_t now,
+                         std::vector<Status>* stored) {
+  const size_t n = wire_keys.size();
+  stored->assign(n, Status::OK());
+  if (signer_) {
+    signed_.Clear();
+    const int64_t expiry = ValueSigner::ExpiryForTtl(ttl_, now);
+    for (size_t k = 0; k < n; ++k) signed_.Add(*signer_, wire_keys[k], values[k], expiry);
+  }
+  std::vector<SetRequest> fill;
+  std::vector<size_t> fill_index;
+  for (size_t k = 0; k < n; ++k) {
+    std::string_view data = signer_ ? signed_.Get(k) : values[k];
+    if (FitsDataLimit(wire_keys[k], data)) {
+      fill.push_back({wire_keys[k], data});
+      fill_index.push_back(k);
+    } else {
+      (*stored)[k] = Status::Refused("data for key " + PrintableBytes(wire_keys[k]) +
+                                     " is too long (data_size_limit=" +
+                                     std::to_string(client_.settings().data_size_limit) + ")");
+    }
+  }
+  std::vector<Status> set;
+  client_.Set(fill, flags_, ttl_, &set);
+  for (size_t j = 0; j < set.size(); ++j) (*stored)[fill_index[j]] = std::move(set[j]);
+}
+
+void MemcacheTable::FillMany(std::span<const KeyValue> entries, std::vector<Status>* results) {
+  const size_t n = entries.size();
+  results->assign(n, Status::NotFound());
+  if (wire_.size() < n) wire_.resize(n);
+  std::vector<std::string_view> keys, values;
+  std::vector<size_t> index;
+  for (size_t i = 0; i < n; ++i) {
+    Status s = PrepareKey(entries[i].key, &wire_[i]);
+    if (s.ok()) {
+      keys.push_back(wire_[i]);
+      values.push_back(entries[i].value);
+      index.push_back(i);
+    } else {
+      if (s.IsNotFound()) LogSkip("fill", entries[i].key, s, false);
+      (*results)[i] = s.IsNotFound() ? Status::NotFound() : s;
+    }
+  }
+  std::vector<Status> stored;
+  Fill(keys, values, std::time(nullptr), &stored);
+  for (size_t j = 0; j < stored.size(); ++j) {
+    if (stored[j].ok()) ++counters_.cache_fills;
+    (*results)[index[j]] = std::move(stored[j]);
+  }
+}
+
+void MemcacheTable::CompareMany(std::span<const KeyValue> entries, std::vector<Comparison>* results) {
+  const size_t n = entries.size();
+  results->assign(n, Comparison());
+  if (wire_.size() < n) wire_.resize(n);
+  to_get_.clear();
+  get_index_.clear();
+  for (size_t i = 0; i < n; ++i) {
+    Status s = PrepareKey(entries[i].key, &wire_[i]);
+    if (s.ok()) {
+      to_get_.push_back(wire_[i]);
+      get_index_.push_back(i);
+    } else if (!s.IsNotFound()) {
+      (*results)[i].verdict = Verdict::kUnreadable;
+      (*results)[i].why = s;
+    }
+  }
+  client_.Get(to_get_, &got_);
+  const std::time_t now = std::time(nullptr);
+  for (size_t j = 0; j < got_.size(); ++j) {
+    size_t i = get_index_[j];
+    Comparison& c = (*results)[i];
+    LookupResult& got = got_[j];
+    if (got.status.IsNotFound()) {
+      c.verdict = Verdict::kMissing;
+    } else if (!got.status.ok()) {
+      c.verdict = Verdict::kUnreadable;
+      c.why = got.status;
+    } else if (!AcceptStored(entries[i].key, wire_[i], now, &got.value)) {
+      c.verdict = Verdict::kUnreadable;
+      c.why = Status::Refused("the cached value is not validly signed");
+    } else if (got.value == entries[i].value) {
+      c.verdict = Verdict::kSame;
+    } else {
+      c.verdict = Verdict::kStale;
+      c.cached = std::move(got.value);
+    }
+  }
 }
 
 Status MemcacheTable::Update(std::string_view key, std::string_view value) {
@@ -362,25 +463,15 @@ void MemcacheTable::UpdateMany(std::span<const KeyValue> entries, std::vector<St
   const std::time_t now = std::time(nullptr);
   const int64_t expiry = signer_ ? ValueSigner::ExpiryForTtl(ttl_, now) : 0;
   if (!backup_) {
-    if (signer_) {
-      signed_.Clear();
-      for (size_t i : usable) signed_.Add(*signer_, wire[i], entries[i].value, expiry);
-    }
-    for (size_t k = 0; k < usable.size(); ++k) {
-      size_t i = usable[k];
-      std::string_view data = signer_ ? signed_.Get(k) : std::string_view(entries[i].value);
-      if (FitsDataLimit(wire[i], data)) {
-        to_set.push_back({wire[i], data});
-        set_index.push_back(i);
-      } else {
-        (*results)[i] = Status::Refused("data for key " + PrintableBytes(wire[i]) +
-                                        " is too long (data_size_limit=" +
-                                        std::to_string(client_.settings().data_size_limit) + ")");
-      }
+    // memcached alone: the same store as a lookup's cache fill.
+    std::vector<std::string_view> keys, values;
+    for (size_t i : usable) {
+      keys.push_back(wire[i]);
+      values.push_back(entries[i].value);
     }
     std::vector<Status> stored;
-    client_.Set(to_set, flags_, ttl_, &stored);
-    for (size_t j = 0; j < stored.size(); ++j) (*results)[set_index[j]] = std::move(stored[j]);
+    Fill(keys, values, now, &stored);
+    for (size_t k = 0; k < stored.size(); ++k) (*results)[usable[k]] = std::move(stored[k]);
   } else {
     std::vector<KeyValue> backup_entries;
     backup_entries.reserve(usable.size());
