@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace mctable {
@@ -29,8 +30,18 @@ ClientConnection::IoResult ClientConnection::Read(Clock::time_point now) {
   } while (n < 0 && errno == EINTR);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return IoResult::kOk;
   if (n <= 0) return IoResult::kClosed;
+  size_t got = static_cast<size_t>(n);
+  const char* data = scratch;
+  if (drop_pending_ > 0) {
+    size_t dropped = std::min(drop_pending_, got);
+    drop_pending_ -= dropped;
+    data += dropped;
+    got -= dropped;
+    last_activity_ = now;  // a long value being dropped is progress
+    if (got == 0) return IoResult::kOk;
+  }
   if (in_.empty()) partial_since_ = now;
-  in_.append(scratch, static_cast<size_t>(n));
+  in_.append(data, got);
   return IoResult::kOk;
 }
 
@@ -58,6 +69,16 @@ void ClientConnection::Consume(size_t bytes, Clock::time_point now) {
   } else {
     partial_since_ = now;
   }
+}
+
+void ClientConnection::DropIncoming(size_t bytes) {
+  size_t here = std::min(bytes, in_.size() - in_start_);
+  in_start_ += here;
+  if (in_start_ >= in_.size()) {
+    in_.clear();
+    in_start_ = 0;
+  }
+  drop_pending_ = bytes - here;
 }
 
 void ClientConnection::DiscardInput() {
