@@ -11,6 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 packages=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev
           liblmdb-dev libdb5.3-dev libcdb-dev libicu-dev libssl-dev openssl memcached nutcracker
+          libmemcached-tools
           postfix postfix-lmdb postfix-cdb
           libsqlite3-dev libpq-dev libmariadb-dev postgresql mariadb-server sqlite3
           postfix-sqlite postfix-pgsql postfix-mysql

@@ -1,0 +1,172 @@
+// End to end: a private Postfix whose verify(8) cache goes through
+// mctabled's memcache listener to three memcached servers:
+//
+//   SMTP RCPT TO -> smtpd (reject_unverified_recipient) -> verify(8)
+//     -> address_verify_map = memcache:CF, memcache = unix:<front>
+//     -> mctabled -> memcache table (3 servers, key_digest, signed values)
+//
+// Postfix's own memcache client is unchanged.  verify's lookups and its
+// update after the probe reach memcached signed, stored under the digest of
+// verify's key, on the server ketama names; a second reader (the mctable
+// library, with the table's own file) reads back what verify wrote.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "memcache/server_list.h"
+#include "memcache/server_pool.h"
+#include "testutil/memcached_set.h"
+#include "testutil/mctabled_process.h"
+#include "testutil/postfix_instance.h"
+#include "testutil/testutil.h"
+
+namespace mctable {
+namespace {
+
+using testutil::CommandResult;
+using testutil::LineClient;
+using testutil::MctabledProcess;
+using testutil::MemcachedSet;
+using testutil::PostfixInstance;
+using testutil::RunCommand;
+using testutil::TempDir;
+
+std::string SmtpReply(LineClient* smtp) {
+  std::string reply;
+  for (;;) {
+    std::string line = smtp->ReadLine(30);
+    if (line == "<eof>" || line == "<timeout>") return reply + line;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    reply += line + "\n";
+    if (line.size() < 4 || line[3] != '-') return reply;
+  }
+}
+
+std::string Command(LineClient* smtp, const std::string& line) {
+  if (!smtp->Send(line + "\r\n")) return "<send failed>";
+  return SmtpReply(smtp);
+}
+
+std::string Sha256(const std::string& data) {
+  CommandResult r = RunCommand({testutil::OpensslBinary(), "dgst", "-sha256", "-r"}, data, 10);
+  return r.out.substr(0, r.out.find(' '));
+}
+
+TEST(MctabledMemcacheWithPostfix, VerifyCacheGoesThroughTheFrontToThreeServers) {
+  if (std::string why = PostfixInstance::Unavailable(); !why.empty()) GTEST_SKIP() << why;
+  if (testutil::OpensslBinary().empty()) GTEST_SKIP() << "the openssl command is not installed";
+  MemcachedSet servers;
+  if (!servers.Start(3)) GTEST_SKIP() << "cannot run memcached: " << servers.error();
+  TempDir dir;
+  dir.WriteFile("main.cf", "");
+  std::string key_file = dir.WriteFile("sign.key",
+                                       "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+                                       0600);
+  std::string table_cf = dir.WriteFile("verify.cf", "memcache = " + servers.MemcacheValue() +
+                                                        "\nkey_digest = sha256\nvalue_signing_key_file = " +
+                                                        key_file + "\ntimeout = 1\n");
+
+  // Searchable by the postfix user; mctabled makes the socket mode 0666.
+  TempDir socket_dir;
+  ASSERT_EQ(::chmod(socket_dir.path().c_str(), 0755), 0);
+  const std::string front = socket_dir.path() + "/front";
+  const std::string stats = socket_dir.path() + "/stats";
+  MctabledProcess daemon;
+  ASSERT_TRUE(daemon.Start({"-m", "verify=memcache:" + table_cf, "-l", "memcache:unix:" + front + "=verify",
+                            "-l", "stats:unix:" + stats, "-c", dir.path()},
+                           "unix:" + front))
+      << daemon.error();
+
+  const int smtp_port = testutil::FreeLoopbackPort();
+  PostfixInstance::Options options;
+  options.master_cf = {
+      "127.0.0.1:" + std::to_string(smtp_port) + " inet n - n - - smtpd",
+      "cleanup   unix n - n - 0 cleanup",
+      "qmgr      unix n - n 300 1 qmgr",
+      "rewrite   unix - - n - - trivial-rewrite",
+      "bounce    unix - - n - 0 bounce",
+      "defer     unix - - n - 0 bounce",
+      "trace     unix - - n - 0 bounce",
+      "verify    unix - - n - 1 verify",
+      "discard   unix - - n - - discard",
+      "error     unix - - n - - error",
+      "retry     unix - - n - - error",
+      "anvil     unix - - n - 1 anvil",
+      "scache    unix - - n - 1 scache",
+  };
+  PostfixInstance postfix(options);
+  // Postfix's side of the cache: its own memcache client, pointed at the
+  // front, with the key_format verify(8) caches are given on the page.
+  std::string postfix_cf = postfix.maps_dir() + "/verify-memcache.cf";
+  {
+    TempDir scratch;
+    std::string written = scratch.WriteFile("cf", "memcache = unix:" + front + "\nkey_format = verify:%s\n");
+    ASSERT_EQ(RunCommand({"/bin/cp", written, postfix_cf}).exit_status, 0);
+    ::chmod(postfix_cf.c_str(), 0644);
+  }
+  postfix.AddMainCf({
+      {"default_transport", "discard:verified-by-mctabled-test"},
+      {"mynetworks", "127.0.0.0/8"},
+      {"smtpd_relay_restrictions", "permit_mynetworks, reject"},
+      {"smtpd_recipient_restrictions", "reject_unverified_recipient"},
+      {"address_verify_map", "memcache:" + postfix_cf},
+      // memcache has no first/next: no cache cleanup (memcache_table(5)).
+      {"address_verify_cache_cleanup_interval", "0"},
+  });
+  ASSERT_TRUE(postfix.Start()) << postfix.error();
+
+  const std::string address = "someone@verify.test";
+  std::string last;
+  bool accepted = false;
+  for (int attempt = 0; attempt < 10 && !accepted; ++attempt) {
+    LineClient smtp("inet:" + std::to_string(smtp_port));
+    ASSERT_TRUE(smtp.connected());
+    ASSERT_EQ(SmtpReply(&smtp).substr(0, 3), "220") << postfix.Log();
+    ASSERT_EQ(Command(&smtp, "EHLO client.test").substr(0, 3), "250");
+    ASSERT_EQ(Command(&smtp, "MAIL FROM:<sender@client.test>").substr(0, 3), "250");
+    last = Command(&smtp, "RCPT TO:<" + address + ">");
+    accepted = last.substr(0, 3) == "250";
+    Command(&smtp, "QUIT");
+    if (!accepted) std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+  EXPECT_TRUE(accepted) << last << "\n" << postfix.Log() << daemon.log();
+
+  // verify's update: in memcached, signed, under the digest of its key,
+  // on the server ketama names.
+  const std::string wire = Sha256("verify:" + address);
+  std::map<std::string, std::vector<size_t>> holders = servers.Holders({wire});
+  std::vector<ServerConfig> configs;
+  ASSERT_TRUE(ParseServerList(servers.MemcacheValue(), "test", &configs).ok());
+  ServerPool pool(configs, PlacementSettings());
+  size_t ketama = 0;
+  ASSERT_TRUE(pool.ServerFor(wire, &ketama));
+  ASSERT_EQ(holders[wire], std::vector<size_t>{ketama}) << postfix.Log();
+  bool found = false;
+  std::string raw = servers[ketama].Get(wire, &found);
+  EXPECT_EQ(raw.substr(0, 5), "MCS2 ") << raw;
+
+  // A second reader with the table's own file reads what verify wrote.
+  CommandResult second = RunCommand({testutil::MctableBinary(), "-c", dir.path(), "-f", "-q",
+                                     "verify:" + address, "memcache:" + table_cf});
+  EXPECT_EQ(second.exit_status, 0) << second.err;
+  EXPECT_NE(raw.find(second.out.substr(0, second.out.size() - 1)), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find("verified-by-mctabled-test"), std::string::npos) << second.out;
+
+  LineClient stats_client("unix:" + stats);
+  std::string text = stats_client.ReadBytes(100000, 2);
+  EXPECT_NE(text.find("memcache verify: gets="), std::string::npos) << text;
+  EXPECT_EQ(text.find("sets=0"), std::string::npos) << text;
+  EXPECT_NE(text.find(" errors=0"), std::string::npos) << text;
+  // Postfix's memcache client names its table file in every warning.
+  EXPECT_EQ(postfix.Log().find(postfix_cf + ":"), std::string::npos) << postfix.Log();
+  EXPECT_TRUE(postfix.Stop()) << postfix.error();
+  EXPECT_EQ(daemon.Stop(), 0) << daemon.log();
+}
+
+}  // namespace
+}  // namespace mctable
