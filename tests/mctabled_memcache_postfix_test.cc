@@ -22,7 +22,9 @@
 #include "memcache/server_pool.h"
 #include "testutil/memcached_set.h"
 #include "testutil/mctabled_process.h"
+#include "testutil/openssl_digest.h"
 #include "testutil/postfix_instance.h"
+#include "testutil/smtp_client.h"
 #include "testutil/testutil.h"
 
 namespace mctable {
@@ -33,29 +35,10 @@ using testutil::LineClient;
 using testutil::MctabledProcess;
 using testutil::MemcachedSet;
 using testutil::PostfixInstance;
+using testutil::SmtpCommand;
+using testutil::SmtpReply;
 using testutil::RunCommand;
 using testutil::TempDir;
-
-std::string SmtpReply(LineClient* smtp) {
-  std::string reply;
-  for (;;) {
-    std::string line = smtp->ReadLine(30);
-    if (line == "<eof>" || line == "<timeout>") return reply + line;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    reply += line + "\n";
-    if (line.size() < 4 || line[3] != '-') return reply;
-  }
-}
-
-std::string Command(LineClient* smtp, const std::string& line) {
-  if (!smtp->Send(line + "\r\n")) return "<send failed>";
-  return SmtpReply(smtp);
-}
-
-std::string Sha256(const std::string& data) {
-  CommandResult r = RunCommand({testutil::OpensslBinary(), "dgst", "-sha256", "-r"}, data, 10);
-  return r.out.substr(0, r.out.find(' '));
-}
 
 TEST(MctabledMemcacheWithPostfix, VerifyCacheGoesThroughTheFrontToThreeServers) {
   if (std::string why = PostfixInstance::Unavailable(); !why.empty()) GTEST_SKIP() << why;
@@ -127,18 +110,18 @@ TEST(MctabledMemcacheWithPostfix, VerifyCacheGoesThroughTheFrontToThreeServers) 
     LineClient smtp("inet:" + std::to_string(smtp_port));
     ASSERT_TRUE(smtp.connected());
     ASSERT_EQ(SmtpReply(&smtp).substr(0, 3), "220") << postfix.Log();
-    ASSERT_EQ(Command(&smtp, "EHLO client.test").substr(0, 3), "250");
-    ASSERT_EQ(Command(&smtp, "MAIL FROM:<sender@client.test>").substr(0, 3), "250");
-    last = Command(&smtp, "RCPT TO:<" + address + ">");
+    ASSERT_EQ(SmtpCommand(&smtp, "EHLO client.test").substr(0, 3), "250");
+    ASSERT_EQ(SmtpCommand(&smtp, "MAIL FROM:<sender@client.test>").substr(0, 3), "250");
+    last = SmtpCommand(&smtp, "RCPT TO:<" + address + ">");
     accepted = last.substr(0, 3) == "250";
-    Command(&smtp, "QUIT");
+    SmtpCommand(&smtp, "QUIT");
     if (!accepted) std::this_thread::sleep_for(std::chrono::seconds(2));
   }
   EXPECT_TRUE(accepted) << last << "\n" << postfix.Log() << daemon.log();
 
   // verify's update: in memcached, signed, under the digest of its key,
   // on the server ketama names.
-  const std::string wire = Sha256("verify:" + address);
+  const std::string wire = testutil::OpensslDigest("sha256", "verify:" + address);
   std::map<std::string, std::vector<size_t>> holders = servers.Holders({wire});
   std::vector<ServerConfig> configs;
   ASSERT_TRUE(ParseServerList(servers.MemcacheValue(), "test", &configs).ok());

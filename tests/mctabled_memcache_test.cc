@@ -28,6 +28,7 @@
 #include "memcache/server_pool.h"
 #include "testutil/memcached_set.h"
 #include "testutil/mctabled_process.h"
+#include "testutil/openssl_digest.h"
 #include "testutil/table_util.h"
 #include "testutil/testutil.h"
 
@@ -45,11 +46,6 @@ const std::string kSigningKey = "00112233445566778899aabbccddeeff001122334455667
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
-
-std::string Sha256(const std::string& data) {
-  CommandResult r = RunCommand({testutil::OpensslBinary(), "dgst", "-sha256", "-r"}, data, 10);
-  return r.out.substr(0, r.out.find(' '));
 }
 
 // The index of the server ketama (twemproxy's placement) names for `key`.
@@ -149,7 +145,7 @@ TEST_F(MctabledMemcacheTest, SetGetDeleteSignedDigestedPlacedByKetamaAndReadBack
 
   // Behind the front: signed, under the digest, where ketama puts it, with
   // the client's flags and ttl.
-  const std::string wire = Sha256(key);
+  const std::string wire = testutil::OpensslDigest("sha256", key);
   std::map<std::string, std::vector<size_t>> holders = servers_->Holders({wire, key});
   ASSERT_EQ(holders[wire], std::vector<size_t>{KetamaServer(servers_->MemcacheValue(), wire)});
   EXPECT_TRUE(holders[key].empty()) << "the plain key is never stored";
@@ -195,7 +191,7 @@ TEST_F(MctabledMemcacheTest, MultiGetInOrderBackupFillForgedEntryAndLongKeys) {
   ASSERT_TRUE(c.Send("set " + a + " 1 0 2\r\nva\r\nset " + b + " 2 0 2 noreply\r\nvb\r\n"));
   EXPECT_EQ(c.ReadLine(), "STORED\r");
   // Written straight into memcached, unsigned: a miss to the client.
-  const std::string forged_wire = Sha256(forged);
+  const std::string forged_wire = testutil::OpensslDigest("sha256", forged);
   (*servers_)[KetamaServer(servers_->MemcacheValue(), forged_wire)].Set(forged_wire, "evil");
   ASSERT_TRUE(c.Send("get " + b + " nothing-" + a + " " + forged + " from-backup@example.com " + a + "\r\n"));
   std::string expected = "VALUE " + b + " 2 2\r\nvb\r\n" +
@@ -206,7 +202,7 @@ TEST_F(MctabledMemcacheTest, MultiGetInOrderBackupFillForgedEntryAndLongKeys) {
             std::string::npos)
       << daemon_.log();
   // The backup hit was filled into memcached, signed.
-  const std::string filled = Sha256("from-backup@example.com");
+  const std::string filled = testutil::OpensslDigest("sha256", "from-backup@example.com");
   std::vector<size_t> where = servers_->Holders({filled})[filled];
   ASSERT_EQ(where.size(), 1u);
   bool found = false;

@@ -63,6 +63,17 @@ class ListenerProtocol {
   virtual bool NeedsExactKeys() const { return false; }
 };
 
+// A socketmap or tcp_table request (lookup_protocol.h) as a lookup command.
+inline ParsedCommand LookupCommand(ParseStatus status, ParsedRequest* parsed) {
+  ParsedCommand command;
+  command.status = status;
+  command.consumed = parsed->consumed;
+  command.error = std::move(parsed->error);
+  command.request.map_name = std::move(parsed->map_name);
+  command.request.keys.push_back(std::move(parsed->key));
+  return command;
+}
+
 // The protocol of a listener kind; lives as long as the program.
 const ListenerProtocol& ProtocolFor(ListenerKind kind);
 

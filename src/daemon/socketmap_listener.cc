@@ -10,13 +10,8 @@ class Socketmap : public ListenerProtocol {
  public:
   ParsedCommand Parse(std::string_view input, const ParseLimits&) const override {
     ParsedRequest parsed;
-    ParsedCommand command;
-    command.status = ParseSocketmapRequest(input, kSocketmapLimit, &parsed);
-    command.consumed = parsed.consumed;
-    command.error = std::move(parsed.error);
-    command.request.map_name = std::move(parsed.map_name);
-    command.request.keys.push_back(std::move(parsed.key));
-    return command;
+    ParseStatus status = ParseSocketmapRequest(input, kSocketmapLimit, &parsed);
+    return LookupCommand(status, &parsed);
   }
   std::string Reply(const Request&, std::span<const KeyAnswer> answers) const override {
     return SocketmapReply(LookupResult{answers[0].status, answers[0].value});

@@ -10,12 +10,8 @@ class TcpTable : public ListenerProtocol {
  public:
   ParsedCommand Parse(std::string_view input, const ParseLimits&) const override {
     ParsedRequest parsed;
-    ParsedCommand command;
-    command.status = ParseTcpRequest(input, kSocketmapLimit, &parsed);
-    command.consumed = parsed.consumed;
-    command.error = std::move(parsed.error);
-    command.request.keys.push_back(std::move(parsed.key));
-    return command;
+    ParseStatus status = ParseTcpRequest(input, kSocketmapLimit, &parsed);
+    return LookupCommand(status, &parsed);
   }
   std::string Reply(const Request&, std::span<const KeyAnswer> answers) const override {
     return TcpReply(LookupResult{answers[0].status, answers[0].value});

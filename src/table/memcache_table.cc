@@ -136,6 +136,12 @@ class MemcacheTable : public Table, public ExactKeyCache {
   // if signatures are on and its signature is missing, wrong or expired.
   bool AcceptStored(std::string_view key, std::string_view wire_key, std::time_t now,
                     std::string* value) const;
+  // Cache fill: writes the backup's answers (values[k] for wire_keys[k])
+  // to memcached, signed, with the table's flags and ttl, and counts them
+  // (`asked`: the backup lookups behind them).  A failure here costs only
+  // a later backup lookup.
+  void FillFromBackup(size_t asked, std::span<const std::string_view> wire_keys,
+                      std::span<const std::string_view> values, std::time_t now);
   void LogSkip(std::string_view operation, std::string_view key, const Status& why, bool warn) const;
   void Verbose(std::string_view what, std::string_view key, std::string_view wire_key,
                std::string_view outcome) const;
@@ -308,34 +314,39 @@ void MemcacheTable::LookupMany(std::span<const std::string> keys, std::vector<Lo
     for (size_t i : ask_backup) backup_keys.push_back(keys[i]);
     std::vector<LookupResult> from_backup;
     backup_->LookupMany(backup_keys, &from_backup);
-    // Cache fill: a failure here costs only a later backup lookup.
-    std::vector<SetRequest> fill;
-    std::vector<size_t> found;  // positions in ask_backup
+    std::vector<std::string_view> fill_keys, fill_values;
     for (size_t j = 0; j < ask_backup.size(); ++j) {
-      (*results)[ask_backup[j]] = std::move(from_backup[j]);
-      if ((*results)[ask_backup[j]].status.ok()) found.push_back(j);
+      size_t i = ask_backup[j];
+      (*results)[i] = std::move(from_backup[j]);
+      if (!(*results)[i].status.ok()) continue;
+      fill_keys.push_back(wire[i]);
+      fill_values.push_back((*results)[i].value);
     }
-    if (signer_) {
-      signed_.Clear();
-      const int64_t expiry = ValueSigner::ExpiryForTtl(ttl_, now);
-      for (size_t j : found)
-        signed_.Add(*signer_, wire[ask_backup[j]], (*results)[ask_backup[j]].value, expiry);
-    }
-    for (size_t k = 0; k < found.size(); ++k) {
-      size_t i = ask_backup[found[k]];
-      std::string_view data = signer_ ? signed_.Get(k) : std::string_view((*results)[i].value);
-      if (FitsDataLimit(wire[i], data)) fill.push_back({wire[i], data});
-    }
-    std::vector<Status> stored;
-    client_.Set(fill, flags_, ttl_, &stored);
-    counters_.backup_lookups += ask_backup.size();
-    for (const Status& s : stored)
-      if (s.ok()) ++counters_.cache_fills;
+    FillFromBackup(ask_backup.size(), fill_keys, fill_values, now);
   }
   if (LogVerbosity() > 0)
     for (size_t i = 0; i < n; ++i)
       Verbose("lookup", keys[i], wire[i],
               (*results)[i].status.ok() ? (*results)[i].value : (*results)[i].status.ToString());
+}
+
+void MemcacheTable::FillFromBackup(size_t asked, std::span<const std::string_view> wire_keys,
+                                   std::span<const std::string_view> values, std::time_t now) {
+  if (signer_) {
+    signed_.Clear();
+    const int64_t expiry = ValueSigner::ExpiryForTtl(ttl_, now);
+    for (size_t k = 0; k < values.size(); ++k) signed_.Add(*signer_, wire_keys[k], values[k], expiry);
+  }
+  std::vector<SetRequest> fill;
+  for (size_t k = 0; k < values.size(); ++k) {
+    std::string_view data = signer_ ? signed_.Get(k) : values[k];
+    if (FitsDataLimit(wire_keys[k], data)) fill.push_back({wire_keys[k], data});
+  }
+  std::vector<Status> stored;
+  client_.Set(fill, flags_, ttl_, &stored);
+  counters_.backup_lookups += asked;
+  for (const Status& s : stored)
+    if (s.ok()) ++counters_.cache_fills;
 }
 
 Status MemcacheTable::Update(std::string_view key, std::string_view value) {
@@ -588,31 +599,18 @@ void MemcacheTable::GetExact(std::span<const std::string> keys, std::vector<Cach
   std::vector<LookupResult> from_backup;
   backup_->LookupMany(backup_keys, &from_backup);
   // A fill carries the table's own flags and ttl, as mctable's fills do.
-  std::vector<size_t> found;
+  std::vector<std::string_view> fill_keys, fill_values;
   for (size_t j = 0; j < ask_backup.size(); ++j) {
-    CachedValue& result = (*results)[ask_backup[j]];
+    size_t i = ask_backup[j];
+    CachedValue& result = (*results)[i];
     result.status = std::move(from_backup[j].status);
     if (!result.status.ok()) continue;
     result.value = std::move(from_backup[j].value);
     result.flags = flags_;
-    found.push_back(ask_backup[j]);
+    fill_keys.push_back(wire[i]);
+    fill_values.push_back(result.value);
   }
-  if (signer_) {
-    signed_.Clear();
-    const int64_t expiry = ValueSigner::ExpiryForTtl(ttl_, now);
-    for (size_t i : found) signed_.Add(*signer_, wire[i], (*results)[i].value, expiry);
-  }
-  std::vector<SetRequest> fill;
-  for (size_t k = 0; k < found.size(); ++k) {
-    size_t i = found[k];
-    std::string_view data = signer_ ? signed_.Get(k) : std::string_view((*results)[i].value);
-    if (FitsDataLimit(wire[i], data)) fill.push_back({wire[i], data});
-  }
-  std::vector<Status> stored;
-  client_.Set(fill, flags_, ttl_, &stored);
-  counters_.backup_lookups += ask_backup.size();
-  for (const Status& s : stored)
-    if (s.ok()) ++counters_.cache_fills;
+  FillFromBackup(ask_backup.size(), fill_keys, fill_values, now);
 }
 
 void MemcacheTable::SetExact(std::span<const CacheItem> items, std::vector<Status>* results) {
