@@ -8,12 +8,15 @@
 // Postfix's own memcache client is unchanged.  verify's lookups and its
 // update after the probe reach memcached signed, stored under the digest of
 // verify's key, on the server ketama names; a second reader (the mctable
-// library, with the table's own file) reads back what verify wrote.
+// library, with the table's own file) reads back what verify wrote, and a
+// second Postfix instance sharing the cache accepts the address without a
+// probe of its own.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,59 +68,74 @@ TEST(MctabledMemcacheWithPostfix, VerifyCacheGoesThroughTheFrontToThreeServers) 
                            "unix:" + front))
       << daemon.error();
 
-  const int smtp_port = testutil::FreeLoopbackPort();
-  PostfixInstance::Options options;
-  options.master_cf = {
-      "127.0.0.1:" + std::to_string(smtp_port) + " inet n - n - - smtpd",
-      "cleanup   unix n - n - 0 cleanup",
-      "qmgr      unix n - n 300 1 qmgr",
-      "rewrite   unix - - n - - trivial-rewrite",
-      "bounce    unix - - n - 0 bounce",
-      "defer     unix - - n - 0 bounce",
-      "trace     unix - - n - 0 bounce",
-      "verify    unix - - n - 1 verify",
-      "discard   unix - - n - - discard",
-      "error     unix - - n - - error",
-      "retry     unix - - n - - error",
-      "anvil     unix - - n - 1 anvil",
-      "scache    unix - - n - 1 scache",
-  };
-  PostfixInstance postfix(options);
-  // Postfix's side of the cache: its own memcache client, pointed at the
-  // front, with the key_format verify(8) caches are given on the page.
-  std::string postfix_cf = postfix.maps_dir() + "/verify-memcache.cf";
-  {
+  // Two Postfix instances sharing the cache, as the page's fleet does.
+  const std::vector<int> smtp_ports = {testutil::FreeLoopbackPort(), testutil::FreeLoopbackPort()};
+  std::vector<std::unique_ptr<PostfixInstance>> instances;
+  std::vector<std::string> postfix_cfs;
+  for (int smtp_port : smtp_ports) {
+    PostfixInstance::Options options;
+    options.master_cf = {
+        "127.0.0.1:" + std::to_string(smtp_port) + " inet n - n - - smtpd",
+        "cleanup   unix n - n - 0 cleanup",
+        "qmgr      unix n - n 300 1 qmgr",
+        "rewrite   unix - - n - - trivial-rewrite",
+        "bounce    unix - - n - 0 bounce",
+        "defer     unix - - n - 0 bounce",
+        "trace     unix - - n - 0 bounce",
+        "verify    unix - - n - 1 verify",
+        "discard   unix - - n - - discard",
+        "error     unix - - n - - error",
+        "retry     unix - - n - - error",
+        "anvil     unix - - n - 1 anvil",
+        "scache    unix - - n - 1 scache",
+    };
+    instances.push_back(std::make_unique<PostfixInstance>(options));
+    PostfixInstance& postfix = *instances.back();
+    // Postfix's side of the cache: its own memcache client, pointed at the
+    // front, with the key_format verify(8) caches are given on the page.
+    const std::string postfix_cf = postfix.maps_dir() + "/verify-memcache.cf";
+    postfix_cfs.push_back(postfix_cf);
     TempDir scratch;
     std::string written = scratch.WriteFile("cf", "memcache = unix:" + front + "\nkey_format = verify:%s\n");
     ASSERT_EQ(RunCommand({"/bin/cp", written, postfix_cf}).exit_status, 0);
     ::chmod(postfix_cf.c_str(), 0644);
+    postfix.AddMainCf({
+        {"default_transport", "discard:verified-by-mctabled-test"},
+        {"mynetworks", "127.0.0.0/8"},
+        {"smtpd_relay_restrictions", "permit_mynetworks, reject"},
+        {"smtpd_recipient_restrictions", "reject_unverified_recipient"},
+        {"address_verify_map", "memcache:" + postfix_cf},
+        // memcache has no first/next: no cache cleanup (memcache_table(5)).
+        {"address_verify_cache_cleanup_interval", "0"},
+    });
+    ASSERT_TRUE(postfix.Start()) << postfix.error();
   }
-  postfix.AddMainCf({
-      {"default_transport", "discard:verified-by-mctabled-test"},
-      {"mynetworks", "127.0.0.0/8"},
-      {"smtpd_relay_restrictions", "permit_mynetworks, reject"},
-      {"smtpd_recipient_restrictions", "reject_unverified_recipient"},
-      {"address_verify_map", "memcache:" + postfix_cf},
-      // memcache has no first/next: no cache cleanup (memcache_table(5)).
-      {"address_verify_cache_cleanup_interval", "0"},
-  });
-  ASSERT_TRUE(postfix.Start()) << postfix.error();
+  PostfixInstance& postfix = *instances[0];
+  auto rcpt = [&](int smtp_port, const std::string& address) {
+    LineClient smtp("inet:" + std::to_string(smtp_port));
+    if (SmtpReply(&smtp).substr(0, 3) != "220") return std::string("<no greeting>");
+    SmtpCommand(&smtp, "EHLO client.test");
+    SmtpCommand(&smtp, "MAIL FROM:<sender@client.test>");
+    std::string reply = SmtpCommand(&smtp, "RCPT TO:<" + address + ">");
+    SmtpCommand(&smtp, "QUIT");
+    return reply;
+  };
 
   const std::string address = "someone@verify.test";
   std::string last;
   bool accepted = false;
   for (int attempt = 0; attempt < 10 && !accepted; ++attempt) {
-    LineClient smtp("inet:" + std::to_string(smtp_port));
-    ASSERT_TRUE(smtp.connected());
-    ASSERT_EQ(SmtpReply(&smtp).substr(0, 3), "220") << postfix.Log();
-    ASSERT_EQ(SmtpCommand(&smtp, "EHLO client.test").substr(0, 3), "250");
-    ASSERT_EQ(SmtpCommand(&smtp, "MAIL FROM:<sender@client.test>").substr(0, 3), "250");
-    last = SmtpCommand(&smtp, "RCPT TO:<" + address + ">");
+    last = rcpt(smtp_ports[0], address);
     accepted = last.substr(0, 3) == "250";
-    SmtpCommand(&smtp, "QUIT");
     if (!accepted) std::this_thread::sleep_for(std::chrono::seconds(2));
   }
   EXPECT_TRUE(accepted) << last << "\n" << postfix.Log() << daemon.log();
+  // The second instance has never probed this address: it finds verify's
+  // result in the shared cache at once.
+  std::string second_reply = rcpt(smtp_ports[1], address);
+  EXPECT_EQ(second_reply.substr(0, 3), "250") << second_reply << instances[1]->Log();
+  EXPECT_EQ(instances[1]->Log().find("verify.test"), std::string::npos)
+      << "the second instance sent no probe: " << instances[1]->Log();
 
   // verify's update: in memcached, signed, under the digest of its key,
   // on the server ketama names.
@@ -146,8 +164,10 @@ TEST(MctabledMemcacheWithPostfix, VerifyCacheGoesThroughTheFrontToThreeServers) 
   EXPECT_EQ(text.find("sets=0"), std::string::npos) << text;
   EXPECT_NE(text.find(" errors=0"), std::string::npos) << text;
   // Postfix's memcache client names its table file in every warning.
-  EXPECT_EQ(postfix.Log().find(postfix_cf + ":"), std::string::npos) << postfix.Log();
-  EXPECT_TRUE(postfix.Stop()) << postfix.error();
+  for (size_t i = 0; i < instances.size(); ++i) {
+    EXPECT_EQ(instances[i]->Log().find(postfix_cfs[i] + ":"), std::string::npos) << instances[i]->Log();
+    EXPECT_TRUE(instances[i]->Stop()) << instances[i]->error();
+  }
   EXPECT_EQ(daemon.Stop(), 0) << daemon.log();
 }
 

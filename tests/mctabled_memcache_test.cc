@@ -180,6 +180,15 @@ TEST_F(MctabledMemcacheTest, SetGetDeleteSignedDigestedPlacedByKetamaAndReadBack
   EXPECT_NE(stats.find("memcache verify: gets=2 sets=1 deletes=2 hits=1 misses=1 errors=0"),
             std::string::npos)
       << stats;
+
+  // SIGHUP reopens the table, read-write again; the connection stays.
+  daemon_.Signal(SIGHUP);
+  for (int i = 0; i < 100 && daemon_.log().find("reloaded") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_NE(daemon_.log().find("reloaded"), std::string::npos) << daemon_.log();
+  ASSERT_TRUE(c.Send("set " + key + " 0 0 5\r\nagain\r\nget " + key + "\r\n"));
+  EXPECT_EQ(c.ReadLine(), "STORED\r");
+  EXPECT_EQ(c.ReadLine(), "VALUE " + key + " 0 5\r");
 }
 
 TEST_F(MctabledMemcacheTest, MultiGetInOrderBackupFillForgedEntryAndLongKeys) {
