@@ -74,21 +74,8 @@ TEST(MctabledMemcacheWithPostfix, VerifyCacheGoesThroughTheFrontToThreeServers) 
   std::vector<std::string> postfix_cfs;
   for (int smtp_port : smtp_ports) {
     PostfixInstance::Options options;
-    options.master_cf = {
-        "127.0.0.1:" + std::to_string(smtp_port) + " inet n - n - - smtpd",
-        "cleanup   unix n - n - 0 cleanup",
-        "qmgr      unix n - n 300 1 qmgr",
-        "rewrite   unix - - n - - trivial-rewrite",
-        "bounce    unix - - n - 0 bounce",
-        "defer     unix - - n - 0 bounce",
-        "trace     unix - - n - 0 bounce",
-        "verify    unix - - n - 1 verify",
-        "discard   unix - - n - - discard",
-        "error     unix - - n - - error",
-        "retry     unix - - n - - error",
-        "anvil     unix - - n - 1 anvil",
-        "scache    unix - - n - 1 scache",
-    };
+    options.master_cf = testutil::SmtpReceivingServices(smtp_port);
+    options.master_cf.push_back("verify    unix - - n - 1 verify");
     instances.push_back(std::make_unique<PostfixInstance>(options));
     PostfixInstance& postfix = *instances.back();
     // Postfix's side of the cache: its own memcache client, pointed at the

@@ -66,20 +66,7 @@ TEST(MctabledWithPostfix, VirtualAliasResolvedThroughMctabledWhileDeliveringMail
       {"mynetworks", "127.0.0.0/8"},
       {"smtpd_relay_restrictions", "permit_mynetworks, reject"},
   };
-  options.master_cf = {
-      "127.0.0.1:" + std::to_string(smtp_port) + " inet n - n - - smtpd",
-      "cleanup   unix n - n - 0 cleanup",
-      "qmgr      unix n - n 300 1 qmgr",
-      "rewrite   unix - - n - - trivial-rewrite",
-      "bounce    unix - - n - 0 bounce",
-      "defer     unix - - n - 0 bounce",
-      "trace     unix - - n - 0 bounce",
-      "discard   unix - - n - - discard",
-      "error     unix - - n - - error",
-      "retry     unix - - n - - error",
-      "anvil     unix - - n - 1 anvil",
-      "scache    unix - - n - 1 scache",
-  };
+  options.master_cf = testutil::SmtpReceivingServices(smtp_port);
   PostfixInstance postfix(options);
   ASSERT_TRUE(postfix.Start()) << postfix.error();
 
