@@ -347,6 +347,16 @@ TEST_F(MctabledMemcacheTest, HostileClientsAreBoundedAndNothingWrittenBeforeIsLo
     EXPECT_LT(Seconds(start), 5.0);
   }
   {
+    // An oversized value whose data stops coming: refused at once, then
+    // cut off after request_timeout like half a request.
+    LineClient c("unix:" + socket_);
+    ASSERT_TRUE(c.Send("set " + kept + " 0 0 100000000\r\n" + std::string(1000, 'x')));
+    EXPECT_EQ(c.ReadLine().rfind("CLIENT_ERROR value of 100000000 bytes", 0), 0u);
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_TRUE(c.WaitClosed(10));
+    EXPECT_LT(Seconds(start), 5.0);
+  }
+  {
     // A client that never reads: the front stops reading it and cuts it off.
     const std::string big_key = Key("big");
     LineClient w("unix:" + socket_);
@@ -363,7 +373,7 @@ TEST_F(MctabledMemcacheTest, HostileClientsAreBoundedAndNothingWrittenBeforeIsLo
   // What was written before is all there, and the daemon still serves.
   EXPECT_EQ(Mctable({"-f", "-q", kept, "memcache:" + table_cf}).out, "kept\n");
   std::string stats = Stats();
-  EXPECT_NE(stats.find("clients_cut_off=2"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("clients_cut_off=3"), std::string::npos) << stats;
 }
 
 TEST_F(MctabledMemcacheTest, MemcachedDownOrFrozenIsServerErrorWithinTheTimeoutThenRecovers) {

@@ -37,7 +37,6 @@ ClientConnection::IoResult ClientConnection::Read(Clock::time_point now) {
     drop_pending_ -= dropped;
     data += dropped;
     got -= dropped;
-    last_activity_ = now;  // a long value being dropped is progress
     if (got == 0) return IoResult::kOk;
   }
   if (in_.empty()) partial_since_ = now;
@@ -79,6 +78,9 @@ void ClientConnection::DropIncoming(size_t bytes) {
     in_start_ = 0;
   }
   drop_pending_ = bytes - here;
+  // The rest of the value must come within request_timeout, as the rest
+  // of any request must.
+  if (drop_pending_ > 0) partial_since_ = Clock::now();
 }
 
 void ClientConnection::DiscardInput() {
@@ -109,7 +111,8 @@ const char* ClientConnection::Stalled(Clock::time_point now, const DaemonConfig&
   const auto request_timeout = std::chrono::seconds(config.request_timeout_seconds);
   if (unsent() > 0 && now - write_blocked_since_ > request_timeout)
     return "client does not read its replies";
-  if (!input().empty() && WantsRead(max_pipeline) && now - partial_since_ > request_timeout)
+  if ((!input().empty() || drop_pending_ > 0) && WantsRead(max_pipeline) &&
+      now - partial_since_ > request_timeout)
     return "request incomplete after request_timeout";
   if (slots_.empty() && unsent() == 0 && input().empty() &&
       now - last_activity_ > std::chrono::seconds(config.idle_timeout_seconds))

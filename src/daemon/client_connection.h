@@ -75,8 +75,9 @@ class ClientConnection {
   bool WantsWrite() const { return unsent() > 0; }
 
   // Why the client should be cut off now, or nullptr: idle past
-  // idle_timeout with nothing in progress, half a request for longer than
-  // request_timeout, replies unread for longer than request_timeout.
+  // idle_timeout with nothing in progress, half a request (or the rest of
+  // a dropped value) for longer than request_timeout, replies unread for
+  // longer than request_timeout.
   const char* Stalled(Clock::time_point now, const DaemonConfig& config, size_t max_pipeline) const;
 
   uint32_t epoll_events = 0;  // what the event loop registered

@@ -95,6 +95,12 @@ TEST_F(ClientConnectionTest, DropIncomingSkipsBytesHereAndStillToCome) {
   ASSERT_EQ(::write(peer_, "defghij\r\nget k\r\n", 16), 16);
   ASSERT_EQ(client_->Read(start_), ClientConnection::IoResult::kOk);
   EXPECT_EQ(client_->input(), "get k\r\n");
+  // A value whose rest never comes is cut off like half a request.
+  client_->Consume(7, start_);
+  client_->DropIncoming(1000);
+  EXPECT_EQ(client_->Stalled(Clock::now(), config_, 64), nullptr);
+  EXPECT_STREQ(client_->Stalled(Clock::now() + std::chrono::seconds(11), config_, 64),
+               "request incomplete after request_timeout");
 }
 
 }  // namespace
