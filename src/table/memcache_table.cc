@@ -142,6 +142,12 @@ class MemcacheTable : public Table, public ExactKeyCache {
   // a later backup lookup.
   void FillFromBackup(size_t asked, std::span<const std::string_view> wire_keys,
                       std::span<const std::string_view> values, std::time_t now);
+  // Deletes keys[delete_index[j]] from the backup, if there is one (into
+  // *from_backup, else left empty), then wire_keys[j] from memcached (into
+  // *deleted).
+  void DeleteFromBoth(std::span<const std::string> keys, std::span<const size_t> delete_index,
+                      std::span<const std::string_view> wire_keys, std::vector<Status>* from_backup,
+                      std::vector<Status>* deleted);
   void LogSkip(std::string_view operation, std::string_view key, const Status& why, bool warn) const;
   void Verbose(std::string_view what, std::string_view key, std::string_view wire_key,
                std::string_view outcome) const;
@@ -490,19 +496,9 @@ void MemcacheTable::DeleteMany(std::span<const std::string> keys, std::vector<St
     to_delete.push_back(wire[i]);
     delete_index.push_back(i);
   }
-  if (backup_) {
-    // The backup first: stopped half way, memcached still has the key the
-    // backup lost, a stale value, never a newer one.
-    std::vector<std::string> backup_keys;
-    backup_keys.reserve(delete_index.size());
-    for (size_t i : delete_index) backup_keys.push_back(keys[i]);
-    std::vector<Status> backup_results;
-    backup_->DeleteMany(backup_keys, &backup_results);
-    for (size_t j = 0; j < backup_results.size(); ++j)
-      (*results)[delete_index[j]] = std::move(backup_results[j]);
-  }
-  std::vector<Status> deleted;
-  client_.Delete(to_delete, &deleted);
+  std::vector<Status> from_backup, deleted;
+  DeleteFromBoth(keys, delete_index, to_delete, &from_backup, &deleted);
+  for (size_t j = 0; j < from_backup.size(); ++j) (*results)[delete_index[j]] = std::move(from_backup[j]);
   size_t failures = 0;
   size_t first_failure = 0;
   for (size_t j = 0; j < deleted.size(); ++j) {
@@ -518,6 +514,22 @@ void MemcacheTable::DeleteMany(std::span<const std::string> keys, std::vector<St
                "\": " + deleted[first_failure].message() + "; it may answer with the old value until its ttl");
   if (LogVerbosity() > 0)
     for (size_t i = 0; i < n; ++i) Verbose("delete", keys[i], wire[i], (*results)[i].ToString());
+}
+
+void MemcacheTable::DeleteFromBoth(std::span<const std::string> keys,
+                                   std::span<const size_t> delete_index,
+                                   std::span<const std::string_view> wire_keys,
+                                   std::vector<Status>* from_backup, std::vector<Status>* deleted) {
+  from_backup->clear();
+  if (backup_) {
+    // The backup first: stopped half way, memcached still has the key the
+    // backup lost, a stale value, never a newer one.
+    std::vector<std::string> backup_keys;
+    backup_keys.reserve(delete_index.size());
+    for (size_t i : delete_index) backup_keys.push_back(keys[i]);
+    backup_->DeleteMany(backup_keys, from_backup);
+  }
+  client_.Delete(wire_keys, deleted);
 }
 
 Status MemcacheTable::Sequence(SequenceOp op, std::string* key, std::string* value) {
@@ -715,15 +727,8 @@ void MemcacheTable::DeleteExact(std::span<const std::string> keys, std::vector<S
     to_delete.push_back(wire[i]);
     delete_index.push_back(i);
   }
-  std::vector<Status> from_backup;
-  if (backup_) {
-    std::vector<std::string> backup_keys;
-    backup_keys.reserve(delete_index.size());
-    for (size_t i : delete_index) backup_keys.push_back(keys[i]);
-    backup_->DeleteMany(backup_keys, &from_backup);
-  }
-  std::vector<Status> deleted;
-  client_.Delete(to_delete, &deleted);
+  std::vector<Status> from_backup, deleted;
+  DeleteFromBoth(keys, delete_index, to_delete, &from_backup, &deleted);
   for (size_t j = 0; j < deleted.size(); ++j) {
     Status& result = (*results)[delete_index[j]];
     // An error from either side wins: the key may still be readable.
