@@ -24,3 +24,27 @@ fmt_rate() { awk -v r="$1" 'BEGIN { printf "%10.0f keys/s", r }'; }
 
 # check_same FILE EXPECTED LABEL
 check_same() { cmp -s "$1" "$2" || fail "$3: output differs from the expected ($(wc -l <"$1") vs $(wc -l <"$2") lines; $(diff "$1" "$2" | head -3 | tr '\n' ' '))"; }
+
+# Servers a script starts: their pids in PIDS, stopped by pid at exit
+# (SIGTERM, then SIGKILL after 5 s).
+PIDS=()
+stop_started() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null
+  done
+}
+
+# Loopback ports.  free_port picks one below Linux's ephemeral range
+# (32768-60999: the benchmarks' own client connections hold ports there,
+# and a listener cannot bind one of them); it calls the script's die()
+# when it finds none.  wait_port waits up to 5 s until PORT accepts.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+  local p
+  for _ in $(seq 50); do p=$((20000 + RANDOM % 12000)); port_free "$p" && { echo "$p"; return; }; done
+  die "no free port"
+}
+wait_port() { for _ in $(seq 100); do port_free "$1" || return 0; sleep 0.05; done; return 1; }

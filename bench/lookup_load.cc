@@ -1,10 +1,17 @@
 // lookup_load: N concurrent Postfix-like clients against mctabled, each
 // sending one request at a time and waiting for its reply, for
-// bench/run_daemon_bench.sh.  One thread drives all connections with epoll
-// (the daemon, not the load generator, is what is measured).
+// bench/run_daemon_bench.sh and bench/run_memcache_front_bench.sh.  One
+// thread drives all connections with epoll (the daemon, not the load
+// generator, is what is measured).
 //
 //   lookup_load --socketmap unix:PATH|inet:PORT --map NAME | --tcp PORT
+//               | --memcache unix:PATH|inet:PORT [--set-every N]
 //               --clients 100 --requests N --keys FILE
+//
+// --memcache speaks memcached's text protocol as Postfix's memcache client
+// does ("get KEY", "set KEY 0 TTL LEN"); with --set-every N, every N-th
+// request of a client is a set of the key's value from FILE (10: a 90/10
+// get/set mix), and the other requests are gets checked against FILE.
 //
 // FILE has "key<TAB>value" lines; an empty value means the key must not be
 // found.  Client c's i-th request asks key (c * N + i) mod K.  Every reply
@@ -80,24 +87,29 @@ struct Client {
   std::string in;
   Clock::time_point asked;
   size_t key_index = 0;
+  bool setting = false;  // --memcache: the request in flight is a set
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string socketmap, map, tcp, keys_file;
-  size_t clients = 100, requests = 1000;
+  std::string socketmap, map, tcp, memcache, keys_file;
+  size_t clients = 100, requests = 1000, set_every = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
     if (a == "--socketmap") socketmap = v;
     else if (a == "--map") map = v;
     else if (a == "--tcp") tcp = v;
+    else if (a == "--memcache") memcache = v;
+    else if (a == "--set-every") set_every = std::strtoul(v.c_str(), nullptr, 10);
     else if (a == "--clients") clients = std::strtoul(v.c_str(), nullptr, 10);
     else if (a == "--requests") requests = std::strtoul(v.c_str(), nullptr, 10);
     else if (a == "--keys") keys_file = v;
     else Die("unknown argument " + a);
   }
-  if ((socketmap.empty() == tcp.empty()) || keys_file.empty() || clients == 0) Die("bad arguments");
+  if ((!socketmap.empty()) + (!tcp.empty()) + (!memcache.empty()) != 1 || keys_file.empty() ||
+      clients == 0)
+    Die("bad arguments");
   std::vector<std::string> keys, values;
   std::ifstream in(keys_file);
   for (std::string line; std::getline(in, line);) {
@@ -110,7 +122,7 @@ int main(int argc, char** argv) {
   int ep = ::epoll_create1(0);
   std::vector<Client> all(clients);
   for (size_t c = 0; c < clients; ++c) {
-    all[c].fd = Connect(socketmap.empty() ? "inet:" + tcp : socketmap);
+    all[c].fd = Connect(!socketmap.empty() ? socketmap : !memcache.empty() ? memcache : "inet:" + tcp);
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = c;
@@ -120,7 +132,17 @@ int main(int argc, char** argv) {
     Client& cl = all[c];
     cl.key_index = (c * requests + cl.sent) % keys.size();
     std::string req;
-    if (!socketmap.empty()) {
+    cl.setting = set_every > 0 && cl.sent % set_every == set_every - 1;
+    if (!memcache.empty()) {
+      const std::string& key = keys[cl.key_index];
+      // A key that must stay a miss is never set.
+      if (cl.setting && values[cl.key_index].empty()) cl.setting = false;
+      if (cl.setting)
+        req = "set " + key + " 0 3600 " + std::to_string(values[cl.key_index].size()) + "\r\n" +
+              values[cl.key_index] + "\r\n";
+      else
+        req = "get " + key + "\r\n";
+    } else if (!socketmap.empty()) {
       std::string payload = map + " " + keys[cl.key_index];
       req = std::to_string(payload.size()) + ":" + payload + ",";
     } else {
@@ -149,7 +171,27 @@ int main(int argc, char** argv) {
       cl.in.append(buffer, static_cast<size_t>(got));
       // One reply is complete?
       std::string reply;
-      if (!socketmap.empty()) {
+      if (!memcache.empty()) {
+        const std::string& want = values[cl.key_index];
+        if (cl.setting) {
+          size_t nl = cl.in.find('\n');
+          if (nl == std::string::npos) continue;
+          if (cl.in.compare(0, nl + 1, "STORED\r\n") != 0 && wrong++ == 0)
+            std::fprintf(stderr, "lookup_load: first wrong reply to a set of %s: %s\n",
+                         keys[cl.key_index].c_str(), cl.in.substr(0, nl).c_str());
+          cl.in.erase(0, nl + 1);
+        } else {
+          // "END" alone, or one VALUE block then "END".
+          size_t end = cl.in.find("END\r\n");
+          if (end == std::string::npos) continue;
+          std::string expected = want.empty() ? "" :
+              "VALUE " + keys[cl.key_index] + " 0 " + std::to_string(want.size()) + "\r\n" + want + "\r\n";
+          if (cl.in.compare(0, end, expected) != 0 && wrong++ == 0)
+            std::fprintf(stderr, "lookup_load: first wrong reply for %s: %s\n", keys[cl.key_index].c_str(),
+                         cl.in.substr(0, end + 5).c_str());
+          cl.in.erase(0, end + 5);
+        }
+      } else if (!socketmap.empty()) {
         size_t colon = cl.in.find(':');
         if (colon == std::string::npos) continue;
         size_t len = std::strtoul(cl.in.c_str(), nullptr, 10);

@@ -75,27 +75,13 @@ RELAY=$BUILD_DIR/bench/mc_relay
 for b in "$MCTABLE" "$MCTABLED" "$LOAD" "$RELAY"; do [ -x "$b" ] || die "no $b"; done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mctabled_bench.XXXXXX")
-PIDS=()
+. "$ROOT/bench/lib.sh"  # PIDS, stop_started, free_port, wait_port
 cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null
-  done
+  stop_started
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p
-  # Below Linux's ephemeral range (32768-60999): the bench's own client
-  # connections hold ports there, and a listener cannot bind one of them.
-  for _ in $(seq 50); do p=$((20000 + RANDOM % 12000)); port_free "$p" && { echo "$p"; return; }; done
-  die "no free port"
-}
-wait_port() { for _ in $(seq 100); do port_free "$1" || return 0; sleep 0.05; done; return 1; }
 
 MC_USER=()
 [ "$(id -u)" = 0 ] && MC_USER=(-u root)

@@ -21,7 +21,7 @@ if [ "${1:-}" != "--main" ]; then
              postfix postfix-lmdb postfix-cdb
              libpq-dev libmariadb-dev postgresql mariadb-server sqlite3
              postfix-sqlite postfix-pgsql postfix-mysql
-             python3 clang libclang-rt-14-dev strace time valgrind
+             python3 clang libclang-rt-14-dev strace time valgrind libmemcached-tools
              dpkg-dev debhelper lintian fakeroot man-db git)
 fi
 missing=()

@@ -8,6 +8,7 @@
 
 #include "mctable/table.h"
 #include "mctable/table_registry.h"
+#include "testutil/openssl_digest.h"
 #include "testutil/table_util.h"
 #include "testutil/testutil.h"
 
@@ -15,16 +16,9 @@ namespace mctable {
 namespace {
 
 using testutil::MemcachedServer;
+using testutil::OpensslDigest;
 using testutil::RunCommand;
 using testutil::TempDir;
-
-// The lower-case hex digest `openssl dgst` computes of `data`.
-std::string OpensslDigest(const std::string& algorithm, const std::string& data) {
-  testutil::CommandResult r =
-      RunCommand({testutil::OpensslBinary(), "dgst", "-" + algorithm, "-r"}, data, 10);
-  EXPECT_EQ(r.exit_status, 0) << r.err;
-  return r.out.substr(0, r.out.find(' '));
-}
 
 class KeyDigestTest : public ::testing::Test {
  protected:

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace mctable {
@@ -29,8 +30,17 @@ ClientConnection::IoResult ClientConnection::Read(Clock::time_point now) {
   } while (n < 0 && errno == EINTR);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return IoResult::kOk;
   if (n <= 0) return IoResult::kClosed;
+  size_t got = static_cast<size_t>(n);
+  const char* data = scratch;
+  if (drop_pending_ > 0) {
+    size_t dropped = std::min(drop_pending_, got);
+    drop_pending_ -= dropped;
+    data += dropped;
+    got -= dropped;
+    if (got == 0) return IoResult::kOk;
+  }
   if (in_.empty()) partial_since_ = now;
-  in_.append(scratch, static_cast<size_t>(n));
+  in_.append(data, got);
   return IoResult::kOk;
 }
 
@@ -58,6 +68,19 @@ void ClientConnection::Consume(size_t bytes, Clock::time_point now) {
   } else {
     partial_since_ = now;
   }
+}
+
+void ClientConnection::DropIncoming(size_t bytes) {
+  size_t here = std::min(bytes, in_.size() - in_start_);
+  in_start_ += here;
+  if (in_start_ >= in_.size()) {
+    in_.clear();
+    in_start_ = 0;
+  }
+  drop_pending_ = bytes - here;
+  // The rest of the value must come within request_timeout, as the rest
+  // of any request must.
+  if (drop_pending_ > 0) partial_since_ = Clock::now();
 }
 
 void ClientConnection::DiscardInput() {
@@ -88,7 +111,8 @@ const char* ClientConnection::Stalled(Clock::time_point now, const DaemonConfig&
   const auto request_timeout = std::chrono::seconds(config.request_timeout_seconds);
   if (unsent() > 0 && now - write_blocked_since_ > request_timeout)
     return "client does not read its replies";
-  if (!input().empty() && WantsRead(max_pipeline) && now - partial_since_ > request_timeout)
+  if ((!input().empty() || drop_pending_ > 0) && WantsRead(max_pipeline) &&
+      now - partial_since_ > request_timeout)
     return "request incomplete after request_timeout";
   if (slots_.empty() && unsent() == 0 && input().empty() &&
       now - last_activity_ > std::chrono::seconds(config.idle_timeout_seconds))

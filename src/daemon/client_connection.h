@@ -53,6 +53,9 @@ class ClientConnection {
   std::string_view input() const { return std::string_view(in_).substr(in_start_); }
   void Consume(size_t bytes, Clock::time_point now);
   void DiscardInput();
+  // Drops the next `bytes` of input, those there now and those still to
+  // come (the data of a value refused for its size), without buffering them.
+  void DropIncoming(size_t bytes);
 
   // A new slot for a request, and the reply for a slot (ignored if the
   // slot is unknown).  Ready replies move to the output in slot order.
@@ -72,8 +75,9 @@ class ClientConnection {
   bool WantsWrite() const { return unsent() > 0; }
 
   // Why the client should be cut off now, or nullptr: idle past
-  // idle_timeout with nothing in progress, half a request for longer than
-  // request_timeout, replies unread for longer than request_timeout.
+  // idle_timeout with nothing in progress, half a request (or the rest of
+  // a dropped value) for longer than request_timeout, replies unread for
+  // longer than request_timeout.
   const char* Stalled(Clock::time_point now, const DaemonConfig& config, size_t max_pipeline) const;
 
   uint32_t epoll_events = 0;  // what the event loop registered
@@ -95,6 +99,7 @@ class ClientConnection {
   std::deque<Slot> slots_;
   uint64_t first_slot_ = 0;  // the number of slots_.front()
   bool closing_ = false;
+  size_t drop_pending_ = 0;  // input bytes still to be dropped (DropIncoming)
 
   Clock::time_point last_activity_;   // a request completed or bytes written
   Clock::time_point partial_since_;   // input began to hold an incomplete request

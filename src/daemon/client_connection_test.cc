@@ -86,5 +86,22 @@ TEST_F(ClientConnectionTest, EofAfterRequestsClosesOnceAnswered) {
   EXPECT_TRUE(client_->done());
 }
 
+TEST_F(ClientConnectionTest, DropIncomingSkipsBytesHereAndStillToCome) {
+  ASSERT_EQ(::write(peer_, "set k 0 0 10\r\nabc", 17), 17);
+  ASSERT_EQ(client_->Read(start_), ClientConnection::IoResult::kOk);
+  client_->Consume(14, start_);
+  client_->DropIncoming(12);  // "abc" now, 9 more to come
+  EXPECT_TRUE(client_->input().empty());
+  ASSERT_EQ(::write(peer_, "defghij\r\nget k\r\n", 16), 16);
+  ASSERT_EQ(client_->Read(start_), ClientConnection::IoResult::kOk);
+  EXPECT_EQ(client_->input(), "get k\r\n");
+  // A value whose rest never comes is cut off like half a request.
+  client_->Consume(7, start_);
+  client_->DropIncoming(1000);
+  EXPECT_EQ(client_->Stalled(Clock::now(), config_, 64), nullptr);
+  EXPECT_STREQ(client_->Stalled(Clock::now() + std::chrono::seconds(11), config_, 64),
+               "request incomplete after request_timeout");
+}
+
 }  // namespace
 }  // namespace mctable

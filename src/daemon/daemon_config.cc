@@ -150,6 +150,15 @@ Status ParseListenerSpec(std::string_view text, ListenerSpec* listener) {
   } else if (text.starts_with("stats:")) {
     listener->kind = ListenerKind::kStats;
     rest = text.substr(6);
+  } else if (text.starts_with("memcache:")) {
+    listener->kind = ListenerKind::kMemcache;
+    rest = text.substr(9);
+    // The map is after the last '=': a unix path may hold '=' itself.
+    size_t eq = rest.rfind('=');
+    if (eq == std::string_view::npos || !ValidMapName(rest.substr(eq + 1)))
+      return bad("expected memcache:unix:PATH=NAME or memcache:inet:HOST:PORT=NAME");
+    listener->map_name = std::string(rest.substr(eq + 1));
+    rest = rest.substr(0, eq);
   } else if (text.starts_with("tcp:")) {
     listener->kind = ListenerKind::kTcp;
     rest = text.substr(4);
@@ -161,7 +170,8 @@ Status ParseListenerSpec(std::string_view text, ListenerSpec* listener) {
       return bad("expected tcp:HOST:PORT=NAME");
     return Status::OK();
   } else {
-    return bad("expected socketmap:unix:PATH, socketmap:inet:HOST:PORT, tcp:HOST:PORT=NAME or stats:...");
+    return bad("expected socketmap:unix:PATH, socketmap:inet:HOST:PORT, tcp:HOST:PORT=NAME, "
+               "memcache:unix:PATH=NAME, memcache:inet:HOST:PORT=NAME or stats:...");
   }
   if (rest.starts_with("unix:")) {
     listener->unix_socket = true;
@@ -215,7 +225,8 @@ Status ValidateConfig(const DaemonConfig& config) {
   for (const MapSpec& m : config.maps)
     if (!names.insert(m.name).second) return Status::ConfigError("map \"" + m.name + "\" is defined twice");
   for (const ListenerSpec& l : config.listeners)
-    if (l.kind == ListenerKind::kTcp && !names.count(l.map_name))
+    if ((l.kind == ListenerKind::kTcp || l.kind == ListenerKind::kMemcache) &&
+        !names.count(l.map_name))
       return Status::ConfigError("listener \"" + l.text + "\" names no defined map \"" + l.map_name + "\"");
   return Status::OK();
 }

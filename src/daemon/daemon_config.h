@@ -5,6 +5,7 @@
 // Command line:  -m NAME=TYPE:TABLE  -l LISTENER  -c config_dir  -f FILE
 // Listeners:     socketmap:unix:PATH       socketmap:inet:HOST:PORT
 //                tcp:HOST:PORT=NAME        stats:unix:PATH | stats:inet:HOST:PORT
+//                memcache:unix:PATH=NAME   memcache:inet:HOST:PORT=NAME
 // File (-f): one directive per line, "#" comments, blank lines ignored:
 //   map NAME=TYPE:TABLE        listen LISTENER         config_directory DIR
 //   idle_timeout SECONDS       request_timeout SECONDS max_clients N
@@ -31,7 +32,7 @@ struct MapSpec {
   std::string table;  // "type:name", as mctable takes it
 };
 
-enum class ListenerKind { kSocketmap, kTcp, kStats };
+enum class ListenerKind { kSocketmap, kTcp, kStats, kMemcache };
 
 struct ListenerSpec {
   ListenerKind kind = ListenerKind::kSocketmap;
@@ -39,7 +40,7 @@ struct ListenerSpec {
   std::string path;      // unix
   std::string host;      // inet, without brackets
   std::string port;      // inet
-  std::string map_name;  // tcp
+  std::string map_name;  // tcp, memcache
   std::string text;      // as given, for messages
 };
 
@@ -65,8 +66,8 @@ Status ParseMapSpec(std::string_view text, MapSpec* map);
 Status ParseListenerSpec(std::string_view text, ListenerSpec* listener);
 // Adds the directives of `path` to *config.
 Status LoadConfigFile(const std::string& path, DaemonConfig* config);
-// At least one map and one listener; unique map names; every tcp listener
-// names a map.
+// At least one map and one listener; unique map names; every tcp and
+// memcache listener names a map.
 Status ValidateConfig(const DaemonConfig& config);
 
 }  // namespace mctable

@@ -23,7 +23,16 @@ TEST(DaemonConfig, Listeners) {
   EXPECT_EQ(l.map_name, "aliases");
   ASSERT_TRUE(ParseListenerSpec("stats:unix:/tmp/s", &l).ok());
   EXPECT_EQ(l.kind, ListenerKind::kStats);
+  ASSERT_TRUE(ParseListenerSpec("memcache:unix:/var/spool/postfix/private/a=b=verify", &l).ok());
+  EXPECT_EQ(l.kind, ListenerKind::kMemcache);
+  EXPECT_TRUE(l.unix_socket);
+  EXPECT_EQ(l.path, "/var/spool/postfix/private/a=b");
+  EXPECT_EQ(l.map_name, "verify");
+  ASSERT_TRUE(ParseListenerSpec("memcache:inet:127.0.0.1:11311=verify", &l).ok());
+  EXPECT_EQ(l.port, "11311");
+  EXPECT_EQ(l.map_name, "verify");
   for (const char* bad : {"socketmap:unix:relative", "tcp:127.0.0.1:2001", "tcp:127.0.0.1=m",
+                          "memcache:unix:/run/sock", "memcache:inet:127.0.0.1:1=", "memcache:tcp:h:1=m",
                           "socketmap:inet:host", "socketmap:inet:h:99999", "udp:x:1",
                           "socketmap:inet:h:12a"}) {
     Status s = ParseListenerSpec(bad, &l);

@@ -1,5 +1,5 @@
 // mctabled: serves mctable tables to Postfix over the socketmap and
-// tcp_table protocols.
+// tcp_table protocols, and memcache tables over memcached's own.
 //
 //   mctabled -m NAME=TYPE:TABLE [-m ...] -l LISTENER [-l ...]
 //            [-c config_dir] [-f config_file] [-s] [-v]
@@ -32,12 +32,14 @@ constexpr char kUsage[] =
 
 constexpr char kHelp[] =
     "Usage: mctabled [options]\n"
-    "Serve mctable tables to Postfix over socketmap and tcp_table.\n"
+    "Serve mctable tables to Postfix over socketmap, tcp_table and memcache.\n"
     "\n"
     "  -m NAME=TYPE:TABLE         serve TYPE:TABLE as map NAME (repeatable)\n"
     "  -l socketmap:unix:PATH     socketmap listener (requests \"NAME KEY\")\n"
     "  -l socketmap:inet:HOST:PORT\n"
     "  -l tcp:HOST:PORT=NAME      tcp_table listener for map NAME\n"
+    "  -l memcache:unix:PATH=NAME memcache protocol for map NAME (a memcache table)\n"
+    "  -l memcache:inet:HOST:PORT=NAME\n"
     "  -l stats:unix:PATH         statistics: connect and read\n"
     "  -c dir                     directory of main.cf (default /etc/postfix)\n"
     "  -f file                    configuration file (reread on SIGHUP)\n"

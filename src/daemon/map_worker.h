@@ -7,8 +7,13 @@
 // and goes on serving every other client and map.  A slow or stalled table
 // delays only the requests for its own map.
 //
-// Coalescing: the worker takes everything queued (up to max_batch keys) in
-// one LookupMany call, with duplicate keys asked once.  While memcached
+// Coalescing: the worker takes everything queued (up to max_batch
+// requests) and runs all its requests of one operation as one batch call
+// (LookupMany, or the table's ExactKeyCache GetExact, SetExact,
+// DeleteExact), with duplicate keys of a lookup or get asked once.  Each
+// key still sees its operations in arrival order: a request on a key that
+// an earlier one of the batch writes waits for a later call (see
+// AnswerBatch).  While memcached
 // answers one batch, the requests of all clients pile up into the next, so
 // the batch size grows with the load by itself and costs no added delay at
 // low load.
@@ -29,6 +34,8 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/request.h"
+#include "mctable/exact_key_cache.h"
 #include "mctable/lookup_result.h"
 #include "mctable/table.h"
 
@@ -39,14 +46,15 @@ using SteadyClock = std::chrono::steady_clock;
 struct LookupRequest {
   uint64_t client = 0;  // the event loop's connection id
   uint64_t slot = 0;    // the reply's place in that connection's order
-  std::string key;
+  Request request;      // op kLookup, kGet, kSet or kDelete
   SteadyClock::time_point received;
 };
 
 struct LookupAnswer {
   uint64_t client = 0;
   uint64_t slot = 0;
-  LookupResult result;
+  Request request;                // handed back for the reply
+  std::vector<KeyAnswer> results;  // one per key of the request
   SteadyClock::time_point received;
 };
 
@@ -97,7 +105,11 @@ class MapWorker {
 
  private:
   void Run();
-  void LookupBatch(std::vector<LookupRequest>* batch);
+  void AnswerBatch(std::vector<LookupRequest>* batch);
+  // Runs the requests batch[group[...]], all of one operation, as one
+  // table call, into the answers of the same indexes.
+  void RunGroup(std::vector<LookupRequest>* batch, const std::vector<size_t>& group,
+                std::vector<LookupAnswer>* answers);
 
   const std::string map_name_;
   const size_t max_batch_, max_queue_;
@@ -117,6 +129,8 @@ class MapWorker {
   std::vector<std::string> keys_;
   std::vector<size_t> key_of_request_;
   std::vector<LookupResult> results_;
+  std::vector<CachedValue> cached_;
+  std::vector<Status> statuses_;
   uint64_t fills_reported_ = 0;
 };
 

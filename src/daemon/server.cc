@@ -11,11 +11,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
 #include <thread>
 
 #include "daemon/listener.h"
 #include "config/postfix_settings.h"
 #include "daemon/lookup_protocol.h"
+#include "mctable/exact_key_cache.h"
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
 
@@ -36,6 +38,15 @@ constexpr int kAcceptsPerEvent = 64;
 uint64_t Micros(SteadyClock::duration d) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
   return us < 0 ? 0 : static_cast<uint64_t>(us);
+}
+
+// The maps that a listener serves with exact keys (memcache): they are
+// opened read-write, and an update replaces, as a cache's writes must.
+std::set<std::string> ExactKeyMaps(const std::vector<ListenerSpec>& listeners) {
+  std::set<std::string> maps;
+  for (const ListenerSpec& l : listeners)
+    if (ProtocolFor(l.kind).NeedsExactKeys()) maps.insert(l.map_name);
+  return maps;
 }
 
 }  // namespace
@@ -59,8 +70,9 @@ sigset_t Server::HandledSignals() {
   return set;
 }
 
-Status Server::OpenTables(const DaemonConfig& config,
+Status Server::OpenTables(const DaemonConfig& config, const std::vector<ListenerSpec>& listeners,
                           std::map<std::string, std::unique_ptr<Table>>* tables) {
+  const std::set<std::string> exact = ExactKeyMaps(listeners);
   // The same main.cf settings as the mctable command takes, so that the
   // daemon's answers equal `mctable -q`'s (UTF-8 folding, the default type).
   PostfixSettings settings;
@@ -71,9 +83,17 @@ Status Server::OpenTables(const DaemonConfig& config,
   options.utf8 = settings.smtputf8_enable;
   for (const MapSpec& map : config.maps) {
     std::unique_ptr<Table> table;
-    Status s = OpenTable(WithDefaultTableType(map.table, settings.default_database_type), options,
-                         &table);
+    OpenOptions map_options = options;
+    if (exact.count(map.name)) {
+      map_options.read_write = true;
+      map_options.duplicates = DuplicateMode::kReplace;
+    }
+    Status s = OpenTable(WithDefaultTableType(map.table, settings.default_database_type),
+                         map_options, &table);
     if (!s.ok()) return Status::ConfigError("map " + map.name + ": " + s.message());
+    if (exact.count(map.name) && AsExactKeyCache(table.get()) == nullptr)
+      return Status::ConfigError("map " + map.name + ": table " + table->full_name() +
+                                 " cannot serve a memcache listener: only a memcache table can");
     (*tables)[map.name] = std::move(table);
   }
   return Status::OK();
@@ -81,6 +101,8 @@ Status Server::OpenTables(const DaemonConfig& config,
 
 void Server::StartWorkers(std::map<std::string, std::unique_ptr<Table>>* tables) {
   for (auto& [name, table] : *tables) {
+    ExactKeyCache* cache = AsExactKeyCache(table.get());
+    limits_[name].max_value = cache ? cache->max_value_size() : 0;
     auto it = workers_.find(name);
     if (it != workers_.end()) {
       it->second->ReplaceTable(std::move(table));
@@ -97,7 +119,7 @@ Status Server::Start() {
   if (!s.ok()) return s;
   if (!completions_.ok()) return Status::TempError(std::string("eventfd: ") + std::strerror(errno));
   std::map<std::string, std::unique_ptr<Table>> tables;
-  s = OpenTables(config_, &tables);
+  s = OpenTables(config_, config_.listeners, &tables);
   if (!s.ok()) return s;
 
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
@@ -124,6 +146,7 @@ Status Server::Start() {
     ev.data.u64 = kListenerTagBase + listeners_.size() - 1;
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listeners_.back().fd, &ev);
   }
+  for (const std::string& name : ExactKeyMaps(config_.listeners)) front_[name];
   StartWorkers(&tables);
   started_ = last_sweep_ = SteadyClock::now();
   running_ = true;
@@ -194,7 +217,14 @@ void Server::Reload() {
   Status s = reload_ ? reload_(&fresh) : Status::ConfigError("no configuration loader");
   if (s.ok()) s = ValidateConfig(fresh);
   std::map<std::string, std::unique_ptr<Table>> tables;
-  if (s.ok()) s = OpenTables(fresh, &tables);
+  std::vector<ListenerSpec> current;  // a reload keeps the listeners
+  for (const Listener& l : listeners_) current.push_back(l.spec);
+  if (s.ok()) {
+    for (const std::string& name : ExactKeyMaps(current))
+      if (fresh.FindMap(name) == nullptr)
+        s = Status::ConfigError("map " + name + " is served by a memcache listener");
+  }
+  if (s.ok()) s = OpenTables(fresh, current, &tables);
   if (!s.ok()) {
     LogWarning("reload failed, keeping the old configuration: " + s.message());
     return;
@@ -259,7 +289,7 @@ void Server::Accept(Listener* listener, SteadyClock::time_point now) {
     ev.data.u64 = id;
     ev.events = 0;
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
-    if (c->kind() == ListenerKind::kStats) {
+    if (ProtocolFor(c->kind()).SendsStatsAtConnect()) {
       c->Answer(c->TakeSlot(), StatsText());
       c->CloseWhenDone();
     }
@@ -290,53 +320,60 @@ void Server::HandleClientEvent(ClientConnection* client, uint32_t events, Steady
 }
 
 void Server::ParseRequests(ClientConnection* client, SteadyClock::time_point now) {
-  const bool socketmap = client->kind() == ListenerKind::kSocketmap;
-  if (client->kind() == ListenerKind::kStats) {
-    client->DiscardInput();
-    return;
-  }
-  ParsedRequest request;
+  const ListenerProtocol& protocol = ProtocolFor(client->kind());
+  static const ParseLimits kNoLimits;
+  auto limits_it = limits_.find(client->tcp_map());
+  const ParseLimits& limits = limits_it == limits_.end() ? kNoLimits : limits_it->second;
   while (client->unanswered() < config_.max_pipeline && !client->input().empty()) {
-    ParseStatus status = socketmap ? ParseSocketmapRequest(client->input(), kSocketmapLimit, &request)
-                                   : ParseTcpRequest(client->input(), kSocketmapLimit, &request);
-    if (status == ParseStatus::kNeedMore) {
+    ParsedCommand command = protocol.Parse(client->input(), limits);
+    if (command.status == ParseStatus::kNeedMore) {
       if (client->closing()) client->DiscardInput();  // cut off mid-request
       return;
     }
-    if (status == ParseStatus::kFramingError) {
-      if (LogVerbosity() > 0) LogInfo("client " + std::to_string(client->id()) + ": " + request.error);
-      client->Answer(client->TakeSlot(), socketmap ? SocketmapErrorReply("PERM", request.error)
-                                                   : TcpErrorReply(request.error));
+    if (command.status == ParseStatus::kFramingError) {
+      if (LogVerbosity() > 0) LogInfo("client " + std::to_string(client->id()) + ": " + command.error);
+      client->Answer(client->TakeSlot(), protocol.ErrorReply(ErrorKind::kPermanent, command.error));
       client->DiscardInput();
       client->CloseWhenDone();
       return;
     }
-    client->Consume(request.consumed, now);
-    if (status == ParseStatus::kBadRequest) {
-      client->Answer(client->TakeSlot(), socketmap ? SocketmapErrorReply("PERM", request.error)
-                                                   : TcpErrorReply(request.error));
+    client->Consume(command.consumed, now);
+    if (command.discard > 0) client->DropIncoming(command.discard);
+    if (command.status == ParseStatus::kBadRequest) {
+      client->Answer(client->TakeSlot(), protocol.ErrorReply(ErrorKind::kPermanent, command.error));
       continue;
     }
-    Dispatch(client, socketmap ? request.map_name : client->tcp_map(), std::move(request.key), now);
+    Request& request = command.request;
+    if (request.op == Operation::kReply) {
+      client->Answer(client->TakeSlot(), std::move(request.reply));
+    } else if (request.op != Operation::kIgnore) {
+      Dispatch(client, std::move(request), now);
+    } else if (request.close) {
+      client->DiscardInput();
+      client->CloseWhenDone();
+      return;
+    }
   }
 }
 
-void Server::Dispatch(ClientConnection* client, const std::string& map_name, std::string key,
-                      SteadyClock::time_point now) {
-  const bool socketmap = client->kind() == ListenerKind::kSocketmap;
+void Server::Dispatch(ClientConnection* client, Request request, SteadyClock::time_point now) {
+  if (request.map_name.empty()) request.map_name = client->tcp_map();
   if (LogVerbosity() > 0)
-    LogInfo("client " + std::to_string(client->id()) + ": lookup map " + PrintableBytes(map_name) +
-            " key \"" + PrintableBytes(key) + "\"");
+    LogInfo("client " + std::to_string(client->id()) + ": " +
+            (request.op == Operation::kLookup ? "lookup" : request.op == Operation::kGet ? "get"
+             : request.op == Operation::kSet  ? "set" : "delete") +
+            " map " + PrintableBytes(request.map_name) + " key \"" +
+            PrintableBytes(request.keys.empty() ? std::string() : request.keys[0]) + "\"");
   uint64_t slot = client->TakeSlot();
-  auto it = workers_.find(map_name);
+  auto it = workers_.find(request.map_name);
   if (it == workers_.end()) {
-    std::string why = "unknown map \"" + PrintableBytes(map_name) + "\"";
-    client->Answer(slot, socketmap ? SocketmapErrorReply("PERM", why) : TcpErrorReply(why));
+    std::string why = "unknown map \"" + PrintableBytes(request.map_name) + "\"";
+    client->Answer(slot, ProtocolFor(client->kind()).ErrorReply(ErrorKind::kPermanent, why));
     return;
   }
   // Queued for the end of this turn of the loop: one lock and at most one
   // wake-up per map however many clients asked.
-  to_submit_[it->second.get()].push_back(LookupRequest{client->id(), slot, std::move(key), now});
+  to_submit_[it->second.get()].push_back(LookupRequest{client->id(), slot, std::move(request), now});
 }
 
 void Server::FlushSubmissions(SteadyClock::time_point now) {
@@ -352,9 +389,7 @@ void Server::FlushSubmissions(SteadyClock::time_point now) {
       auto it = clients_.find(refused.client);
       if (it == clients_.end()) continue;
       ClientConnection* client = it->second.get();
-      client->Answer(refused.slot, client->kind() == ListenerKind::kSocketmap
-                                       ? SocketmapErrorReply("TEMP", why)
-                                       : TcpErrorReply(why));
+      client->Answer(refused.slot, ProtocolFor(client->kind()).ErrorReply(ErrorKind::kTemporary, why));
       Settle(client, now);
     }
     requests.clear();
@@ -369,17 +404,20 @@ void Server::HandleAnswers(SteadyClock::time_point now) {
     LookupMetrics& metrics = metrics_[batch.map_name];
     metrics.AddBackupFills(batch.backup_fills);
     for (LookupAnswer& answer : batch.answers) {
-      const Status& status = answer.result.status;
-      metrics.Record(status.ok()           ? LookupMetrics::Outcome::kHit
-                     : status.IsNotFound() ? LookupMetrics::Outcome::kMiss
-                                           : LookupMetrics::Outcome::kError,
-                     Micros(now - answer.received));
+      if (answer.request.op == Operation::kLookup) {
+        const Status& status = answer.results[0].status;
+        metrics.Record(status.ok()           ? LookupMetrics::Outcome::kHit
+                       : status.IsNotFound() ? LookupMetrics::Outcome::kMiss
+                                             : LookupMetrics::Outcome::kError,
+                       Micros(now - answer.received));
+      } else {
+        CountFront(batch.map_name, answer);
+      }
       auto it = clients_.find(answer.client);
       if (it == clients_.end()) continue;  // the client left meanwhile
       ClientConnection* client = it->second.get();
-      client->Answer(answer.slot, client->kind() == ListenerKind::kSocketmap
-                                      ? SocketmapReply(answer.result)
-                                      : TcpReply(answer.result));
+      client->Answer(answer.slot,
+                     ProtocolFor(client->kind()).Reply(answer.request, answer.results));
       touched.push_back(client);
     }
   }
@@ -388,6 +426,33 @@ void Server::HandleAnswers(SteadyClock::time_point now) {
   for (ClientConnection* client : touched) {
     ParseRequests(client, now);  // answers made room for pipelined requests
     Settle(client, now);
+  }
+}
+
+void Server::CountFront(const std::string& map_name, const LookupAnswer& answer) {
+  FrontCounters& c = front_[map_name];
+  switch (answer.request.op) {
+    case Operation::kGet:
+      c.gets += answer.results.size();
+      for (const KeyAnswer& a : answer.results) {
+        if (a.status.ok())
+          ++c.hits;
+        else if (a.status.IsNotFound())
+          ++c.misses;
+        else
+          ++c.errors;
+      }
+      break;
+    case Operation::kSet:
+      ++c.sets;
+      if (!answer.results[0].status.ok()) ++c.errors;
+      break;
+    case Operation::kDelete:
+      ++c.deletes;
+      if (answer.results[0].status.IsError()) ++c.errors;
+      break;
+    default:
+      break;
   }
 }
 
@@ -484,6 +549,10 @@ std::string Server::StatsText() const {
                      " clients_refused=" + std::to_string(clients_refused_) +
                      " clients_cut_off=" + std::to_string(clients_cut_off_) + "\n";
   for (const auto& [name, metrics] : metrics_) text += metrics.Format(name) + "\n";
+  for (const auto& [name, c] : front_)
+    text += "memcache " + name + ": gets=" + std::to_string(c.gets) + " sets=" + std::to_string(c.sets) +
+            " deletes=" + std::to_string(c.deletes) + " hits=" + std::to_string(c.hits) +
+            " misses=" + std::to_string(c.misses) + " errors=" + std::to_string(c.errors) + "\n";
   return text;
 }
 

@@ -13,9 +13,14 @@
 // Failure: Start returns the first problem (a table that does not open, a
 // listener that cannot bind) and leaves nothing bound.  At run time
 // nothing a client sends or a table answers ends the loop: a table error is
-// a TEMP (socketmap) or 400 (tcp_table) answer; a client that breaks the
-// protocol or a limit of DaemonConfig is answered once if it can be and
-// disconnected.
+// a TEMP (socketmap), 400 (tcp_table) or SERVER_ERROR (memcache) answer; a
+// client that breaks the protocol or a limit of DaemonConfig is answered
+// once if it can be and disconnected.
+//
+// The protocols are ListenerProtocol implementations (listener_protocol.h);
+// this loop only moves bytes, requests and answers between them, the
+// clients and the map workers.  Maps served by a memcache listener are
+// opened read-write (updates replace) and must have exact-key access.
 #ifndef MCTABLE_DAEMON_SERVER_H_
 #define MCTABLE_DAEMON_SERVER_H_
 
@@ -32,6 +37,7 @@
 #include "common/lookup_metrics.h"
 #include "daemon/client_connection.h"
 #include "daemon/daemon_config.h"
+#include "daemon/listener_protocol.h"
 #include "daemon/map_worker.h"
 #include "mctable/status.h"
 
@@ -65,16 +71,21 @@ class Server {
     int fd = -1;
     bool paused = false;  // out of descriptors: retried at the next sweep
   };
+  // What a memcache listener's map did for its clients.
+  struct FrontCounters {
+    uint64_t gets = 0, sets = 0, deletes = 0, hits = 0, misses = 0, errors = 0;
+  };
 
-  Status OpenTables(const DaemonConfig& config, std::map<std::string, std::unique_ptr<Table>>* tables);
+  Status OpenTables(const DaemonConfig& config, const std::vector<ListenerSpec>& listeners,
+                    std::map<std::string, std::unique_ptr<Table>>* tables);
   void StartWorkers(std::map<std::string, std::unique_ptr<Table>>* tables);
   void HandleSignals();
   void Reload();
   void Accept(Listener* listener, SteadyClock::time_point now);
   void HandleClientEvent(ClientConnection* client, uint32_t events, SteadyClock::time_point now);
   void ParseRequests(ClientConnection* client, SteadyClock::time_point now);
-  void Dispatch(ClientConnection* client, const std::string& map_name, std::string key,
-                SteadyClock::time_point now);
+  void Dispatch(ClientConnection* client, Request request, SteadyClock::time_point now);
+  void CountFront(const std::string& map_name, const LookupAnswer& answer);
   void FlushSubmissions(SteadyClock::time_point now);
   void HandleAnswers(SteadyClock::time_point now);
   // Writes, closes when finished, and registers the events the client now wants.
@@ -96,6 +107,8 @@ class Server {
   std::map<std::string, std::unique_ptr<MapWorker>> workers_;
   std::vector<std::unique_ptr<MapWorker>> retiring_;  // maps dropped by a reload
   std::map<std::string, LookupMetrics> metrics_;
+  std::map<std::string, FrontCounters> front_;   // maps with a memcache listener
+  std::map<std::string, ParseLimits> limits_;    // per map, from its table
   std::unordered_map<uint64_t, std::unique_ptr<ClientConnection>> clients_;
   // Requests parsed in this turn of the loop, per map, not yet handed over.
   std::unordered_map<MapWorker*, std::vector<LookupRequest>> to_submit_;

@@ -322,9 +322,11 @@ void MemcacheClient::Run(std::span<const std::string_view> keys, const BatchFact
   dispatch.Run();
 }
 
-void MemcacheClient::Get(std::span<const std::string_view> keys, std::vector<LookupResult>* results) {
+void MemcacheClient::Get(std::span<const std::string_view> keys, std::vector<LookupResult>* results,
+                         std::vector<uint32_t>* flags) {
   results->resize(keys.size());  // every entry is set by the batch
-  Run(keys, [&] { return NewGetBatch(limits_, keys, results); });
+  if (flags != nullptr) flags->assign(keys.size(), 0);
+  Run(keys, [&] { return NewGetBatch(limits_, keys, results, flags); });
 }
 
 void MemcacheClient::Set(std::span<const SetRequest> items, uint32_t flags, long ttl,

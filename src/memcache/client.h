@@ -88,8 +88,10 @@ class MemcacheClient {
   explicit MemcacheClient(MemcacheSettings settings);
   ~MemcacheClient();
 
-  // results[i]: OK with value, NotFound, or TempError(reason).
-  void Get(std::span<const std::string_view> keys, std::vector<LookupResult>* results);
+  // results[i]: OK with value, NotFound, or TempError(reason).  With
+  // `flags`, (*flags)[i] is the flags memcached holds for a found key.
+  void Get(std::span<const std::string_view> keys, std::vector<LookupResult>* results,
+           std::vector<uint32_t>* flags = nullptr);
   // results[i]: OK (STORED) or TempError(reason).
   void Set(std::span<const SetRequest> items, uint32_t flags, long ttl, std::vector<Status>* results);
   // results[i]: OK (DELETED), NotFound (NOT_FOUND) or TempError(reason).

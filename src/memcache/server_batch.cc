@@ -17,8 +17,8 @@ constexpr size_t kMaxChunkBytes = 256 * 1024;
 class GetBatch : public ServerBatch {
  public:
   GetBatch(const BatchLimits& limits, std::span<const std::string_view> keys,
-           std::vector<LookupResult>* results)
-      : ServerBatch(limits), keys_(keys), results_(results) {}
+           std::vector<LookupResult>* results, std::vector<uint32_t>* flags)
+      : ServerBatch(limits), keys_(keys), results_(results), flags_(flags) {}
 
   size_t BuildChunk(size_t begin, std::string* out) override {
     ends_.clear();
@@ -72,6 +72,7 @@ class GetBatch : public ServerBatch {
           LookupResult& found = (*results_)[items_[match]];
           found.status = Status::OK();
           found.value.assign(step.data);
+          if (flags_ != nullptr) (*flags_)[items_[match]] = step.flags;
           next_ = match + 1;
           *consumed += step.consumed;
           break;
@@ -83,6 +84,7 @@ class GetBatch : public ServerBatch {
  private:
   std::span<const std::string_view> keys_;
   std::vector<LookupResult>* results_;
+  std::vector<uint32_t>* flags_;  // null: the caller does not want them
   std::vector<size_t> ends_;  // end position of each get command in the chunk
   size_t cmd_ = 0;            // the get command being answered
 };
@@ -230,8 +232,9 @@ void ServerBatch::LogReceived(std::string_view line) const {
 
 std::unique_ptr<ServerBatch> NewGetBatch(const BatchLimits& limits,
                                          std::span<const std::string_view> keys,
-                                         std::vector<LookupResult>* results) {
-  return std::make_unique<GetBatch>(limits, keys, results);
+                                         std::vector<LookupResult>* results,
+                                         std::vector<uint32_t>* flags) {
+  return std::make_unique<GetBatch>(limits, keys, results, flags);
 }
 
 std::unique_ptr<ServerBatch> NewSetBatch(const BatchLimits& limits, std::span<const SetRequest> items,

@@ -90,10 +90,12 @@ class ServerBatch : public ReplyConsumer {
   bool item_error_ = false;
 };
 
-// results[i] of keys[i]: OK with value, NotFound, or an error set by FailItem.
+// results[i] of keys[i]: OK with value, NotFound, or an error set by FailItem;
+// with `flags` (sized like results), (*flags)[i] is the found item's flags.
 std::unique_ptr<ServerBatch> NewGetBatch(const BatchLimits& limits,
                                          std::span<const std::string_view> keys,
-                                         std::vector<LookupResult>* results);
+                                         std::vector<LookupResult>* results,
+                                         std::vector<uint32_t>* flags = nullptr);
 // results[i] of items[i]: OK (STORED) or an error.
 std::unique_ptr<ServerBatch> NewSetBatch(const BatchLimits& limits, std::span<const SetRequest> items,
                                          uint32_t flags, long ttl, std::vector<Status>* results);

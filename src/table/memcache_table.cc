@@ -50,6 +50,7 @@
 
 #include "common/casefold.h"
 #include "mctable/config.h"
+#include "mctable/exact_key_cache.h"
 #include "mctable/log.h"
 #include "mctable/table.h"
 #include "mctable/table_registry.h"
@@ -63,6 +64,7 @@
 #include "table/cache_maintenance.h"
 #include "table/listed_table.h"
 #include "memcache/openssl_module.h"
+#include "memcache/signed_value_format.h"
 #include "table/memcache_security.h"
 
 namespace mctable {
@@ -95,7 +97,7 @@ class SignedBatch {
   std::vector<size_t> ends_;
 };
 
-class MemcacheTable : public Table, public CacheMaintenance {
+class MemcacheTable : public Table, public CacheMaintenance, public ExactKeyCache {
  public:
   MemcacheTable(std::string name, const OpenOptions& options, MemcacheSettings settings,
                 MemcacheSecurity security)
@@ -126,7 +128,17 @@ class MemcacheTable : public Table, public CacheMaintenance {
     results->assign(keys.size(), LookupResult{Status::ConfigError("table " + full_name() + " has no backup"), ""});
   }
 
+  // ExactKeyCache (mctabled's memcache front): see exact_key_cache.h.
+  Status CheckExactKey(std::string_view key) const override;
+  size_t max_value_size() const override;
+  void GetExact(std::span<const std::string> keys, std::vector<CachedValue>* results) override;
+  void SetExact(std::span<const CacheItem> items, std::vector<Status>* results) override;
+  void DeleteExact(std::span<const std::string> keys, std::vector<Status>* results) override;
+
  private:
+  // The memcached key for a client's exact key: the key itself, or its
+  // digest with key_digest.  Refused with the reason when it cannot be used.
+  Status ExactWireKey(std::string_view key, std::string* wire_key) const;
   // The cache fill: values[k] stored under wire_keys[k], signed when
   // signing is on, with flags and ttl; a value over data_size_limit is not
   // stored ((*stored)[k] Refused).
@@ -142,6 +154,18 @@ class MemcacheTable : public Table, public CacheMaintenance {
   // if signatures are on and its signature is missing, wrong or expired.
   bool AcceptStored(std::string_view key, std::string_view wire_key, std::time_t now,
                     std::string* value) const;
+  // Cache fill: writes the backup's answers (values[k] for wire_keys[k])
+  // to memcached, signed, with the table's flags and ttl, and counts them
+  // (`asked`: the backup lookups behind them).  A failure here costs only
+  // a later backup lookup.
+  void FillFromBackup(size_t asked, std::span<const std::string_view> wire_keys,
+                      std::span<const std::string_view> values, std::time_t now);
+  // Deletes keys[delete_index[j]] from the backup, if there is one (into
+  // *from_backup, else left empty), then wire_keys[j] from memcached (into
+  // *deleted).
+  void DeleteFromBoth(std::span<const std::string> keys, std::span<const size_t> delete_index,
+                      std::span<const std::string_view> wire_keys, std::vector<Status>* from_backup,
+                      std::vector<Status>* deleted);
   void LogSkip(std::string_view operation, std::string_view key, const Status& why, bool warn) const;
   void Verbose(std::string_view what, std::string_view key, std::string_view wire_key,
                std::string_view outcome) const;
@@ -323,11 +347,7 @@ void MemcacheTable::LookupMany(std::span<const std::string> keys, std::vector<Lo
       fill_keys.push_back(wire[i]);
       fill_values.push_back((*results)[i].value);
     }
-    std::vector<Status> stored;
-    Fill(fill_keys, fill_values, now, &stored);
-    counters_.backup_lookups += ask_backup.size();
-    for (const Status& s : stored)
-      if (s.ok()) ++counters_.cache_fills;
+    FillFromBackup(ask_backup.size(), fill_keys, fill_values, now);
   }
   if (LogVerbosity() > 0)
     for (size_t i = 0; i < n; ++i)
@@ -425,6 +445,15 @@ void MemcacheTable::CompareMany(std::span<const KeyValue> entries, std::vector<C
       c.cached = std::move(got.value);
     }
   }
+}
+
+void MemcacheTable::FillFromBackup(size_t asked, std::span<const std::string_view> wire_keys,
+                                   std::span<const std::string_view> values, std::time_t now) {
+  std::vector<Status> stored;
+  Fill(wire_keys, values, now, &stored);
+  counters_.backup_lookups += asked;
+  for (const Status& s : stored)
+    if (s.ok()) ++counters_.cache_fills;
 }
 
 Status MemcacheTable::Update(std::string_view key, std::string_view value) {
@@ -558,19 +587,9 @@ void MemcacheTable::DeleteMany(std::span<const std::string> keys, std::vector<St
     to_delete.push_back(wire[i]);
     delete_index.push_back(i);
   }
-  if (backup_) {
-    // The backup first: stopped half way, memcached still has the key the
-    // backup lost, a stale value, never a newer one.
-    std::vector<std::string> backup_keys;
-    backup_keys.reserve(delete_index.size());
-    for (size_t i : delete_index) backup_keys.push_back(keys[i]);
-    std::vector<Status> backup_results;
-    backup_->DeleteMany(backup_keys, &backup_results);
-    for (size_t j = 0; j < backup_results.size(); ++j)
-      (*results)[delete_index[j]] = std::move(backup_results[j]);
-  }
-  std::vector<Status> deleted;
-  client_.Delete(to_delete, &deleted);
+  std::vector<Status> from_backup, deleted;
+  DeleteFromBoth(keys, delete_index, to_delete, &from_backup, &deleted);
+  for (size_t j = 0; j < from_backup.size(); ++j) (*results)[delete_index[j]] = std::move(from_backup[j]);
   size_t failures = 0;
   size_t first_failure = 0;
   for (size_t j = 0; j < deleted.size(); ++j) {
@@ -588,6 +607,22 @@ void MemcacheTable::DeleteMany(std::span<const std::string> keys, std::vector<St
     for (size_t i = 0; i < n; ++i) Verbose("delete", keys[i], wire[i], (*results)[i].ToString());
 }
 
+void MemcacheTable::DeleteFromBoth(std::span<const std::string> keys,
+                                   std::span<const size_t> delete_index,
+                                   std::span<const std::string_view> wire_keys,
+                                   std::vector<Status>* from_backup, std::vector<Status>* deleted) {
+  from_backup->clear();
+  if (backup_) {
+    // The backup first: stopped half way, memcached still has the key the
+    // backup lost, a stale value, never a newer one.
+    std::vector<std::string> backup_keys;
+    backup_keys.reserve(delete_index.size());
+    for (size_t i : delete_index) backup_keys.push_back(keys[i]);
+    backup_->DeleteMany(backup_keys, from_backup);
+  }
+  client_.Delete(wire_keys, deleted);
+}
+
 Status MemcacheTable::Sequence(SequenceOp op, std::string* key, std::string* value) {
   if (!backup_) {
     if (op == SequenceOp::kFirst)
@@ -595,6 +630,206 @@ Status MemcacheTable::Sequence(SequenceOp op, std::string* key, std::string* val
     return Status::NotFound();
   }
   return backup_->Sequence(op, key, value);
+}
+
+Status MemcacheTable::ExactWireKey(std::string_view key, std::string* wire_key) const {
+  if (key.empty()) return Status::Refused("empty key");
+  for (unsigned char c : key)
+    if (c <= 0x20 || c == 0x7f)
+      return Status::Refused("key contains whitespace or a control character");
+  wire_key->assign(key);
+  if (key_digest_) {
+    if (!key_digest_->Apply(wire_key))
+      return Status::TempError(full_name() + ": " + key_digest_->algorithm() +
+                               " message digest failed");
+  } else if (key.size() > kMaxMemcacheKeyLength) {
+    return Status::Refused("key of " + std::to_string(key.size()) + " bytes is longer than " +
+                           std::to_string(kMaxMemcacheKeyLength) + " and table " + full_name() +
+                           " has no key_digest");
+  }
+  if (const char* why = InvalidMemcacheKeyReason(*wire_key)) return Status::Refused(why);
+  return Status::OK();
+}
+
+Status MemcacheTable::CheckExactKey(std::string_view key) const {
+  std::string wire;
+  return ExactWireKey(key, &wire);
+}
+
+size_t MemcacheTable::max_value_size() const {
+  size_t limit = client_.settings().data_size_limit;
+  if (!signer_) return limit;
+  return limit > kMaxSignedValueOverhead ? limit - kMaxSignedValueOverhead : 0;
+}
+
+void MemcacheTable::GetExact(std::span<const std::string> keys, std::vector<CachedValue>* results) {
+  const size_t n = keys.size();
+  results->assign(n, CachedValue{});
+  std::vector<std::string> wire(n);
+  std::vector<std::string_view> to_get;
+  std::vector<size_t> get_index;
+  for (size_t i = 0; i < n; ++i) {
+    Status s = ExactWireKey(keys[i], &wire[i]);
+    if (s.ok()) {
+      to_get.push_back(wire[i]);
+      get_index.push_back(i);
+    } else {
+      (*results)[i].status = std::move(s);
+    }
+  }
+  std::vector<uint32_t> flags;
+  client_.Get(to_get, &got_, &flags);
+  const std::time_t now = std::time(nullptr);
+  std::vector<size_t> ask_backup;
+  for (size_t j = 0; j < got_.size(); ++j) {
+    size_t i = get_index[j];
+    CachedValue& result = (*results)[i];
+    result.status = std::move(got_[j].status);
+    if (result.status.ok()) {
+      result.value = std::move(got_[j].value);
+      result.flags = flags[j];
+      if (!AcceptStored(keys[i], wire[i], now, &result.value)) {
+        result.status = Status::NotFound();
+        result.value.clear();
+      }
+    }
+    if (!result.status.ok() && backup_) ask_backup.push_back(i);
+  }
+  if (ask_backup.empty()) return;
+  std::vector<std::string> backup_keys;
+  backup_keys.reserve(ask_backup.size());
+  for (size_t i : ask_backup) backup_keys.push_back(keys[i]);
+  std::vector<LookupResult> from_backup;
+  backup_->LookupMany(backup_keys, &from_backup);
+  // A fill carries the table's own flags and ttl, as mctable's fills do.
+  std::vector<std::string_view> fill_keys, fill_values;
+  for (size_t j = 0; j < ask_backup.size(); ++j) {
+    size_t i = ask_backup[j];
+    CachedValue& result = (*results)[i];
+    result.status = std::move(from_backup[j].status);
+    if (!result.status.ok()) continue;
+    result.value = std::move(from_backup[j].value);
+    result.flags = flags_;
+    fill_keys.push_back(wire[i]);
+    fill_values.push_back(result.value);
+  }
+  FillFromBackup(ask_backup.size(), fill_keys, fill_values, now);
+}
+
+void MemcacheTable::SetExact(std::span<const CacheItem> items, std::vector<Status>* results) {
+  const size_t n = items.size();
+  if (!options_.read_write) {
+    results->assign(n, ReadOnlyRefusal("update"));
+    return;
+  }
+  results->assign(n, Status::OK());
+  std::vector<std::string> wire(n);
+  std::vector<size_t> usable;
+  for (size_t i = 0; i < n; ++i) {
+    Status s = ExactWireKey(items[i].key, &wire[i]);
+    if (s.ok() && items[i].value.size() > max_value_size())
+      s = Status::Refused("value of " + std::to_string(items[i].value.size()) +
+                          " bytes is larger than " + std::to_string(max_value_size()) +
+                          " (data_size_limit of " + full_name() + ")");
+    // Postfix's table formats end a value at its first NUL: the backup
+    // would keep less than was written.
+    if (s.ok() && backup_ && items[i].value.find('\0') != std::string::npos)
+      s = Status::Refused("value contains a NUL byte, which the backup table " + backup_->full_name() +
+                          " cannot hold");
+    if (s.ok())
+      usable.push_back(i);
+    else
+      (*results)[i] = std::move(s);
+  }
+  if (backup_) {
+    // The backup first, as UpdateMany: memcached is never ahead of it.
+    std::vector<KeyValue> backup_entries;
+    backup_entries.reserve(usable.size());
+    for (size_t i : usable) backup_entries.push_back({items[i].key, items[i].value});
+    std::vector<Status> backup_results;
+    backup_->UpdateMany(backup_entries, &backup_results);
+    std::vector<size_t> written;
+    for (size_t j = 0; j < usable.size(); ++j) {
+      (*results)[usable[j]] = std::move(backup_results[j]);
+      if ((*results)[usable[j]].ok()) written.push_back(usable[j]);
+    }
+    usable.swap(written);
+  }
+  const std::time_t now = std::time(nullptr);
+  if (signer_) {
+    signed_.Clear();
+    for (size_t i : usable)
+      signed_.Add(*signer_, wire[i], items[i].value, ValueSigner::ExpiryForTtl(items[i].ttl, now));
+  }
+  // One pipelined set per distinct (flags, ttl): clients of one cache
+  // normally all send the same pair, so this is one call.
+  std::vector<bool> done(usable.size(), false);
+  std::vector<std::string_view> failed_keys;
+  std::string first_failure;
+  for (size_t k = 0; k < usable.size(); ++k) {
+    if (done[k]) continue;
+    const uint32_t flags = items[usable[k]].flags;
+    const int64_t ttl = items[usable[k]].ttl;
+    std::vector<SetRequest> to_set;
+    std::vector<size_t> set_index;
+    for (size_t m = k; m < usable.size(); ++m) {
+      size_t i = usable[m];
+      if (done[m] || items[i].flags != flags || items[i].ttl != ttl) continue;
+      done[m] = true;
+      to_set.push_back({wire[i], signer_ ? signed_.Get(m) : std::string_view(items[i].value)});
+      set_index.push_back(i);
+    }
+    std::vector<Status> stored;
+    client_.Set(to_set, flags, static_cast<long>(ttl), &stored);
+    for (size_t j = 0; j < stored.size(); ++j) {
+      if (!backup_) {
+        (*results)[set_index[j]] = std::move(stored[j]);
+      } else if (!stored[j].ok()) {
+        if (first_failure.empty()) first_failure = stored[j].message();
+        failed_keys.push_back(to_set[j].key);
+      }
+    }
+  }
+  if (!failed_keys.empty()) {
+    LogWarning(full_name() + ": memcached was not updated for " + std::to_string(failed_keys.size()) +
+               (failed_keys.size() == 1 ? " key" : " keys") + ", first \"" +
+               PrintableBytes(failed_keys[0]) + "\": " + first_failure + "; the backup has the new value");
+    std::vector<Status> deleted;
+    client_.Delete(failed_keys, &deleted);  // best effort: no stale value
+  }
+}
+
+void MemcacheTable::DeleteExact(std::span<const std::string> keys, std::vector<Status>* results) {
+  const size_t n = keys.size();
+  if (!options_.read_write) {
+    results->assign(n, ReadOnlyRefusal("delete"));
+    return;
+  }
+  results->assign(n, Status::NotFound());
+  std::vector<std::string> wire(n);
+  std::vector<std::string_view> to_delete;
+  std::vector<size_t> delete_index;
+  for (size_t i = 0; i < n; ++i) {
+    Status s = ExactWireKey(keys[i], &wire[i]);
+    if (!s.ok()) {
+      (*results)[i] = std::move(s);
+      continue;
+    }
+    to_delete.push_back(wire[i]);
+    delete_index.push_back(i);
+  }
+  std::vector<Status> from_backup, deleted;
+  DeleteFromBoth(keys, delete_index, to_delete, &from_backup, &deleted);
+  for (size_t j = 0; j < deleted.size(); ++j) {
+    Status& result = (*results)[delete_index[j]];
+    // An error from either side wins: the key may still be readable.
+    if (backup_ && from_backup[j].IsError())
+      result = std::move(from_backup[j]);
+    else if (deleted[j].IsError())
+      result = std::move(deleted[j]);
+    else if (deleted[j].ok() || (backup_ && from_backup[j].ok()))
+      result = Status::OK();
+  }
 }
 
 // yes/no, as Postfix writes booleans (true/false, as twemproxy does, too).

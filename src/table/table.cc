@@ -1,6 +1,9 @@
 // Default implementations of the Table interface: refusals for the
-// operations a type does not offer, and batch calls made of single ones.
+// operations a type does not offer, and batch calls made of single ones;
+// the exact-key access of the types that have it.
 #include "mctable/table.h"
+
+#include "mctable/exact_key_cache.h"
 
 namespace mctable {
 
@@ -34,5 +37,7 @@ void Table::DeleteMany(std::span<const std::string> keys, std::vector<Status>* r
   results->resize(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) (*results)[i] = Delete(keys[i]);
 }
+
+ExactKeyCache* AsExactKeyCache(Table* table) { return dynamic_cast<ExactKeyCache*>(table); }
 
 }  // namespace mctable

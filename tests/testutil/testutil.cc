@@ -259,6 +259,10 @@ bool MemcachedServer::Restart() {
   return Start();
 }
 
+void MemcachedServer::Freeze(bool frozen) const {
+  if (pid_ > 0) ::kill(pid_, frozen ? SIGSTOP : SIGCONT);
+}
+
 void MemcachedServer::Stop() {
   if (pid_ <= 0) return;
   // SIGKILL, not SIGTERM: memcached's graceful stop takes about a second and

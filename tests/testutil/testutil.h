@@ -113,6 +113,8 @@ class MemcachedServer {
   // Starts it again where it listened before (same port or socket), empty.
   bool Restart();
   void Stop();
+  // SIGSTOP (true) or SIGCONT (false): a server that accepts but never answers.
+  void Freeze(bool frozen) const;
   bool running() const { return pid_ > 0; }
   const std::string& error() const { return error_; }
 
