@@ -1,4 +1,4 @@
-// DbCommon: what the SQL table types (sqlite:, pgsql:, mysql:) share, after
+// DbCommon: what the database table types (sqlite:, pgsql:, mysql:) share, after
 // Postfix's db_common: the query and result_format templates, the legacy
 // query parameters, the domain list and expansion_limit; how a lookup key
 // becomes a query, and how the values a query returns become the lookup's
@@ -26,8 +26,8 @@
 //   through result_format (skipped when it cannot fill it).  More values
 //   than expansion_limit (when > 0) make the lookup a temporary error,
 //   with Postfix's warning; nothing joined is the answer "not found".
-#ifndef MCTABLE_TABLE_SQL_DB_COMMON_H_
-#define MCTABLE_TABLE_SQL_DB_COMMON_H_
+#ifndef MCTABLE_TABLE_DB_DB_COMMON_H_
+#define MCTABLE_TABLE_DB_DB_COMMON_H_
 
 #include <memory>
 #include <string>
@@ -45,7 +45,7 @@ namespace mctable {
 // The configuration of the SQL table TYPE:NAME, which Postfix lets open
 // read-only only: Refused ("TYPE:NAME map requires O_RDONLY access mode")
 // for any other open, else what Config::ForTable says.
-Status ReadSqlTableConfig(std::string_view type, std::string_view name, const OpenOptions& options,
+Status ReadDbTableConfig(std::string_view type, std::string_view name, const OpenOptions& options,
                           Config* config);
 
 // user, password (default empty) and dbname (at least 1 byte), in
@@ -126,4 +126,4 @@ class DbCommon {
 
 }  // namespace mctable
 
-#endif  // MCTABLE_TABLE_SQL_DB_COMMON_H_
+#endif  // MCTABLE_TABLE_DB_DB_COMMON_H_

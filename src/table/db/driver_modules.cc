@@ -1,5 +1,5 @@
-// LoadPgsqlConnector and LoadMysqlConnector; see sql_drivers.h.
-#include "table/sql/sql_drivers.h"
+// LoadPgsqlConnector and LoadMysqlConnector; see driver_modules.h.
+#include "table/db/driver_modules.h"
 
 #include "common/module_loader.h"
 

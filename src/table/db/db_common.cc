@@ -1,5 +1,5 @@
 // DbCommon; see db_common.h.
-#include "table/sql/db_common.h"
+#include "table/db/db_common.h"
 
 #include "common/utf8.h"
 #include "mctable/log.h"
@@ -29,7 +29,7 @@ Status LegacyQuery(const Config& config, bool select_function, std::string* quer
 
 }  // namespace
 
-Status ReadSqlTableConfig(std::string_view type, std::string_view name, const OpenOptions& options,
+Status ReadDbTableConfig(std::string_view type, std::string_view name, const OpenOptions& options,
                           Config* config) {
   if (options.read_write || options.create || options.truncate)
     return Status::Refused(std::string(type) + ":" + std::string(name) + " map requires O_RDONLY access mode");

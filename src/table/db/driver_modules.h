@@ -6,8 +6,8 @@
 // Fails with a ConfigError when the module cannot be loaded (not
 // installed, its client library missing, built for another version); the
 // table's opener reports it with the table's name.
-#ifndef MCTABLE_TABLE_SQL_SQL_DRIVERS_H_
-#define MCTABLE_TABLE_SQL_SQL_DRIVERS_H_
+#ifndef MCTABLE_TABLE_DB_DRIVER_MODULES_H_
+#define MCTABLE_TABLE_DB_DRIVER_MODULES_H_
 
 #include <memory>
 
@@ -29,4 +29,4 @@ Status LoadMysqlConnector(MysqlSettings settings, std::unique_ptr<SqlConnector>*
 
 }  // namespace mctable
 
-#endif  // MCTABLE_TABLE_SQL_SQL_DRIVERS_H_
+#endif  // MCTABLE_TABLE_DB_DRIVER_MODULES_H_
