@@ -46,11 +46,14 @@ gtest_discover_tests(mctable_unit_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 
 # SetUpTestSuite: seconds, not milliseconds), so they run together as one
 # ctest entry instead: one start per suite rather than one per test.
 gtest_discover_tests(mctable_integration_tests DISCOVERY_TIMEOUT 60
-                     TEST_FILTER "-*WithPostfix.*:${MCTABLE_DATABASE_FILTER}"
+                     TEST_FILTER "-*WithPostfix.*:*WithSlapd.*:${MCTABLE_DATABASE_FILTER}"
                      PROPERTIES TIMEOUT 120 LABELS integration)
 add_test(NAME WithPostfix.AllSuites
          COMMAND mctable_integration_tests --gtest_filter=*WithPostfix.*)
 set_tests_properties(WithPostfix.AllSuites PROPERTIES TIMEOUT 900 LABELS integration)
+# The ldap: suites ("...WithSlapd") share one slapd per test process.
+add_test(NAME WithSlapd.AllSuites COMMAND mctable_integration_tests --gtest_filter=*WithSlapd.*)
+set_tests_properties(WithSlapd.AllSuites PROPERTIES TIMEOUT 900 LABELS "integration;database")
 
 foreach(suite ${MCTABLE_DATABASE_SUITES})
   set(types sqlite pgsql mysql)
