@@ -1,7 +1,7 @@
 // The LDAP client of ldap_client.h, on OpenLDAP's libldap.  Built only into
 // mctable-ldap.so.
 //
-// A batch keeps up to `window` searches outstanding on one connection
+// A batch keeps up to `window` searches outstanding on a connection
 // (ldap_search_ext, answers collected with ldap_result in whatever order
 // slapd sends them) and handles the answers in key order, so that a key's
 // values and warnings are what a one-at-a-time client (Postfix) gets.  DN
@@ -18,6 +18,7 @@
 #include <cstring>
 #include <deque>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -473,10 +474,43 @@ void Client::Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcom
     if (answer != nullptr) ldap_msgfree(answer);
 }
 
+// Two connections, each with a thread of its own: a large batch is cut in
+// two halves, one per connection.  slapd reads one connection's requests
+// one at a time; with two it decodes and answers twice as many at once.
+// The halves are joined in key order, so nothing else can tell.
+class TwoConnections : public LdapClient {
+ public:
+  explicit TwoConnections(const LdapSettings& settings) : first_(settings), second_(settings) {}
+
+  void Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcome>* outcomes) override {
+    // A small batch gains nothing from a second connection (or its bind).
+    const size_t n = searches.size();
+    if (n < 4 * kSplitAbove) {
+      first_.Run(searches, outcomes);
+      return;
+    }
+    const std::vector<LdapSearch> tail(searches.begin() + n / 2, searches.end());
+    const std::vector<LdapSearch> head(searches.begin(), searches.begin() + n / 2);
+    std::vector<LdapOutcome> head_outcomes, tail_outcomes;
+    std::thread other([&] { second_.Run(tail, &tail_outcomes); });
+    first_.Run(head, &head_outcomes);
+    other.join();
+    outcomes->clear();
+    outcomes->reserve(n);
+    for (LdapOutcome& outcome : head_outcomes) outcomes->push_back(std::move(outcome));
+    for (LdapOutcome& outcome : tail_outcomes) outcomes->push_back(std::move(outcome));
+  }
+
+ private:
+  static constexpr size_t kSplitAbove = 64;
+  Client first_;
+  Client second_;
+};
+
 }  // namespace
 
 std::unique_ptr<LdapClient> NewLdapClient(LdapSettings settings) {
-  return std::make_unique<Client>(std::move(settings));
+  return std::make_unique<TwoConnections>(settings);
 }
 
 }  // namespace mctable
