@@ -45,6 +45,7 @@ while [ $# -gt 0 ]; do
 done
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 [ -n "$BUILD_DIR" ] || BUILD_DIR=$ROOT/build-bench
 MCTABLE=$BUILD_DIR/mctable
 CLIENT=$BUILD_DIR/bench/ldap_pipeline_client
@@ -143,14 +144,7 @@ MC=$WORK/mc.cf
 printf 'memcache = inet:127.0.0.1:%s\nkey_format = k:%%s\nttl = 900\nbackup = ldap:%s\n' "$MC_PORT" "$CF" >"$MC"
 
 # ---- runs ----------------------------------------------------------------------------
-FAILURES=0
 MISSED=0
-fail() { echo "  MISMATCH: $*"; FAILURES=$((FAILURES + 1)); }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END {
-  if (NR == 0) { print "nan"; exit } print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", n / t; else print "inf" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 # run_once NAME PREP CMD...: one timed run of CMD (PREP before it), its
 # output checked; appends the time to TIMES[NAME].
 declare -A TIMES CMDS

@@ -18,7 +18,7 @@
 // mode").  Configuration errors are ConfigErrors worded as Postfix's; a
 // search that fails is a TempError naming the table, after Postfix's
 // warnings, never a partial answer.  The LDAP client is in mctable-ldap.so
-// (ldap_client.h); a batch of keys is pipelined on one connection.
+// (ldap_client.h); the searches of a batch of keys are pipelined.
 #include <memory>
 #include <string>
 #include <vector>

@@ -4,8 +4,8 @@
 // not map it.
 //
 // The table turns keys into searches (a base DN and a filter, already
-// quoted); the client runs a batch of searches pipelined on one connection
-// and gives back, per search, the attribute values Postfix's dict_ldap would
+// quoted); the client runs a batch of searches pipelined on a connection
+// (a large batch split over two) and gives back, per search, the attribute values Postfix's dict_ldap would
 // collect (terminal, leaf and special attributes and DN / URL recursion
 // applied), in Postfix's order: entries in the order the server sent them,
 // then each entry's attributes in their stored order, then values in order.
@@ -19,7 +19,7 @@
 // is abandoned (ldap_abandon_ext) and is a temporary error.  A broken
 // connection is reopened once per batch and the unanswered searches sent
 // again; when that fails too, every unanswered search fails with the
-// reason.
+// reason.  Not thread-safe: one Run at a time.
 #ifndef MCTABLE_TABLE_LDAP_LDAP_CLIENT_H_
 #define MCTABLE_TABLE_LDAP_LDAP_CLIENT_H_
 
