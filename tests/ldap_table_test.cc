@@ -284,6 +284,26 @@ TEST_F(LdapTableWithSlapd, EmptyDomainLabelsAreNotExpanded) {
   }
 }
 
+// UTF-8 and non-UTF-8 keys and values with smtputf8_enable on and off,
+// each through both programs with the same main.cf.
+TEST_F(LdapTableWithSlapd, Utf8KeysFollowSmtputf8Enable) {
+  if (!postmap_.available() || ::access(kPostfixLdap, F_OK) != 0)
+    GTEST_SKIP() << "Debian postmap or postfix-ldap is not installed";
+  std::string table = Table("utf8.cf", BASE);
+  for (const char* setting : {"yes", "no"}) {
+    // With smtputf8_enable = yes, a malformed key is refused with a warning
+    // that prints its bytes (as \xHH here, "?" in Postfix: a project-wide
+    // choice, docs/postfix-differences.md): compared with "no" only.
+    std::string input = "j\xc3\xb6rg@example.com\nJ\xc3\x96RG@example.com\nALICE@example.com\n";
+    if (std::string(setting) == "no") input += "raw\xe9@example.com\n";
+    config_.WriteFile("main.cf", std::string("smtputf8_enable = ") + setting + "\n");
+    CommandResult ours = Mctable({"-q", "-", table}, input);
+    CommandResult theirs =
+        testutil::RunCommand({testutil::PostmapBinary(), "-c", config_.path(), "-q", "-", table}, input);
+    ExpectSameResults(ours, theirs, std::string("smtputf8_enable = ") + setting);
+  }
+}
+
 // A batch much larger than the window: every answer in key order.
 TEST_F(LdapTableWithSlapd, LargeBatchInKeyOrder) {
   std::string table = Table("big.cf", BASE);
