@@ -48,6 +48,9 @@ endif()
 mctable_find_dependency(SQLITE sqlite3 sqlite3.h)
 mctable_find_dependency(PGSQL pq libpq-fe.h MODULE)
 mctable_find_dependency(MYSQL mariadb mysql.h MODULE)
+# ldap: (OpenLDAP's libldap), linked into mctable-ldap.so only.
+mctable_find_dependency(LDAP ldap ldap.h MODULE)
+find_library(LBER_LIBRARY lber)
 
 # Include paths and definitions of a build of the library sources (the
 # regular one, and the instrumented one in fuzz/).

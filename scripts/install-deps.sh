@@ -21,6 +21,7 @@ if [ "${1:-}" != "--main" ]; then
              postfix postfix-lmdb postfix-cdb
              libpq-dev libmariadb-dev postgresql mariadb-server sqlite3
              postfix-sqlite postfix-pgsql postfix-mysql
+             libldap2-dev slapd ldap-utils postfix-ldap
              python3 clang libclang-rt-14-dev strace time valgrind libmemcached-tools
              dpkg-dev debhelper lintian fakeroot man-db git)
 fi
@@ -31,6 +32,9 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   # Postfix must not ask questions or expect to run a mail system here.
   echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  # slapd: no directory of its own (the tests start theirs on free ports),
+  # so nothing to ask and no system service holding port 389.
+  echo "slapd slapd/no_configuration boolean true" | $SUDO debconf-set-selections
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

@@ -128,18 +128,6 @@ TEST_P(SqlPostmapDiffTest, ByThemselves) {
                       std::string(case_.name) + ": -q " + PrintableBytes(kSingleKeys[i]));
 }
 
-// The memcache key of a lookup key (key_format k:%s on the folded key),
-// or "" when memcache skips it.
-std::string WireKey(const std::string& key) {
-  if (key.empty()) return "";
-  std::string wire = "k:";
-  for (char c : key) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return "";
-    wire.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-  }
-  return wire;
-}
-
 // The memcache runs, for the cases where the cache fills can differ (the
 // others differ only in what the database answers: ByThemselves).
 class SqlBackupDiffTest : public SqlPostmapDiffTest {};
@@ -150,49 +138,9 @@ TEST_P(SqlBackupDiffTest, AsMemcacheBackup) {
   std::string mc = "memcache:" + dir_.WriteFile("mc.cf", "memcache = " + memcached.endpoint() +
                                                              "\nkey_format = k:%s\nttl = 900\nflags = 7\nbackup = " +
                                                              table_ + "\n");
-  std::string input = StdinOf(kKeys);
-  // What memcached holds for the keys up to index `upto`.
-  auto snapshot = [&](size_t upto) {
-    std::string all;
-    for (size_t i = 0; i < kKeys.size() && i <= upto; ++i) {
-      std::string wire = WireKey(kKeys[i]);
-      if (wire.empty()) continue;
-      bool found = false;
-      unsigned flags = 0;
-      std::string value = memcached.Get(wire, &found, &flags);
-      if (found) all += wire + " flags=" + std::to_string(flags) + " => " + value + "\n";
-    }
-    return all;
-  };
-  auto flush = [&] { memcached.RawCommand("flush_all\r\n", "OK\r\n"); };
-
-  flush();
-  CommandResult theirs = postmap_.Run({"-q", "-", mc}, input);
-  // After a fatal error postmap has looked up nothing more: compare the
-  // entries up to the first key that reaches the backup and fails there.
-  size_t upto = kKeys.size();
-  if (theirs.err.find("fatal:") != std::string::npos) {
-    std::vector<testutil::CommandSpec> probes;  // at once: each fatal one sleeps a second
-    for (const std::string& key : kKeys) probes.push_back({postmap_.Argv({"-q", key, table_}), ""});
-    std::vector<CommandResult> probed = testutil::RunCommands(probes);
-    upto = 0;
-    while (upto < kKeys.size() &&
-           (WireKey(kKeys[upto]).empty() || probed[upto].err.find("fatal:") == std::string::npos))
-      ++upto;
-  }
-  std::string their_entries = snapshot(upto);
-  flush();
-  CommandResult ours = Mctable({"-q", "-", mc}, input);
-  std::string our_entries = snapshot(upto);
-  ExpectSameResults(ours, theirs, std::string(case_.name) + ": memcache cold");
-  EXPECT_EQ(our_entries, their_entries) << case_.name << ": cache fills differ";
-
-  // Warm: the second run answers from memcached (what each program cached).
-  CommandResult ours_warm = Mctable({"-q", "-", mc}, input);
-  flush();
-  postmap_.Run({"-q", "-", mc}, input);
-  CommandResult theirs_warm = postmap_.Run({"-q", "-", mc}, input);
-  ExpectSameResults(ours_warm, theirs_warm, std::string(case_.name) + ": memcache warm");
+  testutil::ExpectSameBackupRuns(
+      memcached, postmap_, [&](std::vector<std::string> args, const std::string& input) { return Mctable(args, input); },
+      mc, table_, kKeys, case_.name);
 }
 
 std::string CaseName(const ::testing::TestParamInfo<std::tuple<std::string, int>>& param_info) {

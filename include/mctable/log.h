@@ -16,7 +16,8 @@
 
 namespace mctable {
 
-enum class LogLevel { kInfo, kWarning, kFatal };
+// kError: Postfix's msg_error, a failure it reports and goes on after.
+enum class LogLevel { kInfo, kWarning, kFatal, kError };
 
 using LogSink = std::function<void(LogLevel, std::string_view)>;
 
@@ -31,6 +32,7 @@ MCTABLE_EXPORT int LogVerbosity();
 
 MCTABLE_EXPORT void LogInfo(std::string_view text);
 MCTABLE_EXPORT void LogWarning(std::string_view text);
+MCTABLE_EXPORT void LogError(std::string_view text);
 // Prints the fatal message; the caller decides how to exit.
 MCTABLE_EXPORT void LogFatal(std::string_view text);
 

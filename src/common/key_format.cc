@@ -32,9 +32,11 @@ Status KeyFormat::Parse(std::string_view format, std::string_view table_name, Ki
   KeyFormat parsed;
   parsed.format_.assign(format);
   parsed.identity_ = format == "%s";
+  parsed.uses_key_ = false;
   for (size_t i = 0; i < format.size(); ++i) {
     if (format[i] != '%') continue;
     char escape = i + 1 < format.size() ? format[++i] : '\0';
+    if (escape != '%') parsed.uses_key_ = true;
     switch (escape) {
       case '%':
       case 's':

@@ -74,6 +74,9 @@ class KeyFormat {
 
   const std::string& format() const { return format_; }
   bool is_identity() const { return identity_; }
+  // Whether an expansion depends on the key at all (an escape other than
+  // "%%"): Postfix's db_common_parse "dynamic" answer.
+  bool uses_key() const { return uses_key_; }
 
  private:
   // The expansion of both kinds; `result` is null for a query.  With a null
@@ -83,6 +86,7 @@ class KeyFormat {
 
   std::string format_ = "%s";
   bool identity_ = true;          // format_ is "%s": Expand is a copy
+  bool uses_key_ = true;          // some escape other than %%
   bool needs_at_ = false;         // some escape looks at the "@" split
   bool needs_domain_ = false;     // %d %D %1-%9
   bool needs_user_ = false;       // %u %U

@@ -29,6 +29,9 @@ void DefaultSink(LogLevel level, std::string_view text) {
     case LogLevel::kFatal:
       line += ": fatal: ";
       break;
+    case LogLevel::kError:
+      line += ": error: ";
+      break;
   }
   line.append(text);
   line += '\n';
@@ -64,6 +67,7 @@ int LogVerbosity() { return verbosity; }
 
 void LogInfo(std::string_view text) { Emit(LogLevel::kInfo, text); }
 void LogWarning(std::string_view text) { Emit(LogLevel::kWarning, text); }
+void LogError(std::string_view text) { Emit(LogLevel::kError, text); }
 void LogFatal(std::string_view text) { Emit(LogLevel::kFatal, text); }
 
 std::string PrintableBytes(std::string_view bytes) {

@@ -19,9 +19,9 @@
 #include <memory>
 
 #include "mctable/config.h"
-#include "table/sql/db_common.h"
+#include "table/db/db_common.h"
+#include "table/db/driver_modules.h"
 #include "table/sql/mysql_connection.h"
-#include "table/sql/sql_drivers.h"
 #include "table/sql/network_sql_table.h"
 #include "table/sql/sql_text.h"
 #include "table/sql/sql_timeouts.h"
@@ -32,7 +32,7 @@ namespace mctable {
 Status OpenMysqlTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table) {
   const std::string full_name = "mysql:" + std::string(name);
   Config config;
-  Status s = ReadSqlTableConfig("mysql", name, options, &config);
+  Status s = ReadDbTableConfig("mysql", name, options, &config);
   if (!s.ok()) return s;
   MysqlSettings settings;
   settings.table_name = full_name;

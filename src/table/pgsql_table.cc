@@ -15,10 +15,10 @@
 #include <memory>
 
 #include "mctable/config.h"
-#include "table/sql/db_common.h"
+#include "table/db/db_common.h"
+#include "table/db/driver_modules.h"
 #include "table/sql/network_sql_table.h"
 #include "table/sql/pgsql_connection.h"
-#include "table/sql/sql_drivers.h"
 #include "table/sql/sql_text.h"
 #include "table/sql/sql_timeouts.h"
 #include "table/table_types.h"
@@ -27,7 +27,7 @@ namespace mctable {
 
 Status OpenPgsqlTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table) {
   Config config;
-  Status s = ReadSqlTableConfig("pgsql", name, options, &config);
+  Status s = ReadDbTableConfig("pgsql", name, options, &config);
   if (!s.ok()) return s;
   PgsqlSettings settings;
   s = ReadSqlLogin(config, &settings.user, &settings.password, &settings.dbname);

@@ -31,6 +31,9 @@ TypeMap BuiltinTypes() {
 #ifdef MCTABLE_HAVE_MYSQL
       {"mysql", OpenMysqlTable},
 #endif
+#ifdef MCTABLE_HAVE_LDAP
+      {"ldap", OpenLdapTable},
+#endif
       {"proxy", OpenProxyTable},
       {"texthash", OpenTexthashTable},
       {"inline", OpenInlineTable},

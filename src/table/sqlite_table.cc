@@ -21,7 +21,7 @@
 #include "common/key_format.h"
 #include "mctable/config.h"
 #include "mctable/log.h"
-#include "table/sql/db_common.h"
+#include "table/db/db_common.h"
 #include "table/sql/sql_text.h"
 #include "table/sql/sql_timeouts.h"
 #include "table/table_types.h"
@@ -166,7 +166,7 @@ Status SqliteTable::Lookup(std::string_view key, std::string* value) {
 Status OpenSqliteTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table) {
   const std::string full_name = "sqlite:" + std::string(name);
   Config config;
-  Status s = ReadSqlTableConfig("sqlite", name, options, &config);
+  Status s = ReadDbTableConfig("sqlite", name, options, &config);
   if (!s.ok()) return s;
   std::string dbpath;
   s = config.GetString("dbpath", "", 1, &dbpath);

@@ -31,6 +31,9 @@ Status OpenPgsqlTable(std::string_view name, const OpenOptions& options, std::un
 #ifdef MCTABLE_HAVE_MYSQL
 Status OpenMysqlTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table);
 #endif
+#ifdef MCTABLE_HAVE_LDAP
+Status OpenLdapTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table);
+#endif
 Status OpenProxyTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table);
 Status OpenTexthashTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table);
 Status OpenInlineTable(std::string_view name, const OpenOptions& options, std::unique_ptr<Table>* table);

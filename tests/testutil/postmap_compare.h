@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
+#include "testutil/table_util.h"
 #include "testutil/testutil.h"
 
 namespace mctable::testutil {
@@ -26,6 +29,22 @@ std::string JoinedLines(const std::vector<std::string>& lines);
 // postmap's stdout and warnings must be a prefix of ours, and both end
 // with the fatal error (docs/postfix-differences.md).
 void ExpectSameResults(const CommandResult& ours, const CommandResult& theirs, const std::string& what);
+
+// The memcache key of a lookup key under "key_format = k:%s" (folded), or
+// "" when memcache skips it.
+std::string CacheWireKey(const std::string& key);
+
+// A program run: arguments and stdin.
+using ProgramRun = std::function<CommandResult(std::vector<std::string> args, const std::string& input)>;
+
+// `-q -` over `keys` through the memcache table `mc` (key_format k:%s, on
+// `memcached`, with the backup table `backup`), by postmap and by mctable:
+// cold (memcached flushed) the same output, messages and entries written
+// to memcached (after a fatal error, up to the first key whose backup
+// lookup fails in postmap); warm, the same output and messages.
+void ExpectSameBackupRuns(const MemcachedServer& memcached, const Postmap& postmap, const ProgramRun& mctable,
+                          const std::string& mc, const std::string& backup, const std::vector<std::string>& keys,
+                          const std::string& what);
 
 }  // namespace mctable::testutil
 

@@ -77,7 +77,7 @@ struct MysqlSettings {
 ServerAddress ParseMysqlServer(std::string_view text);
 
 // The driver itself: defined in the mysql module only (mctable-mysql.so); the
-// library reaches it through LoadMysqlConnector (sql_drivers.h).
+// library reaches it through LoadMysqlConnector (driver_modules.h).
 std::unique_ptr<SqlConnector> NewMysqlConnector(MysqlSettings settings);
 
 }  // namespace mctable

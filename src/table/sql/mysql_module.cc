@@ -1,10 +1,10 @@
 // The mysql driver module, mctable-mysql.so (module_loader.h): the driver
-// of mysql_connection.h behind the entry point sql_drivers.h names.  Built
+// of mysql_connection.h behind the entry point driver_modules.h names.  Built
 // only into the module, never into the library.
 #include <utility>
 
 #include "common/module_entry.h"
-#include "table/sql/sql_drivers.h"
+#include "table/db/driver_modules.h"
 
 MCTABLE_DEFINE_MODULE_VERSION
 

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "mctable/table.h"
-#include "table/sql/db_common.h"
+#include "table/db/db_common.h"
 #include "table/sql/server_list.h"
 #include "table/sql/sql_connection.h"
 

@@ -52,7 +52,7 @@ struct PgsqlSettings {
 ServerAddress ParsePgsqlServer(std::string_view text);
 
 // The driver itself: defined in the pgsql module only (mctable-pgsql.so); the
-// library reaches it through LoadPgsqlConnector (sql_drivers.h).
+// library reaches it through LoadPgsqlConnector (driver_modules.h).
 std::unique_ptr<SqlConnector> NewPgsqlConnector(PgsqlSettings settings);
 
 }  // namespace mctable

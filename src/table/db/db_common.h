@@ -1,15 +1,18 @@
-// DbCommon: what the SQL table types (sqlite:, pgsql:, mysql:) share, after
+// DbCommon: what the database table types (sqlite:, pgsql:, mysql:) share, after
 // Postfix's db_common: the query and result_format templates, the legacy
 // query parameters, the domain list and expansion_limit; how a lookup key
 // becomes a query, and how the values a query returns become the lookup's
 // answer.
 //
 // Contract
-// - Configure reads, in Postfix's order: result_format (at least 1 byte),
+// - Configure reads, in Postfix's order: result_format (at least 1 byte; or
+//   the type's older name for it),
 //   expansion_limit, query (or, when it is not set, select_function for
 //   pgsql, else "SELECT select_field FROM table WHERE where_field='%s'
 //   additional_conditions", each of the three at least 1 byte), then
-//   parses both templates and the domain list.  Every error is a
+//   parses the templates and the domain list.  The parameter names come
+//   from the type's Naming (ldap: query_filter with its default, and a
+//   search_base template whose key requirements the query shares).  Every error is a
 //   ConfigError worded as Postfix's ("FILE: bad string length 0 < 1:
 //   table = ", "db_common_parse: FILE: Invalid query template: ...").
 // - PrepareKey says whether a key is queried at all: it is cut at a NUL
@@ -26,10 +29,11 @@
 //   through result_format (skipped when it cannot fill it).  More values
 //   than expansion_limit (when > 0) make the lookup a temporary error,
 //   with Postfix's warning; nothing joined is the answer "not found".
-#ifndef MCTABLE_TABLE_SQL_DB_COMMON_H_
-#define MCTABLE_TABLE_SQL_DB_COMMON_H_
+#ifndef MCTABLE_TABLE_DB_DB_COMMON_H_
+#define MCTABLE_TABLE_DB_DB_COMMON_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,7 +49,7 @@ namespace mctable {
 // The configuration of the SQL table TYPE:NAME, which Postfix lets open
 // read-only only: Refused ("TYPE:NAME map requires O_RDONLY access mode")
 // for any other open, else what Config::ForTable says.
-Status ReadSqlTableConfig(std::string_view type, std::string_view name, const OpenOptions& options,
+Status ReadDbTableConfig(std::string_view type, std::string_view name, const OpenOptions& options,
                           Config* config);
 
 // user, password (default empty) and dbname (at least 1 byte), in
@@ -64,6 +68,16 @@ class DbCommon {
     bool colon_before_key = true;   // false for sqlite
     bool select_function = false;   // the legacy select_function parameter (pgsql)
     bool skip_non_utf8 = false;     // sqlite: a non-UTF-8 key is not looked up
+    // The query template's parameter and, when set, its default (ldap:
+    // "query_filter", "(mailacceptinggeneralid=%s)"); without a default a
+    // missing query falls back to the legacy SQL forms.
+    std::string query_parameter = "query";
+    std::optional<std::string> query_default = std::nullopt;
+    // Read when result_format is not set (ldap: the older "result_filter").
+    std::string result_format_fallback = "";
+    // A second key template sharing the query's key requirements (ldap:
+    // "search_base", default empty); none when empty.
+    std::string base_parameter = "";
   };
 
   static Status Configure(const Config& config, Naming naming, const OpenOptions& options,
@@ -80,6 +94,14 @@ class DbCommon {
   bool ExpandQuery(std::string_view lookup_key, const ValueQuoter& quoter, std::string* query) const {
     return query_.Expand(lookup_key, &quoter, query);
   }
+
+  // The second template (Naming::base_parameter) for a key PrepareKey
+  // accepted, quoted by `quoter`.
+  bool ExpandBase(std::string_view lookup_key, const ValueQuoter& quoter, std::string* base) const {
+    return base_.Expand(lookup_key, &quoter, base);
+  }
+  // Whether the second template depends on the key (Postfix's dynamic_base).
+  bool base_is_dynamic() const { return base_.uses_key(); }
 
   const std::string& query_template() const { return query_.format(); }
   // "pgsql:NAME", for messages.
@@ -118,6 +140,7 @@ class DbCommon {
   Naming naming_;
   bool fold_ = true;
   KeyFormat query_;
+  KeyFormat base_;
   KeyFormat result_;
   mutable std::string scratch_;  // PrepareKey's trial expansion
   std::unique_ptr<DomainList> domain_;
@@ -126,4 +149,4 @@ class DbCommon {
 
 }  // namespace mctable
 
-#endif  // MCTABLE_TABLE_SQL_DB_COMMON_H_
+#endif  // MCTABLE_TABLE_DB_DB_COMMON_H_

@@ -1,5 +1,5 @@
-// LoadPgsqlConnector and LoadMysqlConnector; see sql_drivers.h.
-#include "table/sql/sql_drivers.h"
+// LoadPgsqlConnector, LoadMysqlConnector and LoadLdapClient; see driver_modules.h.
+#include "table/db/driver_modules.h"
 
 #include "common/module_loader.h"
 
@@ -18,6 +18,14 @@ Status LoadMysqlConnector(MysqlSettings settings, std::unique_ptr<SqlConnector>*
   Status s = LoadModuleEntry("mysql", MCTABLE_MYSQL_CONNECTOR_ENTRY, &entry);
   if (!s.ok()) return s;
   connector->reset(reinterpret_cast<NewMysqlConnectorFunction>(entry)(&settings));
+  return Status::OK();
+}
+
+Status LoadLdapClient(LdapSettings settings, std::unique_ptr<LdapClient>* client) {
+  void* entry = nullptr;
+  Status s = LoadModuleEntry("ldap", MCTABLE_LDAP_CLIENT_ENTRY, &entry);
+  if (!s.ok()) return s;
+  client->reset(reinterpret_cast<NewLdapClientFunction>(entry)(&settings));
   return Status::OK();
 }
 

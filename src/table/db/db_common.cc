@@ -1,5 +1,5 @@
 // DbCommon; see db_common.h.
-#include "table/sql/db_common.h"
+#include "table/db/db_common.h"
 
 #include "common/utf8.h"
 #include "mctable/log.h"
@@ -29,7 +29,7 @@ Status LegacyQuery(const Config& config, bool select_function, std::string* quer
 
 }  // namespace
 
-Status ReadSqlTableConfig(std::string_view type, std::string_view name, const OpenOptions& options,
+Status ReadDbTableConfig(std::string_view type, std::string_view name, const OpenOptions& options,
                           Config* config) {
   if (options.read_write || options.create || options.truncate)
     return Status::Refused(std::string(type) + ":" + std::string(name) + " map requires O_RDONLY access mode");
@@ -48,15 +48,22 @@ Status DbCommon::Configure(const Config& config, Naming naming, const OpenOption
   std::unique_ptr<DbCommon> common(new DbCommon());
   common->naming_ = std::move(naming);
   common->fold_ = options.fold_keys;
+  const Naming& named = common->naming_;
   std::string result_format;
-  Status s = config.GetString("result_format", "%s", 1, &result_format);
+  Status s;
+  if (!named.result_format_fallback.empty() && !config.Find("result_format"))
+    s = config.GetString(named.result_format_fallback, "%s", 1, &result_format);
+  else
+    s = config.GetString("result_format", "%s", 1, &result_format);
   if (!s.ok()) return s;
   // No bound: 0 or less means no limit, as in Postfix.
   s = config.GetInt("expansion_limit", 0, 0, 0, &common->expansion_limit_);
   if (!s.ok()) return s;
   std::string query;
-  if (std::optional<std::string> given = config.Find("query")) {
+  if (std::optional<std::string> given = config.Find(named.query_parameter)) {
     query = std::move(*given);
+  } else if (named.query_default) {
+    query = *named.query_default;
   } else {
     s = LegacyQuery(config, common->naming_.select_function, &query);
     if (!s.ok()) return s;
@@ -64,6 +71,11 @@ Status DbCommon::Configure(const Config& config, Naming naming, const OpenOption
   const std::string& parser_name = common->naming_.name;
   s = KeyFormat::Parse(query, parser_name, KeyFormat::Kind::kQuery, &common->query_);
   if (!s.ok()) return s;
+  if (!named.base_parameter.empty()) {
+    s = KeyFormat::Parse(config.GetString(named.base_parameter, ""), parser_name, KeyFormat::Kind::kQuery,
+                         &common->base_);
+    if (!s.ok()) return s;
+  }
   s = KeyFormat::Parse(result_format, parser_name, KeyFormat::Kind::kResult, &common->result_);
   if (!s.ok()) return s;
   std::string domain = config.GetString("domain", "");
@@ -103,7 +115,8 @@ Status DbCommon::PrepareKey(std::string_view key, std::string* lookup_key, std::
   }
   // Postfix suppresses the query when either template's key escapes
   // cannot be filled (they share one set of requirements there).
-  if (!query_.Expand(*lookup_key, &scratch_) || !result_.KeyFits(*lookup_key))
+  if (!query_.Expand(*lookup_key, &scratch_) || !result_.KeyFits(*lookup_key) ||
+      (!naming_.base_parameter.empty() && !base_.Expand(*lookup_key, &scratch_)))
     return Status::NotFound("key does not fit the query");
   return Status::OK();
 }

@@ -1,6 +1,6 @@
 // Tests for DbCommon: configuration (with Postfix's messages), which keys
 // are queried, and how returned values become the answer.
-#include "table/sql/db_common.h"
+#include "table/db/db_common.h"
 
 #include <gtest/gtest.h>
 
