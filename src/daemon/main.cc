@@ -56,12 +56,14 @@ void LogToSyslogToo() {
   ::openlog("mctabled", LOG_PID, LOG_MAIL);
   mctable::SetLogSink([](mctable::LogLevel level, std::string_view text) {
     const char* label = level == mctable::LogLevel::kWarning ? "warning: "
+                        : level == mctable::LogLevel::kError ? "error: "
                         : level == mctable::LogLevel::kFatal ? "fatal: "
                                                              : "";
     std::string line = "mctabled: " + std::string(label) + std::string(text) + "\n";
     ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
     (void)n;
     int priority = level == mctable::LogLevel::kWarning ? LOG_WARNING
+                   : level == mctable::LogLevel::kError ? LOG_ERR
                    : level == mctable::LogLevel::kFatal ? LOG_CRIT
                                                         : LOG_INFO;
     ::syslog(priority, "%s%.*s", label, static_cast<int>(text.size()), text.data());
