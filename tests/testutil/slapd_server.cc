@@ -247,6 +247,6 @@ void SlapdServer::Stop() {
   pid_ = -1;
 }
 
-SlapdServer* SharedSlapd(std::string* why) { return SharedServer<SlapdServer>(why); }
+SlapdServer* SharedSlapd(std::string* why) { return SharedServer<SlapdServer>(why, "Slapd", "ldap"); }
 
 }  // namespace mctable::testutil
