@@ -16,6 +16,8 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -201,6 +203,152 @@ TEST_F(CacheExpireTest, MemcacheTableDeletesFromTheBackupAndFromMemcached) {
   std::string cached = memcached.Get(std::string("vc:") + kStamp, &found);
   EXPECT_TRUE(found);
   EXPECT_EQ(cached, entries[kStamp]);
+}
+
+// --- Against a real Postfix ------------------------------------------------
+
+// One SMTP reply (all its lines); ends with "<eof>" or "<timeout>" if cut.
+std::string SmtpReply(LineClient* smtp, double timeout = 30) {
+  std::string reply;
+  for (;;) {
+    std::string line = smtp->ReadLine(timeout);
+    if (line == "<eof>" || line == "<timeout>") return reply + line;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    reply += line + "\n";
+    if (line.size() < 4 || line[3] != '-') return reply;
+  }
+}
+
+std::string SmtpCommand(LineClient* smtp, const std::string& line) {
+  if (!smtp->Send(line + "\r\n")) return "<send failed>";
+  return SmtpReply(smtp);
+}
+
+// Waits up to `seconds` for the instance's log to hold `text` `count` times.
+bool WaitForLog(const PostfixInstance& postfix, const std::string& text, int count, double seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string log = postfix.Log();
+    int seen = 0;
+    for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++seen;
+    if (seen >= count) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return false;
+}
+
+// The services a message (or a verify probe) needs on its way to discard.
+std::vector<std::string> MailServices() {
+  return {"cleanup   unix n - n - 0 cleanup", "qmgr      unix n - n 300 1 qmgr",
+          "rewrite   unix - - n - - trivial-rewrite", "bounce    unix - - n - 0 bounce",
+          "defer     unix - - n - 0 bounce", "trace     unix - - n - 0 bounce",
+          "verify    unix - - n - 1 verify", "discard   unix - - n - - discard",
+          "error     unix - - n - - error", "retry     unix - - n - - error",
+          "anvil     unix - - n - 1 anvil", "scache    unix - - n - 1 scache"};
+}
+
+// The same cache, cleaned by Postfix (the instance's btree file, with
+// `interval_parameter` = 1s and its daemon started by `wake`) and by
+// `mctable --expire kind` (a copy, under the instance's own main.cf): the
+// survivors must be the same, and both files get a stamp.
+void CompareWithPostfixCleanup(PostfixInstance* postfix, const std::string& kind, const std::string& cache_file,
+                               const std::string& interval_parameter, const std::function<void()>& wake,
+                               std::set<std::string>* survivors) {
+  ASSERT_TRUE(postfix->Stop()) << postfix->error();
+  const std::string copy = cache_file + "-mctable";
+  std::filesystem::copy_file(cache_file + ".db", copy + ".db", std::filesystem::copy_options::overwrite_existing);
+  const std::string config_dir = postfix->config_dir();
+  const int64_t before = Now();
+  CommandResult r = RunCommand({testutil::MctableBinary(), "-c", config_dir, "--expire", kind, "btree:" + copy});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+
+  // Postfix's turn: no stamp yet, so its cleanup starts at once.
+  postfix->AddMainCf({{interval_parameter, "1s"}});
+  ASSERT_TRUE(postfix->Start()) << postfix->error();
+  wake();
+  ASSERT_TRUE(WaitForLog(*postfix, "full cleanup: retained=", 1, 60)) << postfix->Log();
+  ASSERT_TRUE(postfix->Stop()) << postfix->error();
+
+  auto by_postfix = Dump(config_dir, "btree:" + cache_file);
+  auto by_mctable = Dump(config_dir, "btree:" + copy);
+  EXPECT_EQ(Keys(by_mctable), Keys(by_postfix)) << postfix->Log();
+  ExpectStamp(by_postfix, before, Now());
+  ExpectStamp(by_mctable, before, Now());
+  *survivors = Keys(by_mctable);
+}
+
+TEST(CacheExpireWithPostfix, VerifyKeepsWhatPostfixsOwnCleanupKeeps) {
+  if (std::string why = PostfixInstance::Unavailable(); !why.empty()) GTEST_SKIP() << why;
+  const int smtp_port = testutil::FreeLoopbackPort();
+  PostfixInstance::Options options;
+  options.main_cf = {{"mynetworks", "127.0.0.0/8"},
+                     {"smtpd_relay_restrictions", "permit_mynetworks, reject"},
+                     {"smtpd_recipient_restrictions", "reject_unverified_recipient"},
+                     {"default_transport", "discard:probe-ok"},
+                     {"address_verify_negative_expire_time", "1h"},
+                     {"address_verify_cache_cleanup_interval", "0"}};
+  options.master_cf = MailServices();
+  options.master_cf.push_back("127.0.0.1:" + std::to_string(smtp_port) + " inet n - n - - smtpd");
+  PostfixInstance postfix(options);
+  // The cache starts with entries that are expired or fresh by main.cf's
+  // times (31 days positive, 1 hour negative); verify adds its own.
+  const int64_t now = Now();
+  const std::string cache = postfix.maps_dir() + "/verify_cache";
+  {
+    TempDir source;
+    std::string text = "old-ok@example.com 0:0:" + N(now - 40 * kDay) + ":250 ok\n" +
+                       "fresh-ok@example.com 0:0:" + N(now - 20 * kDay) + ":250 ok\n" +
+                       "old-bounce@example.com 2:0:" + N(now - 3 * 3600) + ":550 unknown\n" +
+                       "fresh-bounce@example.com 2:0:" + N(now - 600) + ":550 unknown\n" +
+                       "probing@example.com 2:" + N(now - 100) + ":" + N(now - 5 * 3600) + ":550 unknown\n" +
+                       "broken@example.com 9:9:9\n";
+    source.WriteFile("main.cf", "");  // the instance's is written by Start()
+    std::filesystem::copy_file(source.WriteFile("verify_cache", text), cache);
+    CommandResult r = RunCommand({testutil::MctableBinary(), "-c", source.path(), "-f", "btree:" + cache});
+    ASSERT_EQ(r.exit_status, 0) << r.err;
+    std::filesystem::remove(cache);
+    ASSERT_TRUE(postfix.GiveToPostfix(cache + ".db")) << cache;
+  }
+  postfix.AddMainCf({{"address_verify_map", "btree:" + cache}});
+  ASSERT_TRUE(postfix.Start()) << postfix.error();
+
+  // verify writes "in progress" entries, then the probes' results.
+  {
+    LineClient smtp("inet:" + std::to_string(smtp_port));
+    ASSERT_TRUE(smtp.connected());
+    ASSERT_EQ(SmtpReply(&smtp).substr(0, 3), "220") << postfix.Log();
+    ASSERT_EQ(SmtpCommand(&smtp, "EHLO client.test").substr(0, 3), "250");
+    ASSERT_EQ(SmtpCommand(&smtp, "MAIL FROM:<sender@client.test>").substr(0, 3), "250");
+    // 450 while the probe is out, or 250 if it came back within smtpd's
+    // address_verify_poll_delay.
+    for (const char* rcpt : {"Alice@example.com", "bob@example.com"}) {
+      std::string reply = SmtpCommand(&smtp, std::string("RCPT TO:<") + rcpt + ">");
+      EXPECT_TRUE(reply.substr(0, 3) == "450" || reply.substr(0, 3) == "250") << reply << postfix.Log();
+    }
+    SmtpCommand(&smtp, "QUIT");
+  }
+  ASSERT_TRUE(WaitForLog(postfix, "status=deliverable", 2, 60)) << postfix.Log();
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // verify stores the result after the agent logs it
+
+  std::set<std::string> survivors;
+  CompareWithPostfixCleanup(
+      &postfix, "verify", cache, "address_verify_cache_cleanup_interval",
+      [&] {
+        // A query for a fresh deliverable address starts verify without
+        // writing anything.
+        LineClient smtp("inet:" + std::to_string(smtp_port));
+        ASSERT_TRUE(smtp.connected());
+        SmtpReply(&smtp);
+        SmtpCommand(&smtp, "EHLO client.test");
+        SmtpCommand(&smtp, "MAIL FROM:<sender@client.test>");
+        std::string reply = SmtpCommand(&smtp, "RCPT TO:<bob@example.com>");
+        EXPECT_EQ(reply.substr(0, 3), "250") << reply << postfix.Log();
+        SmtpCommand(&smtp, "QUIT");
+      },
+      &survivors);
+  EXPECT_EQ(survivors, (std::set<std::string>{"fresh-ok@example.com", "fresh-bounce@example.com",
+                                              "probing@example.com", "Alice@example.com", "bob@example.com"}))
+      << postfix.Log();
 }
 
 }  // namespace
