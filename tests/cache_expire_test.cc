@@ -277,6 +277,17 @@ void CompareWithPostfixCleanup(PostfixInstance* postfix, const std::string& kind
   *survivors = Keys(by_mctable);
 }
 
+// Builds btree:`cache` from "key value" lines, owned by the postfix user.
+void BuildCacheForPostfix(const PostfixInstance& postfix, const std::string& cache, const std::string& lines) {
+  TempDir source;
+  source.WriteFile("main.cf", "");  // the instance's is written by Start()
+  std::filesystem::copy_file(source.WriteFile("cache", lines), cache);
+  CommandResult r = RunCommand({testutil::MctableBinary(), "-c", source.path(), "-f", "btree:" + cache});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  std::filesystem::remove(cache);
+  ASSERT_TRUE(postfix.GiveToPostfix(cache + ".db")) << cache;
+}
+
 TEST(CacheExpireWithPostfix, VerifyKeepsWhatPostfixsOwnCleanupKeeps) {
   if (std::string why = PostfixInstance::Unavailable(); !why.empty()) GTEST_SKIP() << why;
   const int smtp_port = testutil::FreeLoopbackPort();
@@ -294,21 +305,13 @@ TEST(CacheExpireWithPostfix, VerifyKeepsWhatPostfixsOwnCleanupKeeps) {
   // times (31 days positive, 1 hour negative); verify adds its own.
   const int64_t now = Now();
   const std::string cache = postfix.maps_dir() + "/verify_cache";
-  {
-    TempDir source;
-    std::string text = "old-ok@example.com 0:0:" + N(now - 40 * kDay) + ":250 ok\n" +
-                       "fresh-ok@example.com 0:0:" + N(now - 20 * kDay) + ":250 ok\n" +
-                       "old-bounce@example.com 2:0:" + N(now - 3 * 3600) + ":550 unknown\n" +
-                       "fresh-bounce@example.com 2:0:" + N(now - 600) + ":550 unknown\n" +
-                       "probing@example.com 2:" + N(now - 100) + ":" + N(now - 5 * 3600) + ":550 unknown\n" +
-                       "broken@example.com 9:9:9\n";
-    source.WriteFile("main.cf", "");  // the instance's is written by Start()
-    std::filesystem::copy_file(source.WriteFile("verify_cache", text), cache);
-    CommandResult r = RunCommand({testutil::MctableBinary(), "-c", source.path(), "-f", "btree:" + cache});
-    ASSERT_EQ(r.exit_status, 0) << r.err;
-    std::filesystem::remove(cache);
-    ASSERT_TRUE(postfix.GiveToPostfix(cache + ".db")) << cache;
-  }
+  BuildCacheForPostfix(postfix, cache,
+                       "old-ok@example.com 0:0:" + N(now - 40 * kDay) + ":250 ok\n" +
+                           "fresh-ok@example.com 0:0:" + N(now - 20 * kDay) + ":250 ok\n" +
+                           "old-bounce@example.com 2:0:" + N(now - 3 * 3600) + ":550 unknown\n" +
+                           "fresh-bounce@example.com 2:0:" + N(now - 600) + ":550 unknown\n" +
+                           "probing@example.com 2:" + N(now - 100) + ":" + N(now - 5 * 3600) + ":550 unknown\n" +
+                           "broken@example.com 9:9:9\n");
   postfix.AddMainCf({{"address_verify_map", "btree:" + cache}});
   ASSERT_TRUE(postfix.Start()) << postfix.error();
 
@@ -348,6 +351,54 @@ TEST(CacheExpireWithPostfix, VerifyKeepsWhatPostfixsOwnCleanupKeeps) {
       &survivors);
   EXPECT_EQ(survivors, (std::set<std::string>{"fresh-ok@example.com", "fresh-bounce@example.com",
                                               "probing@example.com", "Alice@example.com", "bob@example.com"}))
+      << postfix.Log();
+}
+
+// A client that passes postscreen's pregreet test: it waits through the
+// greeting until smtpd's "220 " and leaves.
+void PassPostscreen(int port, const PostfixInstance& postfix) {
+  LineClient smtp("inet:" + std::to_string(port));
+  ASSERT_TRUE(smtp.connected());
+  std::string greeting = SmtpReply(&smtp);
+  ASSERT_NE(greeting.find("220 "), std::string::npos) << greeting << postfix.Log();
+  SmtpCommand(&smtp, "QUIT");
+}
+
+TEST(CacheExpireWithPostfix, PostscreenKeepsWhatPostfixsOwnCleanupKeeps) {
+  if (std::string why = PostfixInstance::Unavailable(); !why.empty()) GTEST_SKIP() << why;
+  const int port = testutil::FreeLoopbackPort();
+  PostfixInstance::Options options;
+  options.main_cf = {{"mynetworks", "127.0.0.0/8"},
+                     {"postscreen_access_list", ""},
+                     {"postscreen_greet_wait", "1s"},
+                     {"postscreen_cache_retention_time", "1d"},
+                     {"postscreen_cache_cleanup_interval", "0"}};
+  options.master_cf = MailServices();
+  options.master_cf.push_back("127.0.0.1:" + std::to_string(port) + " inet n - n - 1 postscreen");
+  options.master_cf.push_back("smtpd     pass - - n - - smtpd");
+  PostfixInstance postfix(options);
+  // Only the pregreet test is on (Postfix's default); one day's retention.
+  const int64_t now = Now();
+  const std::string later = N(now + kDay);
+  const std::string cache = postfix.maps_dir() + "/postscreen_cache";
+  BuildCacheForPostfix(postfix, cache,
+                       "192.0.2.1 " + later + ";1;1;1;1\n" +                 // passed, not expired
+                           "192.0.2.2 " + N(now - 2 * kDay) + ";1;1;1;1\n" + // expired 2 days ago
+                           "192.0.2.3 " + N(now - 3 * 3600) + ";1;1;1;1\n" + // expired, within retention
+                           "192.0.2.4 0;1;1;1;1\n" +                         // never passed pregreet
+                           "2001:db8::5 " + later + "\n" +                   // an older, shorter value
+                           "192.0.2.6 junk\n");
+  postfix.AddMainCf({{"postscreen_cache_map", "btree:" + cache}});
+  ASSERT_TRUE(postfix.Start()) << postfix.error();
+  // postscreen writes an entry for a client that passed its test.
+  PassPostscreen(port, postfix);
+  ASSERT_TRUE(WaitForLog(postfix, "PASS NEW [127.0.0.1]", 1, 60)) << postfix.Log();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+
+  std::set<std::string> survivors;
+  CompareWithPostfixCleanup(&postfix, "postscreen", cache, "postscreen_cache_cleanup_interval",
+                            [&] { PassPostscreen(port, postfix); }, &survivors);
+  EXPECT_EQ(survivors, (std::set<std::string>{"192.0.2.1", "192.0.2.3", "2001:db8::5", "127.0.0.1"}))
       << postfix.Log();
 }
 
