@@ -157,6 +157,12 @@ TEST_F(CacheExpireTest, BadUseIsRefusedWithAClearError) {
   r = Mctable({"--expire", "verify", "-q", "a@example.com", table});
   EXPECT_EQ(r.exit_status, 1);
   EXPECT_NE(r.err.find("go alone"), std::string::npos) << r.err;
+  std::string no_backup = "memcache:" + dir_.WriteFile("mc.cf", "memcache = inet:127.0.0.1:1\n");
+  r = Mctable({"--expire", "verify", no_backup});
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_NE(r.err.find("table " + no_backup + ": --expire verify needs a memcache table with a backup"),
+            std::string::npos)
+      << r.err;
   dir_.WriteFile("main.cf", "address_verify_positive_expire_time = soon\n");
   r = Mctable({"--expire", "verify", table});
   EXPECT_EQ(r.exit_status, 1);

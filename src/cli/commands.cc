@@ -548,6 +548,10 @@ int Expire(CommandOptions options) {
   Table& table = maps.Get(0);
   const std::string name = table.full_name();
   const std::string what = "--expire " + options.expire_kind;
+  // A memcache table alone cannot be walked: its entries would expire by
+  // their ttl, and a stamp written there would clean nothing.
+  if (CacheMaintenance* cache = AsCacheMaintenance(&table); cache != nullptr && !cache->has_backup())
+    Fatal("table " + name + ": " + what + " needs a memcache table with a backup, or a file table");
 
   const int64_t now = static_cast<int64_t>(::time(nullptr));
   std::vector<std::string> expired;

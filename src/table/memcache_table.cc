@@ -125,6 +125,7 @@ class MemcacheTable : public Table, public CacheMaintenance {
     if (backup_) return backup_->LookupMany(keys, results);
     results->assign(keys.size(), LookupResult{Status::ConfigError("table " + full_name() + " has no backup"), ""});
   }
+  bool has_backup() const override { return backup_ != nullptr; }
 
  private:
   // The cache fill: values[k] stored under wire_keys[k], signed when
