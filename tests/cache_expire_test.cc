@@ -25,6 +25,7 @@
 
 #include "testutil/mctabled_process.h"
 #include "testutil/postfix_instance.h"
+#include "testutil/smtp_dialogue.h"
 #include "testutil/testutil.h"
 
 namespace mctable {
@@ -35,6 +36,8 @@ using testutil::LineClient;
 using testutil::MemcachedServer;
 using testutil::PostfixInstance;
 using testutil::RunCommand;
+using testutil::SmtpCommand;
+using testutil::SmtpReply;
 using testutil::TempDir;
 
 constexpr char kStamp[] = "_LAST_CACHE_CLEANUP_COMPLETED_";
@@ -212,23 +215,6 @@ TEST_F(CacheExpireTest, MemcacheTableDeletesFromTheBackupAndFromMemcached) {
 }
 
 // --- Against a real Postfix ------------------------------------------------
-
-// One SMTP reply (all its lines); ends with "<eof>" or "<timeout>" if cut.
-std::string SmtpReply(LineClient* smtp, double timeout = 30) {
-  std::string reply;
-  for (;;) {
-    std::string line = smtp->ReadLine(timeout);
-    if (line == "<eof>" || line == "<timeout>") return reply + line;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    reply += line + "\n";
-    if (line.size() < 4 || line[3] != '-') return reply;
-  }
-}
-
-std::string SmtpCommand(LineClient* smtp, const std::string& line) {
-  if (!smtp->Send(line + "\r\n")) return "<send failed>";
-  return SmtpReply(smtp);
-}
 
 // Waits up to `seconds` for the instance's log to hold `text` `count` times.
 bool WaitForLog(const PostfixInstance& postfix, const std::string& text, int count, double seconds) {

@@ -19,6 +19,7 @@
 
 #include "testutil/mctabled_process.h"
 #include "testutil/postfix_instance.h"
+#include "testutil/smtp_dialogue.h"
 #include "testutil/testutil.h"
 
 namespace mctable {
@@ -28,24 +29,9 @@ using testutil::LineClient;
 using testutil::MctabledProcess;
 using testutil::MemcachedServer;
 using testutil::PostfixInstance;
+using testutil::SmtpCommand;
+using testutil::SmtpReply;
 using testutil::TempDir;
-
-// One SMTP reply (all its lines); "" on EOF or timeout.
-std::string SmtpReply(LineClient* smtp) {
-  std::string reply;
-  for (;;) {
-    std::string line = smtp->ReadLine(30);
-    if (line == "<eof>" || line == "<timeout>") return reply + line;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    reply += line + "\n";
-    if (line.size() < 4 || line[3] != '-') return reply;
-  }
-}
-
-std::string Command(LineClient* smtp, const std::string& line) {
-  if (!smtp->Send(line + "\r\n")) return "<send failed>";
-  return SmtpReply(smtp);
-}
 
 TEST(MctabledWithPostfix, VirtualAliasResolvedThroughMctabledWhileDeliveringMail) {
   if (std::string why = PostfixInstance::Unavailable(); !why.empty()) GTEST_SKIP() << why;
@@ -100,18 +86,18 @@ TEST(MctabledWithPostfix, VirtualAliasResolvedThroughMctabledWhileDeliveringMail
   LineClient smtp("inet:" + std::to_string(smtp_port));
   ASSERT_TRUE(smtp.connected());
   ASSERT_EQ(SmtpReply(&smtp).substr(0, 3), "220") << postfix.Log();
-  ASSERT_EQ(Command(&smtp, "EHLO client.test").substr(0, 3), "250");
-  ASSERT_EQ(Command(&smtp, "MAIL FROM:<sender@client.test>").substr(0, 3), "250");
+  ASSERT_EQ(SmtpCommand(&smtp, "EHLO client.test").substr(0, 3), "250");
+  ASSERT_EQ(SmtpCommand(&smtp, "MAIL FROM:<sender@client.test>").substr(0, 3), "250");
   // smtpd asks the virtual alias map at RCPT TO: unknown users are refused.
-  EXPECT_EQ(Command(&smtp, "RCPT TO:<alice@example.com>").substr(0, 3), "250") << postfix.Log();
-  EXPECT_EQ(Command(&smtp, "RCPT TO:<Bob@Example.com>").substr(0, 3), "250");
-  std::string unknown = Command(&smtp, "RCPT TO:<nobody@example.com>");
+  EXPECT_EQ(SmtpCommand(&smtp, "RCPT TO:<alice@example.com>").substr(0, 3), "250") << postfix.Log();
+  EXPECT_EQ(SmtpCommand(&smtp, "RCPT TO:<Bob@Example.com>").substr(0, 3), "250");
+  std::string unknown = SmtpCommand(&smtp, "RCPT TO:<nobody@example.com>");
   EXPECT_EQ(unknown.substr(0, 3), "550") << unknown;
   EXPECT_NE(unknown.find("virtual alias table"), std::string::npos) << unknown;
-  ASSERT_EQ(Command(&smtp, "DATA").substr(0, 3), "354");
-  std::string queued = Command(&smtp, "Subject: mctabled end-to-end\r\n\r\nhello\r\n.");
+  ASSERT_EQ(SmtpCommand(&smtp, "DATA").substr(0, 3), "354");
+  std::string queued = SmtpCommand(&smtp, "Subject: mctabled end-to-end\r\n\r\nhello\r\n.");
   ASSERT_EQ(queued.substr(0, 3), "250") << queued;
-  Command(&smtp, "QUIT");
+  SmtpCommand(&smtp, "QUIT");
 
   // cleanup rewrote both recipients through mctabled; discard "delivered".
   const std::string alice = "to=<alice-target@sink.test>, orig_to=<alice@example.com>";

@@ -95,36 +95,35 @@ bool KeepVerify(const CacheExpiry& e, std::string_view value, int64_t now) {
   return updated >= now - lifetime;
 }
 
+// main.cf's value of `name` (expanded) in *value; *set false, and no
+// value, when main.cf does not set it.
+Status GetIfSet(const MainCf& main_cf, std::string_view name, bool* set, std::string* value) {
+  *set = main_cf.Has(name);
+  return *set ? main_cf.GetString(name, "", value) : Status::OK();
+}
+
 Status GetBool(const MainCf& main_cf, std::string_view name, bool default_value, bool* out) {
-  if (!main_cf.Has(name)) {
-    *out = default_value;
-    return Status::OK();
-  }
+  bool set = false;
   std::string value;
-  Status s = main_cf.GetString(name, "", &value);
-  if (!s.ok()) return s;
-  if (strcasecmp(value.c_str(), "yes") == 0) {
-    *out = true;
-  } else if (strcasecmp(value.c_str(), "no") == 0) {
-    *out = false;
-  } else {
+  Status s = GetIfSet(main_cf, name, &set, &value);
+  if (!s.ok() || !set) {
+    *out = default_value;
+    return s;
+  }
+  if (strcasecmp(value.c_str(), "yes") != 0 && strcasecmp(value.c_str(), "no") != 0)
     return Status::ConfigError(main_cf.path() + ": bad boolean configuration: " + std::string(name) + " = " +
                                value);
-  }
+  *out = strcasecmp(value.c_str(), "yes") == 0;
   return Status::OK();
 }
 
-// Whether a list parameter is set to something non-empty after expansion.
+// Whether a parameter is non-empty after expansion (a test's switch).
 Status NonEmpty(const MainCf& main_cf, std::string_view name, bool default_value, bool* out) {
-  if (!main_cf.Has(name)) {
-    *out = default_value;
-    return Status::OK();
-  }
+  bool set = false;
   std::string value;
-  Status s = main_cf.GetString(name, "", &value);
-  if (!s.ok()) return s;
-  *out = !value.empty();
-  return Status::OK();
+  Status s = GetIfSet(main_cf, name, &set, &value);
+  *out = set ? !value.empty() : default_value;
+  return s;
 }
 
 Status GetSeconds(const MainCf& main_cf, std::string_view name, std::string_view default_value, int min_seconds,

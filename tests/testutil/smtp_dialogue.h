@@ -1,0 +1,25 @@
+// SMTP by hand over a LineClient, for the tests that drive a private
+// Postfix's smtpd or postscreen: one reply at a time, all its lines.
+//
+// How it fails: a reply cut short by EOF or the timeout ends with
+// "<eof>" or "<timeout>" (so a test's expectation on the code fails and
+// shows what came); a command that cannot be sent gives "<send failed>".
+#ifndef MCTABLE_TESTUTIL_SMTP_DIALOGUE_H_
+#define MCTABLE_TESTUTIL_SMTP_DIALOGUE_H_
+
+#include <string>
+
+#include "testutil/mctabled_process.h"
+
+namespace mctable::testutil {
+
+// One SMTP reply: its lines, each with "\n", up to the one without "-"
+// after the code.
+std::string SmtpReply(LineClient* smtp, double timeout_seconds = 30);
+
+// Sends `line` with CRLF and returns the reply.
+std::string SmtpCommand(LineClient* smtp, const std::string& line);
+
+}  // namespace mctable::testutil
+
+#endif  // MCTABLE_TESTUTIL_SMTP_DIALOGUE_H_
