@@ -27,7 +27,7 @@
 #include "testutil/mctabled_process.h"
 #include "testutil/openssl_digest.h"
 #include "testutil/postfix_instance.h"
-#include "testutil/smtp_client.h"
+#include "testutil/smtp_dialogue.h"
 #include "testutil/testutil.h"
 
 namespace mctable {

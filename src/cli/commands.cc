@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <span>
 
@@ -23,7 +24,9 @@
 #include "mctable/log.h"
 #include "mctable/table_registry.h"
 #include "table/build_table.h"
+#include "table/cache_expiry.h"
 #include "table/cache_maintenance.h"
+#include "config/main_cf.h"
 
 namespace mctable {
 namespace {
@@ -507,6 +510,103 @@ int Audit(const CommandOptions& options) {
   return stale > 0 || unreadable > 0 ? 1 : 0;
 }
 
+// --expire postscreen|verify: Postfix's own cache cleanup (its
+// dict_cache cleanup loop with postscreen's or verify's validator), run
+// once from the command line over a memcache table's backup or a plain
+// file table.  The walk decides first and deletes afterwards, so that no
+// table's cursor has to survive deletions under it; only the expired keys
+// are kept in memory.  Deleting through the memcache table removes the
+// entry from the backup and from memcached.  The completion stamp is
+// written, as Postfix writes it, only after a full run: a walk or delete
+// that fails or is interrupted leaves the previous stamp, and a Postfix
+// instance that still cleans the cache runs its next cleanup on time.
+int Expire(CommandOptions options) {
+  CacheKind kind = CacheKind::kVerify;
+  if (!ParseCacheKind(options.expire_kind, &kind))
+    Fatal("--expire: unknown cache \"" + options.expire_kind + "\": specify postscreen or verify");
+  if (options.maps.size() != 1) Fatal("--expire takes exactly one table");
+  // The decision needs main.cf's parameters; without -c, a host with no
+  // main.cf gets Postfix's defaults.
+  CacheExpiry expiry;
+  {
+    MainCf main_cf;
+    std::string path = options.open.config_dir + "/main.cf";
+    struct stat st;
+    if (options.config_dir_given || ::stat(path.c_str(), &st) == 0) {
+      Status s = MainCf::Read(options.open.config_dir, &main_cf);
+      if (!s.ok()) Fatal(s.message());
+    }
+    Status s = ReadCacheExpiry(main_cf, kind, &expiry);
+    if (!s.ok()) Fatal(s.message());
+  }
+  // postscreen and verify never fold their keys: the walk gives the keys
+  // as stored, and they are deleted as given.
+  options.open.read_write = true;
+  options.open.fold_keys = false;
+  Maps maps(options.maps, options.open);
+  if (maps.name(0).compare(0, 6, "proxy:") == 0) Fatal("can't sequence maps via the proxy service");
+  Table& table = maps.Get(0);
+  const std::string name = table.full_name();
+  const std::string what = "--expire " + options.expire_kind;
+  // A memcache table alone cannot be walked: its entries would expire by
+  // their ttl, and a stamp written there would clean nothing.
+  if (CacheMaintenance* cache = AsCacheMaintenance(&table); cache != nullptr && !cache->has_backup())
+    Fatal("table " + name + ": " + what + " needs a memcache table with a backup, or a file table");
+
+  const int64_t now = static_cast<int64_t>(::time(nullptr));
+  std::vector<std::string> expired;
+  size_t kept = 0;
+  {
+    Progress display(what + " " + name);
+    std::string key, value;
+    size_t walked = 0;
+    for (Status s = table.Sequence(SequenceOp::kFirst, &key, &value);;
+         s = table.Sequence(SequenceOp::kNext, &key, &value)) {
+      if (s.IsNotFound()) break;
+      if (!s.ok()) Fatal("table " + name + ": " + what + ": walk the table: " + s.message());
+      if (key == kCacheCleanupStampKey) continue;  // Postfix's walk skips it too
+      if (expiry.Keep(value, now)) {
+        ++kept;
+      } else {
+        expired.push_back(key);
+      }
+      if (++walked % kBatchKeys == 0) {
+        display.Update(walked);
+        progress = std::to_string(walked) + " entries of " + name +
+                   " were examined; nothing was deleted, and the rest was not walked";
+        if (InterruptSignal() != 0) return 1;  // RunCommand says how far it got
+      }
+    }
+  }
+  size_t deleted = 0, gone = 0;
+  std::vector<Status> results;
+  for (size_t at = 0; at < expired.size(); at += kBatchKeys) {
+    if (InterruptSignal() != 0) return 1;
+    std::span<const std::string> keys(expired.data() + at, std::min(kBatchKeys, expired.size() - at));
+    table.DeleteMany(keys, &results);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (results[i].ok()) {
+        ++deleted;
+      } else if (results[i].IsNotFound()) {
+        ++gone;  // deleted by someone else since the walk
+      } else {
+        Fatal("table " + name + ": " + what + ": delete \"" + keys[i] + "\": " + results[i].message() + " (" +
+              std::to_string(deleted) + " expired entries were deleted before it)");
+      }
+    }
+    progress = std::to_string(deleted) + " of the " + std::to_string(expired.size()) + " expired entries of " +
+               name + " were deleted; the cleanup stamp was not written";
+  }
+  Status s = table.Update(kCacheCleanupStampKey, std::to_string(static_cast<int64_t>(::time(nullptr))));
+  if (!s.ok())
+    Fatal("table " + name + ": " + what + ": write " + std::string(kCacheCleanupStampKey) + ": " + s.message());
+  maps.CloseAll();
+  LogInfo(name + ": " + what + ": " + std::to_string(kept + expired.size()) + " entries: " + std::to_string(kept) +
+          " kept, " + std::to_string(deleted) + " expired and deleted" +
+          (gone > 0 ? ", " + std::to_string(gone) + " expired but already gone" : std::string()));
+  return 0;
+}
+
 // Closes a descriptor on every way out.
 class FdCloser {
  public:
@@ -594,6 +694,8 @@ int Dispatch(const CommandOptions& options) {
       return Warm(options);
     case CommandMode::kAudit:
       return Audit(options);
+    case CommandMode::kExpire:
+      return Expire(options);
   }
   return 1;
 }

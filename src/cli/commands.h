@@ -16,7 +16,7 @@
 
 namespace mctable {
 
-enum class CommandMode { kBuild, kQuery, kDelete, kDump, kLoad, kWarm, kAudit };
+enum class CommandMode { kBuild, kQuery, kDelete, kDump, kLoad, kWarm, kAudit, kExpire };
 
 struct CommandOptions {
   CommandMode mode = CommandMode::kBuild;
@@ -28,6 +28,7 @@ struct CommandOptions {
   bool print_stats = false;       // --stats: lookup figures per map on stderr after -q
   bool repair = false;            // --audit --repair: rewrite stale entries from the backup
   bool keys_from_stdin = false;   // --warm/--audit: the keys read from stdin, not a walk
+  std::string expire_kind;        // --expire: "postscreen" or "verify"
   OpenOptions open;
   bool config_dir_given = false;  // -c: main.cf must exist there
 };

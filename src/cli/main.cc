@@ -2,6 +2,7 @@
 //
 //   mctable [-fNnoprvw] [-c config_dir] [-d key|-] [-q key|-] [-i] [-s] [type:]name...
 //   mctable [-c config_dir] --warm | --audit [--repair] [--keys-from-stdin] memcache:name
+//   mctable [-c config_dir] --expire postscreen|verify type:name
 //   mctable --help | --version
 //
 // Same output and exit statuses as postmap: -q prints the first value
@@ -11,7 +12,8 @@
 // value" lines from stdin; without any of these, builds type:name from the
 // source file "name".  Failures are "mctable: fatal: ..." on stderr, exit 1;
 // SIGINT, SIGTERM and SIGHUP stop the work cleanly (cli/signals.h).
-// --warm and --audit walk a memcache table's backup (cli/commands.h).
+// --warm and --audit walk a memcache table's backup (cli/commands.h);
+// --expire cleans a postscreen or verify cache as Postfix would.
 #include <getopt.h>
 #include <unistd.h>
 
@@ -53,6 +55,10 @@ constexpr char kHelp[] =
     "  --audit    print \"key<TAB>cached<TAB>backup\" per cached value that differs\n"
     "             from the backup; exit 1 if any is stale or unreadable\n"
     "  --repair   with --audit: rewrite the stale entries from the backup\n"
+    "  --expire postscreen|verify  delete the entries of a postscreen or verify\n"
+    "             cache that Postfix's cleanup would delete (main.cf's expire and\n"
+    "             retention times), from the backup and memcached, and write\n"
+    "             the _LAST_CACHE_CLEANUP_COMPLETED_ stamp\n"
     "  --keys-from-stdin  with --warm or --audit: the entries of the keys read\n"
     "             from stdin, looked up in the backup (SQL backups cannot be walked)\n"
     "  --stats    after -q: per-map lookups, hits, misses, errors, backup fills and\n"
@@ -79,7 +85,7 @@ std::string HelpText() {
 int main(int argc, char** argv) {
   mctable::SetLogProgramName("mctable");
   mctable::CommandOptions options;
-  int long_modes = 0;  // --warm, --audit
+  int long_modes = 0;  // --warm, --audit, --expire
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--") == 0) break;
     // Long options are taken out before getopt sees them.
@@ -92,6 +98,16 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--audit") == 0) {
       options.mode = mctable::CommandMode::kAudit;
       ++long_modes;
+    } else if (std::strcmp(argv[i], "--expire") == 0) {
+      if (i + 1 >= argc) {
+        mctable::LogFatal("--expire needs postscreen or verify");
+        return 1;
+      }
+      options.mode = mctable::CommandMode::kExpire;
+      options.expire_kind = argv[i + 1];
+      ++long_modes;
+      for (int j = i; j + 1 <= argc; ++j) argv[j] = argv[j + 1];  // its argument goes too
+      --argc;
     } else if (std::strcmp(argv[i], "--repair") == 0) {
       options.repair = true;
     } else if (std::strcmp(argv[i], "--keys-from-stdin") == 0) {
@@ -174,14 +190,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (long_modes > 1 || (long_modes > 0 && (modes > 0 || options.incremental))) {
-    mctable::LogFatal("--warm and --audit go alone: not with each other, -s, -q, -d or -i");
+    mctable::LogFatal("--warm, --audit and --expire go alone: not with each other, -s, -q, -d or -i");
     return 1;
   }
   if (options.repair && options.mode != mctable::CommandMode::kAudit) {
     mctable::LogFatal("--repair goes with --audit");
     return 1;
   }
-  if (options.keys_from_stdin && long_modes == 0) {
+  if (options.keys_from_stdin && options.mode != mctable::CommandMode::kWarm &&
+      options.mode != mctable::CommandMode::kAudit) {
     mctable::LogFatal("--keys-from-stdin goes with --warm or --audit");
     return 1;
   }

@@ -51,6 +51,10 @@ class CacheMaintenance {
   // walked: the entries of the keys an operator lists).  An error for
   // every key if the table has no backup.
   virtual void LookupBackupMany(std::span<const std::string> keys, std::vector<LookupResult>* results) = 0;
+
+  // Whether the table has a backup (--expire walks and cleans it; without
+  // one there is nothing to walk).
+  virtual bool has_backup() const = 0;
 };
 
 // The table's CacheMaintenance, or null if it is not a cache table.

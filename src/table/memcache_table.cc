@@ -127,6 +127,7 @@ class MemcacheTable : public Table, public CacheMaintenance, public ExactKeyCach
     if (backup_) return backup_->LookupMany(keys, results);
     results->assign(keys.size(), LookupResult{Status::ConfigError("table " + full_name() + " has no backup"), ""});
   }
+  bool has_backup() const override { return backup_ != nullptr; }
 
   // ExactKeyCache (mctabled's memcache front): see exact_key_cache.h.
   Status CheckExactKey(std::string_view key) const override;
