@@ -1,9 +1,9 @@
 // The log functions of mctable/log.h: the sink, the verbosity, the thread's context.
 #include "mctable/log.h"
 
-#include "common/held_log.h"
-
 #include <unistd.h>
+
+#include "common/held_log.h"
 
 namespace mctable {
 namespace {
@@ -48,7 +48,12 @@ void DefaultSink(LogLevel level, std::string_view text) {
   }
 }
 
-void ToSink(LogLevel level, std::string_view text);
+void ToSink(LogLevel level, std::string_view text) {
+  if (Sink())
+    Sink()(level, text);
+  else
+    DefaultSink(level, text);
+}
 
 void Emit(LogLevel level, std::string_view text) {
   std::string with_context;
@@ -62,13 +67,6 @@ void Emit(LogLevel level, std::string_view text) {
     return;
   }
   ToSink(level, text);
-}
-
-void ToSink(LogLevel level, std::string_view text) {
-  if (Sink())
-    Sink()(level, text);
-  else
-    DefaultSink(level, text);
 }
 
 }  // namespace
