@@ -55,7 +55,7 @@ TEST_F(FaultCliTest, RefusedIsFatalAtOnce) {
   auto r = Mctable({"-q", "key", "memcache:" + cf});
   EXPECT_EQ(r.exit_status, 1);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, "mctable: warning: connect to 127.0.0.1:" + std::to_string(port) +
+  EXPECT_EQ(r.err, "mctable: warning: database memcache:" + cf + ": connect to 127.0.0.1:" + std::to_string(port) +
                        ": Connection refused\n"
                        "mctable: fatal: table memcache:" + cf +
                        ": query error: Connection refused\n");

@@ -13,14 +13,9 @@ namespace mctable {
 namespace {
 
 using testutil::CommandResult;
+using testutil::CountOccurrences;
 using testutil::RunCommand;
 using testutil::TempDir;
-
-int CountOccurrences(const std::string& text, const std::string& what) {
-  int count = 0;
-  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++count;
-  return count;
-}
 
 TEST(MemcacheEndpointTest, Ipv6AddressWithoutBrackets) {
   if (!testutil::HaveIpv6Loopback())

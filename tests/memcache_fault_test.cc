@@ -419,7 +419,7 @@ TEST_F(FaultTest, RefusedConnectionIsNotRetried) {
   EXPECT_TRUE(s.IsTempError()) << s.ToString();
   EXPECT_EQ(s.message(), "Connection refused");
   EXPECT_EQ(log.lines(),
-            std::vector<std::string>{"connect to 127.0.0.1:" + std::to_string(port) +
+            std::vector<std::string>{"database memcache:" + cf + ": connect to 127.0.0.1:" + std::to_string(port) +
                                      ": Connection refused"});
   EXPECT_LT(Since(start), 0.5) << "a refused connection must not be retried";
   EXPECT_TRUE(table->Update("key", "v").IsTempError());

@@ -61,11 +61,11 @@ TEST_F(FaultTest, EveryByteValueInKeys) {
   EXPECT_EQ(skipped, 33);
   ASSERT_EQ(log.lines().size(), 33u) << log.joined();
   EXPECT_EQ(log.lines()[0],
-            cf + ": skipping update for name \"k\\x01z\": name contains control character");
-  EXPECT_EQ(log.lines()[8], cf + ": skipping update for name \"k\\x09z\": name contains space");
-  EXPECT_EQ(log.lines()[31], cf + ": skipping update for name \"k z\": name contains space");
+            "memcache:" + cf + ": skipping update for name \"k\\x01z\": name contains control character");
+  EXPECT_EQ(log.lines()[8], "memcache:" + cf + ": skipping update for name \"k\\x09z\": name contains space");
+  EXPECT_EQ(log.lines()[31], "memcache:" + cf + ": skipping update for name \"k z\": name contains space");
   EXPECT_EQ(log.lines()[32],
-            cf + ": skipping update for name \"k\\x7fz\": name contains control character");
+            "memcache:" + cf + ": skipping update for name \"k\\x7fz\": name contains control character");
   // Folding: "kAz" and "kaz" are one key.
   std::string value;
   EXPECT_TRUE(table->Lookup("kAz", &value).ok());
@@ -116,7 +116,7 @@ TEST_F(FaultTest, KeysAtAndOver250BytesAfterExpansion) {
   EXPECT_TRUE(table->Delete(over).IsNotFound());
   Status u = table->Update(over, "v");
   EXPECT_TRUE(u.IsRefused()) << u.ToString();
-  EXPECT_EQ(log.lines(), std::vector<std::string>{cf + ": skipping update for name \"" + over +
+  EXPECT_EQ(log.lines(), std::vector<std::string>{"memcache:" + cf + ": skipping update for name \"" + over +
                                                    "\": name is longer than 250 bytes"});
   EXPECT_EQ(server_.AllReceived(), "get pre:" + at + "\r\n");
   // Bytes, not characters: 125 two-byte characters plus "pre:" is 254 bytes.

@@ -109,7 +109,8 @@ TEST_F(MemcacheLoadTest, SkippedEntriesFollowOneRule) {
                             "e@example.com fine\n");
   EXPECT_EQ(r.exit_status, 1) << "documented: 1 when an entry was not stored";
   EXPECT_EQ(r.err.find("fatal:"), std::string::npos) << "nothing stopped the command: " << r.err;
-  EXPECT_NE(r.err.find(cf + ": skipping update for name \"b@other.com\": domain mismatch"), std::string::npos)
+  EXPECT_NE(r.err.find("memcache:" + cf + ": skipping update for name \"b@other.com\": domain mismatch"),
+            std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("database memcache:" + cf + ": data for key c@example.com is too long"), std::string::npos)
       << r.err;
@@ -117,6 +118,20 @@ TEST_F(MemcacheLoadTest, SkippedEntriesFollowOneRule) {
   EXPECT_NE(r.err.find("warning: memcache:" + cf + ": 3 of 5 entries from stdin were not stored"),
             std::string::npos)
       << r.err;
+  // Each with its input line, and the table's full name.
+  EXPECT_NE(r.err.find("mctable: warning: stdin, line 2: memcache:" + cf +
+                       ": skipping update for name \"b@other.com\": domain mismatch\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("mctable: warning: stdin, line 3: database memcache:" + cf +
+                       ": data for key c@example.com is too long (data_size_limit=10) -- not stored\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("warning: memcache:" + cf + ": skipping"), std::string::npos)
+      << "each warned once, with its line: " << r.err;
+  // In input order, though the reader (line 4) reads ahead of the table's batch (lines 2, 3).
+  EXPECT_LT(r.err.find("b@other.com"), r.err.find("c@example.com")) << r.err;
+  EXPECT_LT(r.err.find("c@example.com"), r.err.find("stdin, line 4:")) << r.err;
   EXPECT_EQ(InMemcached("a@example.com"), "short");
   EXPECT_EQ(InMemcached("e@example.com"), "fine");
   EXPECT_EQ(InMemcached("c@example.com"), "<none>");

@@ -4,7 +4,7 @@
 // logs without failing the operation (warnings such as a skipped update)
 // and, when verbose, what it sends and receives.  A program may replace the
 // sink (tests capture messages this way).  Not thread-safe by design: set
-// up once at start.
+// up once at start (the thread's log context excepted).
 #ifndef MCTABLE_LOG_H_
 #define MCTABLE_LOG_H_
 
@@ -29,6 +29,11 @@ MCTABLE_EXPORT LogSink SetLogSink(LogSink sink);
 // Verbosity as given by repeated -v; 0 is quiet.
 MCTABLE_EXPORT void SetLogVerbosity(int level);
 MCTABLE_EXPORT int LogVerbosity();
+
+// Text put before every message the calling thread logs from now on,
+// as "CONTEXT: TEXT" (mctabled's "map NAME" on a map's thread, so that a
+// table's warnings say which map they concern); empty for none.
+MCTABLE_EXPORT void SetThreadLogContext(std::string context);
 
 MCTABLE_EXPORT void LogInfo(std::string_view text);
 MCTABLE_EXPORT void LogWarning(std::string_view text);

@@ -70,6 +70,12 @@ struct OpenOptions {
   // place: a failed write (a full disk) leaves the table as it was, where
   // writing Berkeley DB pages in place would leave it unreadable.
   bool bulk_update = false;
+  // An update the table refuses (Status::Refused: a key outside a memcache
+  // table's domain list, a non-UTF-8 key...) is not logged by the table:
+  // its message is the whole warning, naming the table and the key, and
+  // the caller logs it with where the entry came from (BuildTableFromReader
+  // sets it for -i, which adds the input line).
+  bool caller_logs_refusals = false;
 };
 
 enum class SequenceOp { kFirst, kNext };

@@ -156,6 +156,16 @@ void RecordBatch(LookupMetrics* metrics, std::chrono::steady_clock::time_point s
                     us);
 }
 
+// "table TYPE:NAME: WHAT error: REASON", naming the table once: a reason
+// that starts with the table's name already (the SQL types' "pgsql:X.cf:
+// connect to ...") loses that start.
+std::string TableError(const Table& table, std::string_view what, const Status& status) {
+  std::string_view reason = status.message();
+  const std::string named = table.full_name() + ": ";
+  if (reason.starts_with(named)) reason.remove_prefix(named.size());
+  return "table " + table.full_name() + ": " + std::string(what) + " error: " + std::string(reason);
+}
+
 void WarnEmptyValue(const Table& table, std::string_view key) {
   LogWarning("table " + table.full_name() + ": key " + std::string(key) +
              ": empty string result is not allowed");
@@ -230,7 +240,7 @@ class BatchLookup {
       const LookupResult& r = final_[i];
       if (r.status.IsError()) {
         Table& table = maps_->Get(answered_by_[i]);
-        Fatal("table " + table.full_name() + ": query error: " + r.status.message());
+        Fatal(TableError(table, "query", r.status));
       }
       if (!r.status.ok()) continue;
       if (r.value.empty()) WarnEmptyValue(maps_->Get(answered_by_[i]), keys[i]);
@@ -277,7 +287,7 @@ size_t DeleteBatch(Maps* maps, std::span<const std::string> keys) {
     Table& table = maps->Get(m);
     table.DeleteMany(keys, &results);
     for (const Status& s : results) {
-      if (s.IsError()) Fatal("table " + table.full_name() + ": delete error: " + s.message());
+      if (s.IsError()) Fatal(TableError(table, "delete", s));
       if (s.ok()) ++deleted;
     }
   }
@@ -315,7 +325,7 @@ int Dump(const CommandOptions& options) {
     for (Status s = table.Sequence(SequenceOp::kFirst, &key, &value);;
          s = table.Sequence(SequenceOp::kNext, &key, &value)) {
       if (s.IsNotFound()) break;
-      if (s.IsError()) Fatal("table " + table.full_name() + ": sequence error: " + s.message());
+      if (s.IsError()) Fatal(TableError(table, "sequence", s));
       output.Pair(key, value);
     }
   }
@@ -655,7 +665,9 @@ int Load(const CommandOptions& options, bool from_stdin) {
     progress = from_stdin ? "nothing from stdin was stored in " + full_name
                           : full_name + " was not changed";
     s = BuildTableFromReader(full_name, open, from_stdin, reader.get(), &report);
-    if (from_stdin && report.stored_kept) {
+    if (from_stdin && report.stored == 0) {
+      // "nothing from stdin was stored", as set above (a table that did not open, say)
+    } else if (from_stdin && report.stored_kept) {
       progress = std::to_string(report.stored) + " entries from stdin were stored in " + full_name +
                  (report.stored > 0 ? " (through input line " + std::to_string(report.last_line) + ")" : "") +
                  "; the rest of the input was not stored";

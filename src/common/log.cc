@@ -1,6 +1,9 @@
+// The log functions of mctable/log.h: the sink, the verbosity, the thread's context.
 #include "mctable/log.h"
 
 #include <unistd.h>
+
+#include "common/held_log.h"
 
 namespace mctable {
 namespace {
@@ -16,6 +19,10 @@ LogSink& Sink() {
 }
 
 int verbosity = 0;
+
+thread_local std::string thread_context;
+// Set while a HeldLog of this thread holds its messages.
+thread_local std::vector<std::pair<LogLevel, std::string>>* thread_held = nullptr;
 
 void DefaultSink(LogLevel level, std::string_view text) {
   std::string line = ProgramName();
@@ -44,11 +51,25 @@ void DefaultSink(LogLevel level, std::string_view text) {
   }
 }
 
-void Emit(LogLevel level, std::string_view text) {
+void ToSink(LogLevel level, std::string_view text) {
   if (Sink())
     Sink()(level, text);
   else
     DefaultSink(level, text);
+}
+
+void Emit(LogLevel level, std::string_view text) {
+  std::string with_context;
+  if (!thread_context.empty()) {
+    with_context = thread_context + ": ";
+    with_context.append(text);
+    text = with_context;
+  }
+  if (thread_held != nullptr) {
+    thread_held->emplace_back(level, std::string(text));
+    return;
+  }
+  ToSink(level, text);
 }
 
 }  // namespace
@@ -61,6 +82,30 @@ LogSink SetLogSink(LogSink sink) {
   Sink() = std::move(sink);
   return old;
 }
+
+HeldLog::~HeldLog() {
+  StopHolding();
+  Release();
+}
+
+void HeldLog::Hold() {
+  holding_ = true;
+  thread_held = &held_;
+}
+
+void HeldLog::StopHolding() {
+  if (!holding_) return;
+  holding_ = false;
+  thread_held = nullptr;
+}
+
+void HeldLog::Release() {
+  std::vector<std::pair<LogLevel, std::string>> out;
+  out.swap(held_);
+  for (const auto& [level, text] : out) ToSink(level, text);  // the context is in the text already
+}
+
+void SetThreadLogContext(std::string context) { thread_context = std::move(context); }
 
 void SetLogVerbosity(int level) { verbosity = level; }
 int LogVerbosity() { return verbosity; }

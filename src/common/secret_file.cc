@@ -40,7 +40,7 @@ Status ReadSecretFile(const std::string& path, std::string_view what, std::strin
   } else if ((st.st_mode & (S_IRWXO | S_IWGRP)) != 0) {
     result = Status::ConfigError(label + ": refused: mode " + OctalMode(st.st_mode) +
                                  " lets other users read or change a secret (use chmod 0600, "
-                                 "or 0640 with group postfix)");
+                                 "or 0640 with a group of only its readers)");
   } else if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
     result = Status::ConfigError(label + ": refused: owned by uid " + std::to_string(st.st_uid) +
                                  ", which is neither root nor this process's user");

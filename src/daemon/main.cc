@@ -79,6 +79,17 @@ void RaiseDescriptorLimit() {
   }
 }
 
+// "started: listeners: L1, L2; maps: NAME=TYPE:TABLE, ..." (the names as configured).
+std::string StartedText(const mctable::DaemonConfig& config) {
+  std::string text = "started (pid " + std::to_string(::getpid()) + "): listeners:";
+  for (size_t i = 0; i < config.listeners.size(); ++i)
+    text += (i == 0 ? " " : ", ") + config.listeners[i].text;
+  text += "; maps:";
+  for (size_t i = 0; i < config.maps.size(); ++i)
+    text += (i == 0 ? " " : ", ") + config.maps[i].name + "=" + config.maps[i].table;
+  return text;
+}
+
 [[noreturn]] void Fatal(const std::string& text) {
   mctable::LogFatal(text);
   std::exit(1);
@@ -158,7 +169,8 @@ int main(int argc, char** argv) {
   auto server = std::make_unique<mctable::Server>(config, load);
   s = server->Start();
   if (!s.ok()) Fatal(s.message());
-  if (mctable::LogVerbosity() > 0) mctable::LogInfo("ready");
+  // Operators read the log to know that a (re)start happened and what it serves.
+  mctable::LogInfo(StartedText(config));
   if (!server->Run()) {
     // A map's thread is still inside a table call (a slow server): its
     // sockets are gone already, so leave without waiting for it.
@@ -166,5 +178,6 @@ int main(int argc, char** argv) {
     std::_Exit(0);
   }
   server.reset();
+  mctable::LogInfo("stopped");
   return 0;
 }

@@ -53,7 +53,13 @@ MapWorker::MapWorker(std::string map_name, std::unique_ptr<Table> table, size_t 
   thread_ = std::thread([this] { Run(); });
 }
 
-MapWorker::~MapWorker() { Stop(); }
+MapWorker::~MapWorker() {
+  Stop();
+  // What the table logs as it goes (a count of warnings held back) names the map.
+  SetThreadLogContext("map " + map_name_);
+  table_.reset();
+  SetThreadLogContext("");
+}
 
 bool MapWorker::Submit(LookupRequest request) {
   std::vector<LookupRequest> one;
@@ -103,6 +109,8 @@ bool MapWorker::finished() const {
 }
 
 void MapWorker::Run() {
+  // Everything this thread logs, the table's warnings included, names the map.
+  SetThreadLogContext("map " + map_name_);
   std::vector<LookupRequest> batch;
   for (;;) {
     std::unique_ptr<Table> retired;
@@ -128,7 +136,7 @@ void MapWorker::Run() {
     }
     if (retired) {
       Status s = retired->Close();
-      if (!s.ok()) LogWarning("map " + map_name_ + ": close of the old table: " + s.message());
+      if (!s.ok()) LogWarning("close of the old table: " + s.message());
       retired.reset();
     }
     if (!batch.empty()) AnswerBatch(&batch);
@@ -136,7 +144,7 @@ void MapWorker::Run() {
   }
   if (table_) {
     Status s = table_->Close();
-    if (!s.ok()) LogWarning("map " + map_name_ + ": close: " + s.message());
+    if (!s.ok()) LogWarning("close: " + s.message());
   }
   std::lock_guard<std::mutex> lock(mu_);
   finished_ = true;

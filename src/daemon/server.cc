@@ -34,6 +34,8 @@ constexpr auto kSweepInterval = std::chrono::seconds(1);
 constexpr auto kShutdownGrace = std::chrono::seconds(2);
 constexpr auto kWarningInterval = std::chrono::seconds(10);
 constexpr int kAcceptsPerEvent = 64;
+// The statistics header's first word, for the stats listener's readers.
+constexpr std::string_view kStatsHeaderPrefix = "mctabled: ";
 
 uint64_t Micros(SteadyClock::duration d) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -88,8 +90,10 @@ Status Server::OpenTables(const DaemonConfig& config, const std::vector<Listener
       map_options.read_write = true;
       map_options.duplicates = DuplicateMode::kReplace;
     }
+    SetThreadLogContext("map " + map.name);  // a table's warnings at open name the map
     Status s = OpenTable(WithDefaultTableType(map.table, settings.default_database_type),
                          map_options, &table);
+    SetThreadLogContext("");
     if (!s.ok()) return Status::ConfigError("map " + map.name + ": " + s.message());
     if (exact.count(map.name) && AsExactKeyCache(table.get()) == nullptr)
       return Status::ConfigError("map " + map.name + ": table " + table->full_name() +
@@ -189,13 +193,16 @@ void Server::HandleSignals() {
     switch (info.ssi_signo) {
       case SIGTERM:
       case SIGINT:
+        // Operators read the log to know that a restart happened.
+        LogInfo(std::string("stopping on ") + (info.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT"));
         running_ = false;
         break;
       case SIGHUP:
         Reload();
         break;
       case SIGUSR1: {
-        std::string text = StatsText();
+        // The log line has the program name already: not "mctabled: mctabled: uptime...".
+        std::string text = StatsText().substr(kStatsHeaderPrefix.size());
         size_t start = 0;
         while (start < text.size()) {
           size_t end = text.find('\n', start);
@@ -240,6 +247,8 @@ void Server::Reload() {
     }
     it->second->Abandon();  // answers what it has queued, then ends
     to_submit_.erase(it->second.get());
+    metrics_.erase(it->first);  // the statistics list the maps served
+    front_.erase(it->first);
     retiring_.push_back(std::move(it->second));
     it = workers_.erase(it);
   }
@@ -401,16 +410,19 @@ void Server::HandleAnswers(SteadyClock::time_point now) {
   completions_.Drain(&batches);
   std::vector<ClientConnection*> touched;
   for (AnsweredBatch& batch : batches) {
-    LookupMetrics& metrics = metrics_[batch.map_name];
-    metrics.AddBackupFills(batch.backup_fills);
+    // Null for the last answers of a map a reload removed: not counted.
+    auto found = metrics_.find(batch.map_name);
+    LookupMetrics* metrics = found == metrics_.end() ? nullptr : &found->second;
+    if (metrics) metrics->AddBackupFills(batch.backup_fills);
     for (LookupAnswer& answer : batch.answers) {
       if (answer.request.op == Operation::kLookup) {
         const Status& status = answer.results[0].status;
-        metrics.Record(status.ok()           ? LookupMetrics::Outcome::kHit
-                       : status.IsNotFound() ? LookupMetrics::Outcome::kMiss
-                                             : LookupMetrics::Outcome::kError,
-                       Micros(now - answer.received));
-      } else {
+        if (metrics)
+          metrics->Record(status.ok()           ? LookupMetrics::Outcome::kHit
+                          : status.IsNotFound() ? LookupMetrics::Outcome::kMiss
+                                                : LookupMetrics::Outcome::kError,
+                          Micros(now - answer.received));
+      } else if (metrics) {
         CountFront(batch.map_name, answer);
       }
       auto it = clients_.find(answer.client);
@@ -542,7 +554,7 @@ bool Server::WaitForWorkers() {
 }
 
 std::string Server::StatsText() const {
-  std::string text = "mctabled: uptime_seconds=" +
+  std::string text = std::string(kStatsHeaderPrefix) + "uptime_seconds=" +
                      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
                                         SteadyClock::now() - started_).count()) +
                      " clients=" + std::to_string(clients_.size()) +

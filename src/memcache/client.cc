@@ -238,7 +238,7 @@ class MemcacheClient::Dispatch {
       if (protocol)
         LogWarning(batch.warning());
       else
-        LogWarning("database " + settings_.table_name + ": I/O error: " + status.message());
+        ConnectionOf(run).Warn("I/O error: " + status.message());  // rate-limited per server
     }
     if (pool_.RecordFailure(run.server, now)) {
       LogWarning("database " + settings_.table_name + ": memcache server " +
@@ -305,6 +305,7 @@ MemcacheClient::MemcacheClient(MemcacheSettings settings)
   if (settings_.tls) limits_.pipelined_bytes = kTlsPipelinedBytes;
   for (const ServerConfig& s : settings_.servers) {
     connections_.push_back(std::make_unique<Connection>(s.endpoint, true, settings_.tls));
+    connections_.back()->LimitWarnings("database " + settings_.table_name);
     auth_replies_.emplace_back(s.endpoint.ToString(), settings_.auth.user,
                                settings_.line_size_limit);
   }

@@ -117,6 +117,19 @@ short Connection::PollEvents() const {
   }
 }
 
+void Connection::LimitWarnings(std::string prefix) {
+  warning_prefix_ = std::move(prefix);
+  warnings_ = std::make_unique<WarningLimiter>();
+}
+
+void Connection::Warn(std::string_view text) {
+  if (!warnings_) {
+    LogWarning(text);
+    return;
+  }
+  warnings_->Warn(warning_prefix_.empty() ? std::string(text) : warning_prefix_ + ": " + std::string(text));
+}
+
 void Connection::Close() {
   transport_.reset();
   if (fd_ >= 0) ::close(fd_);
@@ -143,7 +156,7 @@ Connection::Step Connection::ConnectFailed(int err, Status* status, bool* refuse
   addresses_.clear();
   *refused = IsRefusal(err);
   std::string reason = std::strerror(err);
-  if (log_connect_failures_) LogWarning("connect to " + endpoint_.ToString() + ": " + reason);
+  if (log_connect_failures_) Warn("connect to " + endpoint_.ToString() + ": " + reason);
   Close();
   *status = Status::TempError(reason);
   return Step::kFailed;
@@ -168,7 +181,7 @@ Connection::Step Connection::Connect(Status* status, bool* refused) {
       Status s = Resolve(endpoint_, &resolved_);
       if (!s.ok()) {
         resolved_.clear();  // a failed resolution is kept for nothing
-        LogWarning(s.message());
+        Warn(s.message());
         *status = s;
         return Step::kFailed;
       }
@@ -205,7 +218,7 @@ Connection::Step Connection::Connected(Status* status, bool* refused) {
     std::string error;
     transport_ = openssl_module::NewTlsTransport(fd_, endpoint_.host, tls_, &error);
     if (!transport_) {
-      if (log_connect_failures_) LogWarning("connect to " + endpoint_.ToString() + ": " + error);
+      if (log_connect_failures_) Warn("connect to " + endpoint_.ToString() + ": " + error);
       return Fail(error, status);
     }
   } else {
@@ -228,7 +241,7 @@ Connection::Step Connection::Handshake(Status* status) {
     return Step::kPending;
   }
   std::string reason = error.empty() ? "session set-up failed" : error;
-  if (log_connect_failures_) LogWarning("connect to " + endpoint_.ToString() + ": " + reason);
+  if (log_connect_failures_) Warn("connect to " + endpoint_.ToString() + ": " + reason);
   return Fail(reason, status);
 }
 

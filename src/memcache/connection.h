@@ -35,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/warning_limiter.h"
 #include "mctable/status.h"
 #include "memcache/endpoint.h"
 #include "memcache/tls_context.h"
@@ -81,6 +82,15 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   const Endpoint& endpoint() const { return endpoint_; }
+
+  // From now on the connection's warnings start with `prefix` (the
+  // memcache client's "database memcache:FILE") and repeats are held back
+  // (common/warning_limiter.h): a server that is down gets its first
+  // warning, then one per minute with a count, not one per lookup.
+  void LimitWarnings(std::string prefix);
+  // Logs a warning about this server: as is, or with the prefix and
+  // through the limiter after LimitWarnings.
+  void Warn(std::string_view text);
   // Connected, set up, and no exchange running.
   bool is_ready() const { return state_ == State::kReady; }
   // Ready, and the caller's session set-up has run on this connection
@@ -147,6 +157,8 @@ class Connection {
 
   Endpoint endpoint_;
   bool log_connect_failures_ = true;
+  std::string warning_prefix_;
+  std::unique_ptr<WarningLimiter> warnings_;  // set by LimitWarnings
   std::shared_ptr<const TlsContext> tls_;
   State state_ = State::kClosed;
   bool set_up_ = false;

@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "common/held_log.h"
 #include "common/interrupt.h"
+#include "mctable/log.h"
 #include "mctable/table_registry.h"
 
 namespace mctable {
@@ -34,6 +36,8 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
   build_options.create = true;
   build_options.truncate = !incremental;
   build_options.bulk_update = incremental;
+  // -i says which input line an entry the table refuses came from.
+  build_options.caller_logs_refusals = incremental;
   std::unique_ptr<Table> table;
   Status status = OpenTable(full_name, build_options, &table);
   // Read-only types refuse writing; postmap words it as below.
@@ -50,10 +54,31 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
   std::vector<Status> results;
   SourceRecord record;
   bool more = true;
+  // The reader's warnings (a malformed line) are held while a batch is
+  // read, and the batch ends before the line they are about: the table
+  // writes the entries before it (with its own warnings) first.  Warnings
+  // then come in source order whatever the batch size.
+  HeldLog reader_warnings;
+  bool carried = false;  // `record` was read after held warnings: next batch
   while (more) {
     batch.clear();
     lines.clear();
-    while (batch.size() < batch_size && (more = reader->Next(&record))) {
+    reader_warnings.Release();
+    if (carried) {
+      batch.push_back({std::move(record.key), std::move(record.value)});
+      lines.push_back(record.line_number);
+      carried = false;
+    }
+    while (batch.size() < batch_size) {
+      reader_warnings.Hold();
+      more = reader->Next(&record);
+      reader_warnings.StopHolding();
+      if (!reader_warnings.empty() && !batch.empty()) {
+        carried = more;
+        break;
+      }
+      reader_warnings.Release();
+      if (!more) break;
       batch.push_back({std::move(record.key), std::move(record.value)});
       lines.push_back(record.line_number);
     }
@@ -74,6 +99,7 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
     for (size_t i = 0; i < results.size(); ++i) {
       const Status& s = results[i];
       if (s.IsRefused()) {
+        if (incremental) LogWarning(reader->label() + ", line " + std::to_string(lines[i]) + ": " + s.message());
         ++report->refused;
       } else if (s.IsError()) {
         report->stored_kept = !updates_a_copy;
@@ -85,6 +111,7 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
     }
     if (report->after_batch) report->after_batch(*report);
   }
+  reader_warnings.Release();
   status = table->Close();
   if (status.ok()) return status;
   report->stored_kept = !updates_a_copy;

@@ -26,9 +26,13 @@
 // (report->stored).  An incremental load sets OpenOptions::bulk_update.
 //
 // Records go to the table in batches (UpdateMany), so a memcache table
-// pipelines them.  An entry the table refuses with a warning of its own (a
-// memcache key outside the domain list, say) does not stop the build; it is
-// counted in report->refused.  Errors from writing (UpdateMany, Close) are
+// pipelines them; warnings still come in input order (a batch ends before
+// a line the reader warns about).  An entry the table refuses (a memcache
+// key outside the domain list, say) does not stop the build; it is counted
+// in report->refused.  An incremental load opens the table with
+// OpenOptions::caller_logs_refusals and logs each refusal itself, with its
+// input line: "stdin, line N: memcache:/path/file.cf: skipping update for
+// name ...".  Errors from writing (UpdateMany, Close) are
 // worded "table TYPE:NAME: write error: REASON" unless REASON names the
 // table already.
 #ifndef MCTABLE_TABLE_BUILD_TABLE_H_

@@ -61,7 +61,7 @@ TEST(MemcacheSecurity, SigningKeyFile) {
   EXPECT_EQ(ErrorOf("value_signing_key_file = " + open + "\n"),
             "/etc/postfix/mc.cf: value_signing_key_file " + open +
                 ": refused: mode 0644 lets other users read or change a secret (use chmod 0600, or "
-                "0640 with group postfix)");
+                "0640 with a group of only its readers)");
   EXPECT_EQ(ErrorOf("value_signing_key_file = " + dir.path() + "/none\n"),
             "/etc/postfix/mc.cf: open value_signing_key_file " + dir.path() +
                 "/none: No such file or directory");

@@ -30,6 +30,14 @@
 //   data_size_limit is refused with Postfix's warning and not stored.
 // - Delete: the backup, then memcached; the result is the backup's, or
 //   memcached's without a backup.
+// A backup of a read-only type (pgsql, mysql, sqlite...) cannot follow
+// writes.  Opened for -i (read_write and create), the table fails to open
+// with a ConfigError naming that backup.  Opened read-write otherwise (-d),
+// it opens with the backup read-only: updates are refused naming the
+// backup, and a delete removes the memcached entry only, with one warning
+// per table that the backup was left alone.  That is the operator's way
+// to drop a stale cache entry after the database changed: the next lookup
+// reads the backup again (mctable(1)).
 // A key that cannot be used (empty, outside the domain list, not
 // expandable, not a valid memcached key) is refused with a warning naming
 // the table and the key; a refusal is not an error (Status::Refused).
@@ -149,8 +157,9 @@ class MemcacheTable : public Table, public CacheMaintenance, public ExactKeyCach
   // the reason when the key is to be skipped, or an error (domain table).
   Status PrepareKey(std::string_view key, std::string* wire_key) const;
   // What memcached would refuse to return is not stored: false, with
-  // Postfix's warning, when `data` is over data_size_limit.
-  bool FitsDataLimit(std::string_view wire_key, std::string_view data) const;
+  // Postfix's warning (TooLong) if `warn`, when `data` is over data_size_limit.
+  bool FitsDataLimit(std::string_view wire_key, std::string_view data, bool warn = true) const;
+  std::string TooLong(std::string_view wire_key) const;
   // Checks and unwraps a value read from memcached: false, with a warning,
   // if signatures are on and its signature is missing, wrong or expired.
   bool AcceptStored(std::string_view key, std::string_view wire_key, std::time_t now,
@@ -162,7 +171,8 @@ class MemcacheTable : public Table, public CacheMaintenance, public ExactKeyCach
   void FillFromBackup(size_t asked, std::span<const std::string_view> wire_keys,
                       std::span<const std::string_view> values, std::time_t now);
   // Deletes keys[delete_index[j]] from the backup, if there is one (into
-  // *from_backup, else left empty), then wire_keys[j] from memcached (into
+  // *from_backup, else left empty; NotFound for each key of a read-only
+  // backup, which is left alone), then wire_keys[j] from memcached (into
   // *deleted).
   void DeleteFromBoth(std::span<const std::string> keys, std::span<const size_t> delete_index,
                       std::span<const std::string_view> wire_keys, std::vector<Status>* from_backup,
@@ -182,6 +192,10 @@ class MemcacheTable : public Table, public CacheMaintenance, public ExactKeyCach
   std::unique_ptr<ValueSigner> signer_;
   std::unique_ptr<DomainList> domain_;
   std::unique_ptr<Table> backup_;
+  // Why backup_ is open read-only in a read-write table (its type's
+  // refusal); empty when the backup follows writes.
+  std::string backup_read_only_;
+  bool warned_backup_left_alone_ = false;
   uint32_t flags_ = 0;
   long ttl_ = 3600;
   TableCounters counters_;
@@ -225,6 +239,17 @@ Status MemcacheTable::Configure(const Config& config) {
     OpenOptions backup_options = options_;
     backup_options.bulk_update = false;
     s = OpenTable(backup, backup_options, &backup_);
+    if (s.IsRefused() && options_.read_write) {
+      // A read-only type: say which table is read-only (postmap and a
+      // plain type refusal would name only the memcache type).
+      const std::string why = s.message();
+      if (options_.create)
+        return Status::ConfigError("table " + full_name() + ": cannot update: its backup " + backup +
+                                   " is read-only (" + why + ")");
+      backup_options.read_write = false;
+      s = OpenTable(backup, backup_options, &backup_);
+      if (s.ok()) backup_read_only_ = why;
+    }
     if (!s.ok()) return s;
   }
   return Status::OK();
@@ -253,12 +278,16 @@ Status MemcacheTable::PrepareKey(std::string_view key, std::string* wire_key) co
   return Status::OK();
 }
 
-bool MemcacheTable::FitsDataLimit(std::string_view wire_key, std::string_view data) const {
-  size_t limit = client_.settings().data_size_limit;
-  if (data.size() <= limit) return true;
-  LogWarning("database " + full_name() + ": data for key " + PrintableBytes(wire_key) +
-             " is too long (data_size_limit=" + std::to_string(limit) + ") -- not stored");
+bool MemcacheTable::FitsDataLimit(std::string_view wire_key, std::string_view data, bool warn) const {
+  if (data.size() <= client_.settings().data_size_limit) return true;
+  if (warn) LogWarning(TooLong(wire_key));
   return false;
+}
+
+std::string MemcacheTable::TooLong(std::string_view wire_key) const {
+  return "database " + full_name() + ": data for key " + PrintableBytes(wire_key) +
+         " is too long (data_size_limit=" + std::to_string(client_.settings().data_size_limit) +
+         ") -- not stored";
 }
 
 bool MemcacheTable::AcceptStored(std::string_view key, std::string_view wire_key, std::time_t now,
@@ -279,7 +308,7 @@ bool MemcacheTable::AcceptStored(std::string_view key, std::string_view wire_key
 void MemcacheTable::LogSkip(std::string_view operation, std::string_view key, const Status& why,
                             bool warn) const {
   if (!warn && LogVerbosity() == 0) return;
-  std::string text = name() + ": skipping " + std::string(operation) + " for name \"" +
+  std::string text = full_name() + ": skipping " + std::string(operation) + " for name \"" +
                      PrintableBytes(key) + "\": " + why.message();
   if (warn)
     LogWarning(text);
@@ -370,13 +399,11 @@ void MemcacheTable::Fill(std::span<const std::string_view> wire_keys,
   std::vector<size_t> fill_index;
   for (size_t k = 0; k < n; ++k) {
     std::string_view data = signer_ ? signed_.Get(k) : values[k];
-    if (FitsDataLimit(wire_keys[k], data)) {
+    if (FitsDataLimit(wire_keys[k], data, !options_.caller_logs_refusals)) {
       fill.push_back({wire_keys[k], data});
       fill_index.push_back(k);
     } else {
-      (*stored)[k] = Status::Refused("data for key " + PrintableBytes(wire_keys[k]) +
-                                     " is too long (data_size_limit=" +
-                                     std::to_string(client_.settings().data_size_limit) + ")");
+      (*stored)[k] = Status::Refused(TooLong(wire_keys[k]));
     }
   }
   std::vector<Status> set;
@@ -470,6 +497,12 @@ void MemcacheTable::UpdateMany(std::span<const KeyValue> entries, std::vector<St
     results->assign(n, ReadOnlyRefusal("update"));
     return;
   }
+  if (!backup_read_only_.empty()) {
+    results->assign(n, Status::Refused("table " + full_name() + ": cannot update: its backup " +
+                                       backup_->full_name() + " is read-only (" +
+                                       backup_read_only_ + ")"));
+    return;
+  }
   results->assign(n, Status::OK());
   std::vector<std::string> wire(n);
   std::vector<size_t> usable;  // entries whose key can be written
@@ -478,9 +511,9 @@ void MemcacheTable::UpdateMany(std::span<const KeyValue> entries, std::vector<St
     if (s.ok()) {
       usable.push_back(i);
     } else if (s.IsNotFound()) {
-      LogSkip("update", entries[i].key, s, true);
-      (*results)[i] = Status::Refused("skipping update for name \"" + PrintableBytes(entries[i].key) +
-                                      "\": " + s.message());
+      LogSkip("update", entries[i].key, s, !options_.caller_logs_refusals);
+      (*results)[i] = Status::Refused(full_name() + ": skipping update for name \"" +
+                                      PrintableBytes(entries[i].key) + "\": " + s.message());
     } else {
       (*results)[i] = s;
     }
@@ -588,13 +621,21 @@ void MemcacheTable::DeleteMany(std::span<const std::string> keys, std::vector<St
     to_delete.push_back(wire[i]);
     delete_index.push_back(i);
   }
+  const bool backup_follows = backup_ && backup_read_only_.empty();
+  if (backup_ && !backup_follows && !to_delete.empty() && !warned_backup_left_alone_) {
+    warned_backup_left_alone_ = true;
+    LogWarning("table " + full_name() + ": backup " + backup_->full_name() +
+               " is read-only and was left alone: only memcached entries are deleted, and the "
+               "next lookup of such a key reads the backup again");
+  }
   std::vector<Status> from_backup, deleted;
   DeleteFromBoth(keys, delete_index, to_delete, &from_backup, &deleted);
-  for (size_t j = 0; j < from_backup.size(); ++j) (*results)[delete_index[j]] = std::move(from_backup[j]);
+  if (backup_follows)
+    for (size_t j = 0; j < from_backup.size(); ++j) (*results)[delete_index[j]] = std::move(from_backup[j]);
   size_t failures = 0;
   size_t first_failure = 0;
   for (size_t j = 0; j < deleted.size(); ++j) {
-    if (!backup_) {
+    if (!backup_follows) {
       (*results)[delete_index[j]] = std::move(deleted[j]);
     } else if (deleted[j].IsError() && failures++ == 0) {
       first_failure = j;
@@ -613,7 +654,9 @@ void MemcacheTable::DeleteFromBoth(std::span<const std::string> keys,
                                    std::span<const std::string_view> wire_keys,
                                    std::vector<Status>* from_backup, std::vector<Status>* deleted) {
   from_backup->clear();
-  if (backup_) {
+  if (backup_ && !backup_read_only_.empty()) {
+    from_backup->assign(delete_index.size(), Status::NotFound());  // left alone
+  } else if (backup_) {
     // The backup first: stopped half way, memcached still has the key the
     // backup lost, a stale value, never a newer one.
     std::vector<std::string> backup_keys;

@@ -77,7 +77,8 @@ Status OpenTable(std::string_view type_and_name, const OpenOptions& options,
   if (it == Registry().end())
     return Status::ConfigError("unsupported dictionary type: " + std::string(type));
   Status s = it->second(name, options, table);
-  if (s.ok() && options.utf8) *table = WithUtf8Checks(std::move(*table));
+  if (s.ok() && options.utf8)
+    *table = WithUtf8Checks(std::move(*table), /*log_refusals=*/!options.caller_logs_refusals);
   return s;
 }
 

@@ -16,8 +16,8 @@ bool IsUtf8Text(std::string_view text) { return IsValidUtf8(UpToNul(text)); }
 
 class Utf8CheckedTable : public Table {
  public:
-  explicit Utf8CheckedTable(std::unique_ptr<Table> inner)
-      : Table(inner->type(), inner->name()), inner_(std::move(inner)) {}
+  Utf8CheckedTable(std::unique_ptr<Table> inner, bool log_refusals)
+      : Table(inner->type(), inner->name()), inner_(std::move(inner)), log_refusals_(log_refusals) {}
 
   Status Lookup(std::string_view key, std::string* value) override {
     if (!IsUtf8Text(key)) return BadKey(key, Status::NotFound());
@@ -26,7 +26,7 @@ class Utf8CheckedTable : public Table {
     return s;
   }
   Status Update(std::string_view key, std::string_view value) override {
-    if (!IsUtf8Text(key)) return BadKey(key, Refusal(key));
+    if (!IsUtf8Text(key)) return RefusedKey(key);
     if (!IsUtf8Text(value)) return BadValue(key, value, /*lookup=*/false);
     return inner_->Update(key, value);
   }
@@ -62,8 +62,7 @@ class Utf8CheckedTable : public Table {
           inner_->UpdateMany(valid, stored);
         },
         [this](const KeyValue& e) {
-          return IsUtf8Text(e.key) ? BadValue(e.key, e.value, /*lookup=*/false)
-                                   : BadKey(e.key, Refusal(e.key));
+          return IsUtf8Text(e.key) ? BadValue(e.key, e.value, /*lookup=*/false) : RefusedKey(e.key);
         });
   }
 
@@ -77,6 +76,9 @@ class Utf8CheckedTable : public Table {
   }
 
   size_t preferred_batch_size() const override { return inner_->preferred_batch_size(); }
+  // The layer does no work of its own behind lookups: the figures are the
+  // inner table's (a memcache table's backup fills, for --stats and mctabled).
+  TableCounters counters() const override { return inner_->counters(); }
   Status Close() override { return inner_->Close(); }
 
  private:
@@ -118,20 +120,27 @@ class Utf8CheckedTable : public Table {
     LogWarning(full_name() + ": non-UTF-8 key \"" + PrintableBytes(UpToNul(key)) + "\": " + kWhy);
     return result;
   }
+  // An update's refusal, warned about unless the caller logs refusals.
+  Status RefusedKey(std::string_view key) const {
+    Status refusal = Refusal(key);
+    if (log_refusals_) LogWarning(refusal.message());
+    return refusal;
+  }
   Status BadValue(std::string_view key, std::string_view value, bool lookup) const {
     std::string text = "key \"" + PrintableBytes(UpToNul(key)) + "\": non-UTF-8 value \"" +
                        PrintableBytes(UpToNul(value)) + "\": " + kWhy;
-    LogWarning(full_name() + ": " + text);
+    if (lookup || log_refusals_) LogWarning(full_name() + ": " + text);
     return lookup ? Status::ConfigError(text) : Status::Refused(full_name() + ": " + text);
   }
 
   std::unique_ptr<Table> inner_;
+  const bool log_refusals_;
 };
 
 }  // namespace
 
-std::unique_ptr<Table> WithUtf8Checks(std::unique_ptr<Table> table) {
-  return std::make_unique<Utf8CheckedTable>(std::move(table));
+std::unique_ptr<Table> WithUtf8Checks(std::unique_ptr<Table> table, bool log_refusals) {
+  return std::make_unique<Utf8CheckedTable>(std::move(table), log_refusals);
 }
 
 }  // namespace mctable

@@ -13,6 +13,7 @@
 // - A lookup whose stored value is not UTF-8: the warning, and a
 //   ConfigError for that key (Postfix: DICT_ERR_CONFIG).
 // Keys and values are checked as Postfix sees them: up to a NUL byte.
+// Everything else is passed on: batch size, counters(), Close().
 // Folding stays with the table (key_folding.h).  First/next is not checked,
 // as in Postfix.  Bytes in messages are shown with PrintableBytes.
 #ifndef MCTABLE_TABLE_UTF8_TABLE_H_
@@ -24,8 +25,10 @@
 
 namespace mctable {
 
-// Wraps `table`; the result has the same type and name.
-std::unique_ptr<Table> WithUtf8Checks(std::unique_ptr<Table> table);
+// Wraps `table`; the result has the same type and name.  Without
+// log_refusals (OpenOptions::caller_logs_refusals) a refused update is not
+// warned about: its Refused message is the warning, for the caller to log.
+std::unique_ptr<Table> WithUtf8Checks(std::unique_ptr<Table> table, bool log_refusals = true);
 
 }  // namespace mctable
 

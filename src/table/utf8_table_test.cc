@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "mctable/table_registry.h"
 #include "testutil/table_util.h"
 #include "testutil/testutil.h"
@@ -31,6 +33,22 @@ TEST(Utf8Table, KeysFoldWithUnicodeRules) {
   EXPECT_EQ(testutil::Dump(table.get()), "ss\tv2\näbc@example.com\tv1\n");
   EXPECT_OK(table->Delete("Äbc@EXAMPLE.com"));
   EXPECT_EQ(LookupOrStatus(table.get(), "äbc@example.com"), "<not found>");
+}
+
+// A table that has done work behind its lookups (as a memcache table with
+// a backup does), to see that the layer in front reports it.
+class BusyTable : public Table {
+ public:
+  BusyTable() : Table("busy", "t") {}
+  Status Lookup(std::string_view, std::string*) override { return Status::NotFound(); }
+  TableCounters counters() const override { return {7, 5}; }
+};
+
+TEST(Utf8Table, CountersAreTheInnerTables) {
+  auto table = WithUtf8Checks(std::make_unique<BusyTable>());
+  EXPECT_EQ(table->full_name(), "busy:t");
+  EXPECT_EQ(table->counters().backup_lookups, 7u);
+  EXPECT_EQ(table->counters().cache_fills, 5u) << "smtputf8_enable = yes hid backup_fills";
 }
 
 TEST(Utf8Table, WithoutUtf8OnlyAsciiFolds) {

@@ -143,6 +143,12 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return lines;
 }
 
+int CountOccurrences(const std::string& text, const std::string& what) {
+  int count = 0;
+  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++count;
+  return count;
+}
+
 int FreeLoopbackPort(bool ipv6) {
   if (ipv6) {
     int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);

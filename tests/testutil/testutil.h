@@ -144,6 +144,9 @@ bool HaveTableType(const std::string& type);
 // The lines of `text` (each ended by "\n"), without their newlines.
 std::vector<std::string> SplitLines(const std::string& text);
 
+// How many times `what` occurs in `text` (overlapping ones too).
+int CountOccurrences(const std::string& text, const std::string& what);
+
 // Starts argv[0] (no shell, a Subprocess) as a test server: stdin and
 // stdout (and stderr unless keep_stderr) on /dev/null, killed by the
 // kernel if the test process dies.  Returns its pid (the caller stops it
