@@ -368,6 +368,8 @@ void Server::HandleAnswers(SteadyClock::time_point now) {
   for (AnsweredBatch& batch : batches) {
     LookupMetrics& metrics = metrics_[batch.map_name];
     metrics.AddBackupFills(batch.backup_fills);
+    metrics.AddReplicaWork(batch.replica_work.replica_failovers, batch.replica_work.read_repairs,
+                           batch.replica_work.writes_missed_copy);
     for (LookupAnswer& answer : batch.answers) {
       const Status& status = answer.result.status;
       metrics.Record(status.ok()           ? LookupMetrics::Outcome::kHit

@@ -74,6 +74,27 @@ void AppendSetCommand(std::string* out, std::string_view key, uint32_t flags, lo
   out->append("\r\n");
 }
 
+void AppendAddCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
+                      std::string_view data) {
+  out->append("add ");
+  out->append(key);
+  out->push_back(' ');
+  AppendNumber(out, flags);
+  out->push_back(' ');
+  AppendNumber(out, ttl);
+  out->push_back(' ');
+  AppendNumber(out, static_cast<long long>(data.size()));
+  out->append("\r\n");
+  out->append(data);
+  out->append("\r\n");
+}
+
+void AppendMetaGetCommand(std::string* out, std::string_view key) {
+  out->append("mg ");
+  out->append(key);
+  out->append(" s t f v\r\n");
+}
+
 void AppendDeleteCommand(std::string* out, std::string_view key) {
   out->append("delete ");
   out->append(key);
@@ -147,6 +168,73 @@ GetReplyStep ParseGetReplyStep(std::string_view input, size_t max_line, size_t m
   }
   step.kind = GetReplyStep::kValue;
   step.data = data;
+  step.consumed = line_length + bytes + 2;
+  return step;
+}
+
+MetaGetReplyStep ParseMetaGetReplyStep(std::string_view input, size_t max_line, size_t max_data) {
+  MetaGetReplyStep step;
+  std::string_view line;
+  size_t line_length = 0;
+  switch (ReadReplyLine(input, max_line, &line, &line_length)) {
+    case LineStatus::kNeedMore:
+      return step;
+    case LineStatus::kTooLong:
+      step.kind = MetaGetReplyStep::kError;
+      step.error = "unexpected memcache server reply: line longer than line_size_limit (" +
+                   std::to_string(max_line) + "): " + ReplyExcerpt(input);
+      return step;
+    case LineStatus::kLine:
+      break;
+  }
+  if (line == "EN") {
+    step.kind = MetaGetReplyStep::kMiss;
+    step.consumed = line_length;
+    return step;
+  }
+  std::string_view rest = line;
+  size_t bytes = 0;
+  bool good = NextToken(&rest) == "VA" && ParseUnsigned(NextToken(&rest), &bytes);
+  bool have_ttl = false, have_size = false;
+  for (std::string_view flag = NextToken(&rest); good && !flag.empty(); flag = NextToken(&rest)) {
+    std::string_view arg = flag.substr(1);
+    size_t size = 0;
+    switch (flag[0]) {
+      case 't':
+        // -1: no expiry.
+        if (arg == "-1") {
+          step.ttl = -1;
+        } else {
+          good = ParseUnsigned(arg, &step.ttl);
+        }
+        have_ttl = true;
+        break;
+      case 'f':
+        good = ParseUnsigned(arg, &step.flags);
+        break;
+      case 's':
+        good = ParseUnsigned(arg, &size) && size == bytes;
+        have_size = true;
+        break;
+      default:
+        break;  // a flag not asked for: memcached may add some, they change nothing here
+    }
+  }
+  if (!good || !have_ttl || !have_size || bytes > max_data) {
+    step.kind = MetaGetReplyStep::kError;
+    step.error_is_data_size = good && bytes > max_data;
+    step.error = "unexpected memcache server reply: " + ReplyExcerpt(line);
+    return step;
+  }
+  if (input.size() - line_length < bytes + 2) return step;  // data not all here yet
+  if (input.compare(line_length + bytes, 2, "\r\n") != 0) {
+    step.kind = MetaGetReplyStep::kError;
+    step.error = "unexpected memcache server reply: data block of " + std::to_string(bytes) +
+                 " bytes not followed by CRLF";
+    return step;
+  }
+  step.kind = MetaGetReplyStep::kHit;
+  step.data = input.substr(line_length, bytes);
   step.consumed = line_length + bytes + 2;
   return step;
 }

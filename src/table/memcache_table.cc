@@ -111,7 +111,14 @@ class MemcacheTable : public Table {
   Status Close() override { return backup_ ? backup_->Close() : Status::OK(); }
   // Enough keys for several multi-key gets or pipelined chunks per round.
   size_t preferred_batch_size() const override { return 4096; }
-  TableCounters counters() const override { return counters_; }
+  TableCounters counters() const override {
+    TableCounters counters = counters_;
+    const ReplicaCounters& replicas = client_.replica_counters();
+    counters.replica_failovers = replicas.failovers;
+    counters.read_repairs = replicas.read_repairs;
+    counters.writes_missed_copy = replicas.writes_missed_copy;
+    return counters;
+  }
 
  private:
   // Turns `key` into the key sent to memcached.  Returns OK, NotFound with
@@ -546,6 +553,8 @@ Status ConfigurePlacement(const Config& config, PlacementSettings* placement) {
   if (!s.ok()) return s;
   s = config.GetInt("server_failure_limit", 2, 1, 0, &placement->server_failure_limit);
   if (!s.ok()) return s;
+  s = config.GetInt("replicas", 1, 1, 0, &placement->replicas);
+  if (!s.ok()) return s;
   return config.GetInt("server_retry_timeout", 30, 1, 0, &placement->server_retry_timeout_seconds);
 }
 
@@ -602,6 +611,11 @@ Status OpenMemcacheTable(std::string_view name, const OpenOptions& options,
   if (!s.ok()) return s;
   s = ConfigurePlacement(config, &settings.placement);
   if (!s.ok()) return s;
+  if (static_cast<size_t>(settings.placement.replicas) > settings.servers.size())
+    return Status::ConfigError(full + ": replicas = " + std::to_string(settings.placement.replicas) +
+                               " is more than the " + std::to_string(settings.servers.size()) +
+                               (settings.servers.size() == 1 ? " server" : " servers") +
+                               " in the memcache parameter (" + config.origin() + ")");
 
   MemcacheSecurity security;
   s = ParseMemcacheSecurity(config, full, &security);
