@@ -79,9 +79,29 @@ void MemcacheClient::GetReplicated(std::span<const std::string_view> keys,
   std::vector<RepairRequest> repairs;
   std::vector<size_t> repair_servers;
 
-  for (size_t i = 0; i < n; ++i)
-    (*results)[i].status = Status::TempError("no live memcache server holds a copy of the key");
-  for (int round = 0;; ++round) {
+  // Round 0, the usual case: every key has a live first copy, and the
+  // answers go straight into *results, as without replicas.
+  servers.resize(n);
+  bool every_key_placed = true;
+  for (size_t i = 0; i < n; ++i) every_key_placed &= NextUsableCopy(i, &next, &servers[i]);
+  int first_round = 0;
+  if (every_key_placed) {
+    Run(keys, [&] { return NewGetBatch(limits_, keys, results); }, servers);
+    for (size_t i = 0; i < n; ++i) {
+      const Status& status = (*results)[i].status;
+      if (status.IsNotFound()) {
+        if (missed.empty()) missed.assign(n * copies, 0);
+        missed[i * copies + next[i]] = 1;
+      }
+      answered[i] = !status.IsError();
+    }
+    first_round = 1;
+  } else {
+    next.assign(n, 0);
+    for (size_t i = 0; i < n; ++i)
+      (*results)[i].status = Status::TempError("no live memcache server holds a copy of the key");
+  }
+  for (int round = first_round;; ++round) {
     index.clear();
     round_keys.clear();
     servers.clear();

@@ -99,9 +99,9 @@ size_t Continuum::FirstPointFor(uint32_t hash) const {
 void Continuum::CopiesFor(uint32_t hash, size_t copies, size_t server_count,
                           std::vector<size_t>* out) const {
   out->clear();
-  const size_t first = ServerFor(hash);
-  out->push_back(first);
   if (distribution_ == Distribution::kModula) {
+    const size_t first = ServerFor(hash);
+    out->push_back(first);
     // The next servers in list order, wrapping.
     for (size_t k = 1; out->size() < copies && k < server_count; ++k) {
       size_t s = (first + k) % server_count;
@@ -109,8 +109,10 @@ void Continuum::CopiesFor(uint32_t hash, size_t copies, size_t server_count,
     }
     return;
   }
-  // The next distinct servers met walking on from the key's point.
+  // The key's point (ServerFor's), then the next distinct servers met
+  // walking on from it.
   const size_t start = FirstPointFor(hash);
+  out->push_back(points_[start].server);
   for (size_t k = 1; out->size() < copies && k < points_.size(); ++k) {
     size_t s = points_[(start + k) % points_.size()].server;
     if (std::find(out->begin(), out->end(), s) == out->end()) out->push_back(s);
