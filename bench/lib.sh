@@ -24,3 +24,24 @@ fmt_rate() { awk -v r="$1" 'BEGIN { printf "%10.0f keys/s", r }'; }
 
 # check_same FILE EXPECTED LABEL
 check_same() { cmp -s "$1" "$2" || fail "$3: output differs from the expected ($(wc -l <"$1") vs $(wc -l <"$2") lines; $(diff "$1" "$2" | head -3 | tr '\n' ' '))"; }
+
+# Loopback servers.  listening PORT: something accepts on 127.0.0.1:PORT.
+# free_port: a port nothing listens on (calls the script's die otherwise).
+# mc PORT COMMAND: memcached's first reply line to COMMAND.
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 40000))
+    listening "$p" || { echo "$p"; return; }
+  done
+  die "no free port"
+}
+mc() {
+  local line
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf '%s\r\n' "$2" >&3
+  IFS= read -r -t 5 line <&3
+  exec 3>&-
+  printf '%s\n' "${line%$'\r'}"
+}

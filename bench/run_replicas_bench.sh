@@ -68,15 +68,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    listening "$p" || { echo "$p"; return; }
-  done
-  die "no free port"
-}
+. "$ROOT/bench/lib.sh"  # t_run, median, rate, ratio, ge, fmt_rate, fail, check_same, listening, free_port, mc
 MC_USER=()
 [ "$(id -u)" = 0 ] && MC_USER=(-u root)
 start_memcached() {  # start_memcached PORT: true when it listens
@@ -100,14 +92,6 @@ for i in 0 1 2; do
   [ -n "$ok" ] || die "could not start memcached: $(cat "$WORK/servers.err")"
   MC_PORTS+=("$ok")
 done
-mc() {  # mc PORT COMMAND: first reply line
-  local line
-  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
-  printf '%s\r\n' "$2" >&3
-  IFS= read -r -t 5 line <&3
-  exec 3>&-
-  printf '%s\n' "${line%$'\r'}"
-}
 flush() { for p in "${MC_PORTS[@]}"; do [ "$(mc "$p" flush_all)" = OK ] || die "flush_all failed"; done; }
 items() { exec 3<>"/dev/tcp/127.0.0.1/$1"; printf 'stats\r\n' >&3
   local line n=0; while IFS= read -r -t 5 line <&3; do line=${line%$'\r'}
@@ -132,7 +116,6 @@ awk -v n="$N" -v w="$WORK" 'BEGIN {
   }
 }'
 
-. "$ROOT/bench/lib.sh"  # t_run, median, rate, ratio, ge, fmt_rate, fail, check_same
 
 echo "== mctable replicas benchmark: $N keys, $REPEATS repeats, 3 memcached $(memcached -V | awk '{print $2}') on ports ${MC_PORTS[*]}, $(nproc) cores"
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other processes add noise: compare ratios)"

@@ -59,9 +59,13 @@ void AppendGetCommand(std::string* out, std::string_view key) {
   out->append("\r\n");
 }
 
-void AppendSetCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
-                      std::string_view data) {
-  out->append("set ");
+namespace {
+
+// "VERB KEY FLAGS TTL LEN\r\nDATA\r\n", the storage commands' form.
+void AppendStorageCommand(std::string* out, std::string_view verb, std::string_view key,
+                          uint32_t flags, long ttl, std::string_view data) {
+  out->append(verb);
+  out->push_back(' ');
   out->append(key);
   out->push_back(' ');
   AppendNumber(out, flags);
@@ -74,19 +78,16 @@ void AppendSetCommand(std::string* out, std::string_view key, uint32_t flags, lo
   out->append("\r\n");
 }
 
+}  // namespace
+
+void AppendSetCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
+                      std::string_view data) {
+  AppendStorageCommand(out, "set", key, flags, ttl, data);
+}
+
 void AppendAddCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
                       std::string_view data) {
-  out->append("add ");
-  out->append(key);
-  out->push_back(' ');
-  AppendNumber(out, flags);
-  out->push_back(' ');
-  AppendNumber(out, ttl);
-  out->push_back(' ');
-  AppendNumber(out, static_cast<long long>(data.size()));
-  out->append("\r\n");
-  out->append(data);
-  out->append("\r\n");
+  AppendStorageCommand(out, "add", key, flags, ttl, data);
 }
 
 void AppendMetaGetCommand(std::string* out, std::string_view key) {
@@ -131,17 +132,44 @@ bool ParseValueLine(std::string_view line, std::string_view* key, uint32_t* flag
 
 std::string ReplyExcerpt(std::string_view line) { return PrintableBytes(line.substr(0, 30)); }
 
+namespace {
+
+// The first line of a reply (see ReadReplyLine); kTooLong sets *error.
+LineStatus ReadFirstLine(std::string_view input, size_t max_line, std::string_view* line,
+                         size_t* length, std::string* error) {
+  LineStatus status = ReadReplyLine(input, max_line, line, length);
+  if (status == LineStatus::kTooLong)
+    *error = "unexpected memcache server reply: line longer than line_size_limit (" +
+             std::to_string(max_line) + "): " + ReplyExcerpt(input);
+  return status;
+}
+
+enum class Block { kNeedMore, kBad, kRead };
+
+// The data block of `bytes` bytes after a reply line of `line_length`.
+Block ReadDataBlock(std::string_view input, size_t line_length, size_t bytes, std::string_view* data,
+                    std::string* error) {
+  if (input.size() - line_length < bytes + 2) return Block::kNeedMore;
+  if (input.compare(line_length + bytes, 2, "\r\n") != 0) {
+    *error = "unexpected memcache server reply: data block of " + std::to_string(bytes) +
+             " bytes not followed by CRLF";
+    return Block::kBad;
+  }
+  *data = input.substr(line_length, bytes);
+  return Block::kRead;
+}
+
+}  // namespace
+
 GetReplyStep ParseGetReplyStep(std::string_view input, size_t max_line, size_t max_data) {
   GetReplyStep step;
   std::string_view line;
   size_t line_length = 0;
-  switch (ReadReplyLine(input, max_line, &line, &line_length)) {
+  switch (ReadFirstLine(input, max_line, &line, &line_length, &step.error)) {
     case LineStatus::kNeedMore:
       return step;
     case LineStatus::kTooLong:
       step.kind = GetReplyStep::kError;
-      step.error = "unexpected memcache server reply: line longer than line_size_limit (" +
-                   std::to_string(max_line) + "): " + ReplyExcerpt(input);
       return step;
     case LineStatus::kLine:
       break;
@@ -158,16 +186,16 @@ GetReplyStep ParseGetReplyStep(std::string_view input, size_t max_line, size_t m
     step.error = "unexpected memcache server reply: " + ReplyExcerpt(line);
     return step;
   }
-  if (input.size() - line_length < bytes + 2) return step;  // data not all here yet
-  std::string_view data = input.substr(line_length, bytes);
-  if (input.compare(line_length + bytes, 2, "\r\n") != 0) {
-    step.kind = GetReplyStep::kError;
-    step.error = "unexpected memcache server reply: data block of " + std::to_string(bytes) +
-                 " bytes not followed by CRLF";
-    return step;
+  switch (ReadDataBlock(input, line_length, bytes, &step.data, &step.error)) {
+    case Block::kNeedMore:
+      return step;
+    case Block::kBad:
+      step.kind = GetReplyStep::kError;
+      return step;
+    case Block::kRead:
+      break;
   }
   step.kind = GetReplyStep::kValue;
-  step.data = data;
   step.consumed = line_length + bytes + 2;
   return step;
 }
@@ -176,13 +204,11 @@ MetaGetReplyStep ParseMetaGetReplyStep(std::string_view input, size_t max_line, 
   MetaGetReplyStep step;
   std::string_view line;
   size_t line_length = 0;
-  switch (ReadReplyLine(input, max_line, &line, &line_length)) {
+  switch (ReadFirstLine(input, max_line, &line, &line_length, &step.error)) {
     case LineStatus::kNeedMore:
       return step;
     case LineStatus::kTooLong:
       step.kind = MetaGetReplyStep::kError;
-      step.error = "unexpected memcache server reply: line longer than line_size_limit (" +
-                   std::to_string(max_line) + "): " + ReplyExcerpt(input);
       return step;
     case LineStatus::kLine:
       break;
@@ -226,15 +252,16 @@ MetaGetReplyStep ParseMetaGetReplyStep(std::string_view input, size_t max_line, 
     step.error = "unexpected memcache server reply: " + ReplyExcerpt(line);
     return step;
   }
-  if (input.size() - line_length < bytes + 2) return step;  // data not all here yet
-  if (input.compare(line_length + bytes, 2, "\r\n") != 0) {
-    step.kind = MetaGetReplyStep::kError;
-    step.error = "unexpected memcache server reply: data block of " + std::to_string(bytes) +
-                 " bytes not followed by CRLF";
-    return step;
+  switch (ReadDataBlock(input, line_length, bytes, &step.data, &step.error)) {
+    case Block::kNeedMore:
+      return step;
+    case Block::kBad:
+      step.kind = MetaGetReplyStep::kError;
+      return step;
+    case Block::kRead:
+      break;
   }
   step.kind = MetaGetReplyStep::kHit;
-  step.data = input.substr(line_length, bytes);
   step.consumed = line_length + bytes + 2;
   return step;
 }

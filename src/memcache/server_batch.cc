@@ -126,6 +126,25 @@ class LineReplyBatch : public ServerBatch {
   // belong to this command (the stream is then out of step).
   virtual bool Classify(std::string_view line, Status* status) const = 0;
 
+  // A chunk of pipelined commands from items()[begin]: up to
+  // kMaxCommandsPerChunk, and no more than pipelined_bytes unless it is a
+  // single command.  append(out, item) appends one item's command.
+  template <typename AppendCommand>
+  size_t BuildPipelined(size_t begin, std::string* out, AppendCommand append) const {
+    size_t end = begin;
+    const size_t start = out->size();
+    while (end < items_.size() && end - begin < kMaxCommandsPerChunk) {
+      const size_t before = out->size();
+      append(out, items_[end]);
+      if (end > begin && out->size() - start > limits_.pipelined_bytes) {
+        out->resize(before);  // goes first in the next chunk
+        break;
+      }
+      ++end;
+    }
+    return end;
+  }
+
   std::vector<Status>* results_;
 };
 
@@ -136,19 +155,9 @@ class SetBatch : public LineReplyBatch {
       : LineReplyBatch(limits, results), requests_(requests), flags_(flags), ttl_(ttl) {}
 
   size_t BuildChunk(size_t begin, std::string* out) override {
-    size_t end = begin;
-    const size_t start = out->size();
-    while (end < items_.size() && end - begin < kMaxCommandsPerChunk) {
-      const size_t before = out->size();
-      const SetRequest& r = requests_[items_[end]];
-      AppendSetCommand(out, r.key, flags_, ttl_, r.data);
-      if (end > begin && out->size() - start > limits_.pipelined_bytes) {
-        out->resize(before);  // goes first in the next chunk
-        break;
-      }
-      ++end;
-    }
-    return end;
+    return BuildPipelined(begin, out, [this](std::string* o, size_t item) {
+      AppendSetCommand(o, requests_[item].key, flags_, ttl_, requests_[item].data);
+    });
   }
 
  protected:
@@ -180,18 +189,8 @@ class DeleteBatch : public LineReplyBatch {
       : LineReplyBatch(limits, results), keys_(keys) {}
 
   size_t BuildChunk(size_t begin, std::string* out) override {
-    size_t end = begin;
-    const size_t start = out->size();
-    while (end < items_.size() && end - begin < kMaxCommandsPerChunk) {
-      const size_t before = out->size();
-      AppendDeleteCommand(out, keys_[items_[end]]);
-      if (end > begin && out->size() - start > limits_.pipelined_bytes) {
-        out->resize(before);
-        break;
-      }
-      ++end;
-    }
-    return end;
+    return BuildPipelined(begin, out,
+                          [this](std::string* o, size_t item) { AppendDeleteCommand(o, keys_[item]); });
   }
 
  protected:
@@ -274,19 +273,10 @@ class RepairBatch : public LineReplyBatch {
       : LineReplyBatch(limits, results), requests_(requests) {}
 
   size_t BuildChunk(size_t begin, std::string* out) override {
-    size_t end = begin;
-    const size_t start = out->size();
-    while (end < items_.size() && end - begin < kMaxCommandsPerChunk) {
-      const size_t before = out->size();
-      const RepairRequest& r = requests_[items_[end]];
-      AppendAddCommand(out, r.key, r.flags, r.ttl, r.data);
-      if (end > begin && out->size() - start > limits_.pipelined_bytes) {
-        out->resize(before);
-        break;
-      }
-      ++end;
-    }
-    return end;
+    return BuildPipelined(begin, out, [this](std::string* o, size_t item) {
+      const RepairRequest& r = requests_[item];
+      AppendAddCommand(o, r.key, r.flags, r.ttl, r.data);
+    });
   }
 
  protected:
