@@ -12,6 +12,8 @@
 #       load     `mctable -i` (every key)
 #       lookup   `mctable -q -`, every key present, every server up
 #       lookup   `mctable -q -`, half the keys present (misses ask the second copy)
+#     Each line also gives the median CPU seconds (user + system) of the
+#     mctable process, which a loaded machine disturbs less than wall time.
 #  4. the kill test: `mctable -q -` over every key with replicas = 2 while
 #     one server is killed (SIGKILL) a fifth of the way into the run;
 #     reports its throughput beside the same run with every server up.
@@ -123,7 +125,7 @@ declare -A R
 
 # compare LABEL OP: runs OP with replicas 1 and 2, interleaved.
 compare() {
-  local label=$1 op=$2 r who cf t1="" t2=""
+  local label=$1 op=$2 r who cf t1="" t2="" c1="" c2=""
   for r in $(seq "$REPEATS"); do
     for who in $( [ $((r % 2)) = 1 ] && echo "1 2" || echo "2 1"); do
       cf=$R1; [ "$who" = 2 ] && cf=$R2
@@ -150,14 +152,16 @@ compare() {
           [ "$RC" = 0 ] || fail "mctable -q - (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
           check_same "$WORK/out" "$WORK/expect" "mctable -q - half present, replicas $who, repeat $r" ;;
       esac
-      if [ "$who" = 1 ]; then t1="$t1 $T"; else t2="$t2 $T"; fi
+      if [ "$who" = 1 ]; then t1="$t1 $T"; c1="$c1 $CPU"; else t2="$t2 $T"; c2="$c2 $CPU"; fi
     done
   done
-  local m1 m2
+  local m1 m2 u1 u2
   m1=$(echo "$t1" | median); m2=$(echo "$t2" | median)
+  u1=$(echo "$c1" | median); u2=$(echo "$c2" | median)
   R[$label.1]=$(rate "$N" "$m1"); R[$label.2]=$(rate "$N" "$m2")
   R[$label.x]=$(ratio "${R[$label.2]}" "${R[$label.1]}")
-  printf '  %-44s %s   %s   %sx\n' "$label" "$(fmt_rate "${R[$label.1]}")" "$(fmt_rate "${R[$label.2]}")" "${R[$label.x]}"
+  printf '  %-44s %s   %s   %sx   (mctable CPU %.3f s vs %.3f s)\n' "$label" "$(fmt_rate "${R[$label.1]}")" \
+    "$(fmt_rate "${R[$label.2]}")" "${R[$label.x]}" "$u1" "$u2"
 }
 
 printf '  %-44s %20s   %20s   %s\n' "what" "replicas = 1" "replicas = 2" "2/1"
