@@ -36,6 +36,11 @@
 // Build mode (truncate, "mctable memcache:...") is refused, as postmap
 // refuses it: the table has no source file of its own.
 //
+// With replicas = N (N copies of each key on distinct servers; more than
+// the servers configured is a ConfigError naming the table), "memcached"
+// above means every copy: the client (memcache/client_replicas.cc) reads
+// copy after copy and repairs, and fails a write that missed a copy.
+//
 // With value_signing_key_file, everything stored (updates and cache fills)
 // is signed for its memcached key and expiry, and a value read back that is
 // not validly signed is treated as not found, with a warning naming the
