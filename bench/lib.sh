@@ -5,14 +5,16 @@ FAILURES=0
 fail() { echo "  MISMATCH: $*"; FAILURES=$((FAILURES + 1)); }
 
 # t_run OUTFILE CMD...: runs CMD with stdout to OUTFILE (stderr to
-# OUTFILE.err), stdin inherited; sets T (seconds) and RC.
+# OUTFILE.err), stdin inherited; sets T (seconds), CPU (the command's user
+# plus system seconds, less sensitive to a loaded machine than T) and RC.
 t_run() {
   local out=$1; shift
-  local t0=$EPOCHREALTIME
-  "$@" >"$out" 2>"$out.err"
+  local t0=$EPOCHREALTIME TIMEFORMAT='%U %S'
+  { time "$@" >"$out" 2>"$out.err"; } 2>"$out.time"
   RC=$?
   local t1=$EPOCHREALTIME
   T=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+  CPU=$(awk '{ printf "%.6f", $1 + $2 }' "$out.time")
 }
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END {
@@ -48,3 +50,13 @@ free_port() {
   die "no free port"
 }
 wait_port() { for _ in $(seq 100); do port_free "$1" || return 0; sleep 0.05; done; return 1; }
+listening() { ! port_free "$1"; }
+# mc PORT COMMAND: memcached's first reply line to COMMAND.
+mc() {
+  local line
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf '%s\r\n' "$2" >&3
+  IFS= read -r -t 5 line <&3
+  exec 3>&-
+  printf '%s\n' "${line%$'\r'}"
+}

@@ -85,15 +85,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    listening "$p" || { echo "$p"; return; }
-  done
-  die "no free port"
-}
+. "$ROOT/bench/lib.sh"  # t_run, median, rate, ratio, ge, fmt_rate, fail, check_same, listening, free_port, mc
 # start_listener PORT CMD...: runs CMD in the background, waits until PORT accepts.
 start_listener() {
   local port=$1; shift
@@ -123,14 +115,6 @@ for i in 0 1 2; do
   MC_PORTS+=("$ok")
 done
 
-mc() {  # mc PORT COMMAND: first reply line
-  local line
-  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
-  printf '%s\r\n' "$2" >&3
-  IFS= read -r -t 5 line <&3
-  exec 3>&-
-  printf '%s\n' "${line%$'\r'}"
-}
 flush() { for p in "${MC_PORTS[@]}"; do [ "$(mc "$p" flush_all)" = OK ] || die "flush_all failed"; done; }
 
 PFDIR=$WORK/postfix
@@ -152,7 +136,6 @@ awk -v n="$N" -v w="$WORK" 'BEGIN {
 }'
 : >"$WORK/empty"
 
-. "$ROOT/bench/lib.sh"  # t_run, median, rate, ratio, ge, fmt_rate, fail, check_same
 
 # Each server holds a disjoint part, and the parts cover every key of ALL_FILE.
 check_spread() {  # check_spread LABEL

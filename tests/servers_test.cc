@@ -20,6 +20,7 @@
 
 #include "mctable/log.h"
 #include "mctable/table.h"
+#include "memcache/dispatch_clock.h"
 #include "memcache/server_list.h"
 #include "memcache/server_pool.h"
 #include "testutil/fault_server.h"
@@ -358,7 +359,7 @@ TEST_F(ServersTest, KilledMidBatchWithEjectionMovesItsKeys) {
 
   // Restarted and past server_retry_timeout: server 1 is back.
   ASSERT_TRUE(servers_[1].Restart()) << servers_[1].error();
-  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
+  AdvanceDispatchClockForTesting(std::chrono::milliseconds(3100));
   Load(table.get(), 3000);
   holders = servers_.Holders(sample);
   for (size_t i = 0; i < sample.size(); ++i) {

@@ -87,10 +87,16 @@ struct KeyValue {
 
 // Work a table did behind its lookups since it was opened, for metrics:
 // lookups passed on to a backup table, and backup answers written back to
-// the cache in front of it.  Types without a cache report zeros.
+// the cache in front of it; with replicas (memcache), keys read from another
+// copy after a copy failed, copies written back to a server that lacked
+// them, and writes that reached some copies but not all.  Types without a
+// cache report zeros.
 struct TableCounters {
   uint64_t backup_lookups = 0;
   uint64_t cache_fills = 0;
+  uint64_t replica_failovers = 0;
+  uint64_t read_repairs = 0;
+  uint64_t writes_missed_copy = 0;
 };
 
 class MCTABLE_EXPORT Table {

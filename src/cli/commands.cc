@@ -116,7 +116,10 @@ class Maps {
   void LogStats() {
     for (size_t i = 0; i < tables_.size(); ++i) {
       if (!tables_[i]) continue;
-      metrics_[i].AddBackupFills(tables_[i]->counters().cache_fills);
+      TableCounters counters = tables_[i]->counters();
+      metrics_[i].AddBackupFills(counters.cache_fills);
+      metrics_[i].AddReplicaWork(counters.replica_failovers, counters.read_repairs,
+                                 counters.writes_missed_copy);
       LogInfo(metrics_[i].Format(names_[i]));
     }
   }

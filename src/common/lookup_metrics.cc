@@ -67,7 +67,9 @@ std::string LookupMetrics::Format(std::string_view map_name) const {
        " p50_us=" + std::to_string(PercentileUs(0.50)) +
        " p90_us=" + std::to_string(PercentileUs(0.90)) +
        " p99_us=" + std::to_string(PercentileUs(0.99)) +
-       " p999_us=" + std::to_string(PercentileUs(0.999)) + " max_us=" + std::to_string(max_us_);
+       " p999_us=" + std::to_string(PercentileUs(0.999)) + " max_us=" + std::to_string(max_us_) +
+       " failovers=" + std::to_string(failovers_) + " read_repairs=" + std::to_string(read_repairs_) +
+       " writes_missed_copy=" + std::to_string(writes_missed_copy_);
   return s;
 }
 

@@ -34,7 +34,7 @@ TEST(LookupMetrics, SmallValuesAreExact) {
   EXPECT_EQ(m.PercentileUs(0.5), 7u);
   EXPECT_EQ(m.Format("x"),
             "map x: lookups=10 hits=10 misses=0 errors=0 backup_fills=0 p50_us=7 p90_us=7 "
-            "p99_us=7 p999_us=7 max_us=7");
+            "p99_us=7 p999_us=7 max_us=7 failovers=0 read_repairs=0 writes_missed_copy=0");
 }
 
 TEST(LookupMetrics, HugeLatencyDoesNotOverflow) {

@@ -123,6 +123,7 @@ void MapWorker::Run() {
         retired = std::move(table_);
         table_ = std::move(replacement_);
         fills_reported_ = 0;
+        reported_ = TableCounters();
       }
       if (queue_.empty() && stopping_) break;
       if (queue_.size() <= max_batch_) {
@@ -204,6 +205,11 @@ void MapWorker::AnswerBatch(std::vector<LookupRequest>* batch) {
   uint64_t fills = table_->counters().cache_fills;
   answered.backup_fills = fills - fills_reported_;
   fills_reported_ = fills;
+  TableCounters counters = table_->counters();
+  answered.replica_work.replica_failovers = counters.replica_failovers - reported_.replica_failovers;
+  answered.replica_work.read_repairs = counters.read_repairs - reported_.read_repairs;
+  answered.replica_work.writes_missed_copy = counters.writes_missed_copy - reported_.writes_missed_copy;
+  reported_ = counters;
   done_->Push(std::move(answered));
 }
 

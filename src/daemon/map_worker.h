@@ -63,6 +63,7 @@ struct AnsweredBatch {
   std::string map_name;
   std::vector<LookupAnswer> answers;
   uint64_t backup_fills = 0;  // since the previous batch of this map
+  TableCounters replica_work;  // replica_* fields only, since the previous batch
 };
 
 // Many producers (workers), one consumer (the event loop), woken through an
@@ -132,6 +133,7 @@ class MapWorker {
   std::vector<CachedValue> cached_;
   std::vector<Status> statuses_;
   uint64_t fills_reported_ = 0;
+  TableCounters reported_;  // the table's counters at the previous batch
 };
 
 }  // namespace mctable

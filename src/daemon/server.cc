@@ -413,7 +413,11 @@ void Server::HandleAnswers(SteadyClock::time_point now) {
     // Null for the last answers of a map a reload removed: not counted.
     auto found = metrics_.find(batch.map_name);
     LookupMetrics* metrics = found == metrics_.end() ? nullptr : &found->second;
-    if (metrics) metrics->AddBackupFills(batch.backup_fills);
+    if (metrics) {
+      metrics->AddBackupFills(batch.backup_fills);
+      metrics->AddReplicaWork(batch.replica_work.replica_failovers, batch.replica_work.read_repairs,
+                              batch.replica_work.writes_missed_copy);
+    }
     for (LookupAnswer& answer : batch.answers) {
       if (answer.request.op == Operation::kLookup) {
         const Status& status = answer.results[0].status;

@@ -36,16 +36,25 @@ struct MemcacheClient::ServerRun {
 // One call's run over all servers.
 class MemcacheClient::Dispatch {
  public:
+  // `assigned` empty: each key goes where the pool places it, and moves
+  // when its server is ejected.  Otherwise (replicas) item i goes to server
+  // assigned[i] and nowhere else: on an ejected or failing server it fails,
+  // and the caller tries another copy.
   Dispatch(MemcacheClient* client, std::span<const std::string_view> keys,
-           const BatchFactory& new_batch)
+           const BatchFactory& new_batch, std::span<const size_t> assigned)
       : client_(*client), settings_(client->settings_), pool_(client->pool_), keys_(keys),
-        new_batch_(new_batch), runs_(client->pool_.size()) {
+        new_batch_(new_batch), assigned_(assigned), runs_(client->pool_.size()) {
     for (size_t s = 0; s < runs_.size(); ++s) runs_[s].server = s;
   }
 
   void Run() {
-    pool_.Refresh(Clock::now());
-    if (pool_.size() == 1 || pool_.live_servers() == 0) {
+    pool_.Refresh(client_.io_.Now());
+    if (!assigned_.empty()) {
+      for (size_t i = 0; i < keys_.size(); ++i) BatchOf(assigned_[i]).items().push_back(i);
+      for (ServerRun& run : runs_)
+        if (run.batch && pool_.ejected(run.server))
+          FailRest(run, ForServer(run, Status::TempError("server is ejected")));
+    } else if (pool_.size() == 1 || pool_.live_servers() == 0) {
       // One server takes every key, unhashed (and fails them all when it is ejected).
       std::vector<size_t>& items = BatchOf(0).items();
       items.resize(keys_.size());
@@ -63,13 +72,13 @@ class MemcacheClient::Dispatch {
 
  private:
   using Phase = ServerRun::Phase;
-  using Step = Connection::Step;
+  using Step = ServerLink::Step;
 
   ServerBatch& BatchOf(size_t server) {
     if (!runs_[server].batch) runs_[server].batch = new_batch_();
     return *runs_[server].batch;
   }
-  Connection& ConnectionOf(const ServerRun& run) const { return *client_.connections_[run.server]; }
+  ServerLink& ConnectionOf(const ServerRun& run) const { return *client_.connections_[run.server]; }
 
   Status NoLiveServer() const {
     return Status::TempError("no live memcache server: every server is ejected");
@@ -84,7 +93,7 @@ class MemcacheClient::Dispatch {
     std::vector<pollfd> fds;
     std::vector<ServerRun*> polled;
     for (;;) {
-      Clock::time_point now = Clock::now();
+      Clock::time_point now = client_.io_.Now();
       for (ServerRun& run : runs_) Advance(run, now);
       // Advancing one server can give another one work (ejection moves
       // keys), so the wait is computed after every server has advanced.
@@ -114,16 +123,16 @@ class MemcacheClient::Dispatch {
       if (!busy) return;
       int wait_ms = 0;
       if (!ready_now) {
-        auto left = std::chrono::ceil<std::chrono::milliseconds>(wake - Clock::now()).count();
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(wake - client_.io_.Now()).count();
         wait_ms = static_cast<int>(std::clamp<decltype(left)>(left, 0, 1000000));
       }
-      int n = ::poll(fds.data(), fds.size(), wait_ms);
+      int n = client_.io_.Poll(fds.data(), fds.size(), wait_ms);
       if (n < 0) {
         if (errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds(1));
         continue;
       }
       if (n == 0) continue;  // a deadline or a pause: Advance deals with it
-      now = Clock::now();
+      now = client_.io_.Now();
       for (size_t k = 0; k < fds.size(); ++k) {
         if (fds[k].revents == 0) continue;
         ServerRun& run = *polled[k];
@@ -173,7 +182,7 @@ class MemcacheClient::Dispatch {
         run.tries = 0;
         pool_.RecordSuccess(run.server);
         // The next chunk is a try of its own.
-        run.deadline = Clock::now() + std::chrono::seconds(settings_.timeout_seconds);
+        run.deadline = client_.io_.Now() + std::chrono::seconds(settings_.timeout_seconds);
       } else if (run.phase == Phase::kAuthenticating) {
         ConnectionOf(run).MarkSetUp();
       }
@@ -245,7 +254,11 @@ class MemcacheClient::Dispatch {
                  ConnectionOf(run).endpoint().ToString() + " ejected for " +
                  std::to_string(settings_.placement.server_retry_timeout_seconds) + " s after " +
                  std::to_string(settings_.placement.server_failure_limit) + " failed tries");
-      MoveRest(run);
+      if (assigned_.empty()) {
+        MoveRest(run);
+      } else {
+        FailRest(run, status);
+      }
       return;
     }
     if (run.pos >= batch.items().size()) return;  // every item was answered before the failure
@@ -268,6 +281,7 @@ class MemcacheClient::Dispatch {
     run.pos = batch.items().size();
     run.tries = 0;
     run.phase = Phase::kIdle;
+    client_.failed_in_call_[run.server] = true;
   }
 
   // The server was ejected: its unanswered keys go where the rebuilt
@@ -293,19 +307,23 @@ class MemcacheClient::Dispatch {
   ServerPool& pool_;
   std::span<const std::string_view> keys_;
   const BatchFactory& new_batch_;
+  std::span<const size_t> assigned_;
   std::vector<ServerRun> runs_;
 };
 
-MemcacheClient::MemcacheClient(MemcacheSettings settings)
-    : settings_(std::move(settings)), pool_(settings_.servers, settings_.placement) {
+MemcacheClient::MemcacheClient(MemcacheSettings settings, DispatchIo* io)
+    : settings_(std::move(settings)),
+      io_(io ? *io : SystemDispatchIo()),
+      pool_(settings_.servers, settings_.placement) {
   limits_.line_size_limit = settings_.line_size_limit;
   limits_.data_size_limit = settings_.data_size_limit;
   limits_.table_name = settings_.table_name;
   limits_.origin = settings_.origin;
   if (settings_.tls) limits_.pipelined_bytes = kTlsPipelinedBytes;
   for (const ServerConfig& s : settings_.servers) {
-    connections_.push_back(std::make_unique<Connection>(s.endpoint, true, settings_.tls));
+    connections_.push_back(io_.NewLink(s.endpoint, settings_.tls));
     connections_.back()->LimitWarnings("database " + settings_.table_name);
+    failed_in_call_.push_back(false);
     auth_replies_.emplace_back(s.endpoint.ToString(), settings_.auth.user,
                                settings_.line_size_limit);
   }
@@ -317,14 +335,19 @@ MemcacheClient::~MemcacheClient() {
   ::explicit_bzero(settings_.auth.password.data(), settings_.auth.password.size());
 }
 
-void MemcacheClient::Run(std::span<const std::string_view> keys, const BatchFactory& new_batch) {
+void MemcacheClient::Run(std::span<const std::string_view> keys, const BatchFactory& new_batch,
+                         std::span<const size_t> assigned) {
   if (keys.empty()) return;
-  Dispatch dispatch(this, keys, new_batch);
+  Dispatch dispatch(this, keys, new_batch, assigned);
   dispatch.Run();
 }
 
 void MemcacheClient::Get(std::span<const std::string_view> keys, std::vector<LookupResult>* results,
                          std::vector<uint32_t>* flags) {
+  if (pool_.replicas() > 1) {
+    GetReplicated(keys, results, flags);
+    return;
+  }
   results->resize(keys.size());  // every entry is set by the batch
   if (flags != nullptr) flags->assign(keys.size(), 0);
   Run(keys, [&] { return NewGetBatch(limits_, keys, results, flags); });
@@ -335,11 +358,33 @@ void MemcacheClient::Set(std::span<const SetRequest> items, uint32_t flags, long
   results->assign(items.size(), Status::OK());
   set_keys_.resize(items.size());
   for (size_t i = 0; i < items.size(); ++i) set_keys_[i] = items[i].key;
+  if (pool_.replicas() > 1) {
+    const size_t copies = pool_.replicas();
+    std::vector<SetRequest> per_copy(items.size() * copies);
+    for (size_t i = 0; i < items.size(); ++i)
+      for (size_t c = 0; c < copies; ++c) per_copy[i * copies + c] = items[i];
+    WriteReplicated(
+        set_keys_, false,
+        [&](std::span<const std::string_view>, std::vector<Status>* r) {
+          return NewSetBatch(limits_, per_copy, flags, ttl, r);
+        },
+        results);
+    return;
+  }
   Run(set_keys_, [&] { return NewSetBatch(limits_, items, flags, ttl, results); });
 }
 
 void MemcacheClient::Delete(std::span<const std::string_view> keys, std::vector<Status>* results) {
   results->assign(keys.size(), Status::OK());
+  if (pool_.replicas() > 1) {
+    WriteReplicated(
+        keys, true,
+        [&](std::span<const std::string_view> per_copy, std::vector<Status>* r) {
+          return NewDeleteBatch(limits_, per_copy, r);
+        },
+        results);
+    return;
+  }
   Run(keys, [&] { return NewDeleteBatch(limits_, keys, results); });
 }
 

@@ -36,6 +36,11 @@
 // ("127.0.0.1:11212: Connection timed out"); with one they are as before.
 // Connections are opened on first use and kept for later calls.
 //
+// Replicas (placement.replicas > 1, client_replicas.cc): every key has
+// that many copies on distinct servers; reads fail over from copy to copy
+// and write back to a copy that came back empty, writes go to every copy
+// and fail unless every copy took them.
+//
 // Trust (connection_security.h): with a TlsContext every inet server is
 // reached over TLS (unix sockets stay plain); a failed handshake is a
 // failed try like a failed connect.  With credentials, every new
@@ -62,6 +67,7 @@
 #include "memcache/auth_exchange.h"
 #include "memcache/connection.h"
 #include "memcache/connection_security.h"
+#include "memcache/dispatch_io.h"
 #include "memcache/tls_context.h"
 #include "memcache/server_batch.h"
 #include "memcache/server_list.h"
@@ -83,9 +89,18 @@ struct MemcacheSettings {
   AuthCredentials auth;                   // user empty: no authentication
 };
 
+// What replicas did since the client was created, for the table's counters.
+struct ReplicaCounters {
+  uint64_t failovers = 0;           // keys asked of another copy after a copy failed
+  uint64_t read_repairs = 0;        // copies written back to a server that lacked them
+  uint64_t writes_missed_copy = 0;  // updates and deletes that reached some copies, not all
+};
+
 class MemcacheClient {
  public:
-  explicit MemcacheClient(MemcacheSettings settings);
+  // io: the clock, poll and server links (null: the real ones); not
+  // owned, it must outlive the client.
+  explicit MemcacheClient(MemcacheSettings settings, DispatchIo* io = nullptr);
   ~MemcacheClient();
 
   // results[i]: OK with value, NotFound, or TempError(reason).  With
@@ -99,26 +114,48 @@ class MemcacheClient {
 
   const MemcacheSettings& settings() const { return settings_; }
   const ServerPool& pool() const { return pool_; }
+  const ReplicaCounters& replica_counters() const { return replica_counters_; }
 
  private:
   struct ServerRun;
   class Dispatch;
   using BatchFactory = std::function<std::unique_ptr<ServerBatch>()>;
+  using WriteBatchFactory = std::function<std::unique_ptr<ServerBatch>(
+      std::span<const std::string_view> items, std::vector<Status>* results)>;
 
   // Splits `keys` (the wire keys of the operation's items) by server and
-  // runs every server's share to the end.
-  void Run(std::span<const std::string_view> keys, const BatchFactory& new_batch);
+  // runs every server's share to the end.  With `assigned` (one server per
+  // key), each key goes to its server only and fails there if it fails.
+  void Run(std::span<const std::string_view> keys, const BatchFactory& new_batch,
+           std::span<const size_t> assigned = {});
+
+  // Replicas (client_replicas.cc).
+  void GetReplicated(std::span<const std::string_view> keys, std::vector<LookupResult>* results,
+                     std::vector<uint32_t>* flags);
+  void WriteReplicated(std::span<const std::string_view> keys, bool is_delete,
+                       const WriteBatchFactory& new_batch, std::vector<Status>* results);
+  // Fills copies_ for `keys` and clears failed_in_call_.
+  void PlaceCopies(std::span<const std::string_view> keys);
+  // Advances (*next)[key] to the key's next copy on a usable server.
+  bool NextUsableCopy(size_t key, std::vector<uint32_t>* next, size_t* server) const;
 
   MemcacheSettings settings_;
+  DispatchIo& io_;
   // "set KEY 0 -1 LEN\r\nUSER PASSWORD\r\n" (empty without auth): the
   // negative expiry means a server without -Y, which would store it, keeps
   // nothing readable.
   std::string auth_request_;
   BatchLimits limits_;
   ServerPool pool_;
-  std::vector<std::unique_ptr<Connection>> connections_;  // one per server
+  std::vector<std::unique_ptr<ServerLink>> connections_;  // one per server
   std::vector<AuthReply> auth_replies_;                   // one per server
   std::vector<std::string_view> set_keys_;                // Set's keys, reused
+  // Replicas: servers that failed during the current call (not asked again
+  // in it), each key's copies ([key * replicas + c]), counters.
+  std::vector<bool> failed_in_call_;
+  std::vector<size_t> copies_;
+  std::vector<size_t> key_copies_;
+  ReplicaCounters replica_counters_;
 };
 
 }  // namespace mctable

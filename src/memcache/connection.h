@@ -37,6 +37,7 @@
 
 #include "common/warning_limiter.h"
 #include "mctable/status.h"
+#include "memcache/dispatch_io.h"
 #include "memcache/endpoint.h"
 #include "memcache/tls_context.h"
 #include "memcache/transport.h"
@@ -58,7 +59,7 @@ class ReplyConsumer {
   virtual std::string error() const = 0;
 };
 
-class Connection {
+class Connection : public ServerLink {
  public:
   // One resolved socket address.
   struct Address {
@@ -67,7 +68,7 @@ class Connection {
     socklen_t length;
   };
 
-  enum class Step { kPending, kDone, kFailed };
+  using Step = ServerLink::Step;
 
   // The failure message when the server closed the connection mid-exchange.
   static constexpr char kEndOfFile[] = "lost connection: end of file from server";
@@ -77,17 +78,17 @@ class Connection {
   // tls: null for plain connections.
   explicit Connection(Endpoint endpoint, bool log_connect_failures = true,
                       std::shared_ptr<const TlsContext> tls = nullptr);
-  ~Connection();
+  ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  const Endpoint& endpoint() const { return endpoint_; }
+  const Endpoint& endpoint() const override { return endpoint_; }
 
   // From now on the connection's warnings start with `prefix` (the
   // memcache client's "database memcache:FILE") and repeats are held back
   // (common/warning_limiter.h): a server that is down gets its first
   // warning, then one per minute with a count, not one per lookup.
-  void LimitWarnings(std::string prefix);
+  void LimitWarnings(std::string prefix) override;
   // Logs a warning about this server: as is, or with the prefix and
   // through the limiter after LimitWarnings.
   void Warn(std::string_view text);
@@ -95,33 +96,33 @@ class Connection {
   bool is_ready() const { return state_ == State::kReady; }
   // Ready, and the caller's session set-up has run on this connection
   // since it was opened (cleared by every Close).
-  bool is_set_up() const { return state_ == State::kReady && set_up_; }
-  void MarkSetUp() { set_up_ = true; }
+  bool is_set_up() const override { return state_ == State::kReady && set_up_; }
+  void MarkSetUp() override { set_up_ = true; }
   // The socket to poll while a step is pending; -1 otherwise.
-  int fd() const { return fd_; }
-  short PollEvents() const;
+  int fd() const override { return fd_; }
+  short PollEvents() const override;
 
   // Connects unless ready already.  kDone: ready.  kPending: poll and
   // Continue().  kFailed: *status is the reason alone ("Connection
   // refused"), a warning "connect to ENDPOINT: REASON" has been logged, and
   // *refused tells whether the server accepted no connection (refused, no
   // such socket), which the caller does not retry.
-  Step Connect(Status* status, bool* refused);
+  Step Connect(Status* status, bool* refused) override;
 
   // Starts sending `request` (which must stay alive until the exchange
   // ends) and feeding replies to `consumer`; the connection must be ready.
   // May finish at once (kDone/kFailed) when the socket had it all.
-  Step StartExchange(std::string_view request, ReplyConsumer* consumer, Status* status);
+  Step StartExchange(std::string_view request, ReplyConsumer* consumer, Status* status) override;
 
   // Advances the pending connect or exchange with poll's revents.  On
   // kFailed the connection is closed and *status says why ("Connection
   // timed out", "lost connection: end of file from server", the consumer's
   // error); *refused as for Connect.
-  Step Continue(short revents, Status* status, bool* refused);
+  Step Continue(short revents, Status* status, bool* refused) override;
 
   // The caller's deadline passed while a step was pending: closes and
   // returns the error for it (a connect also logs its warning).
-  Status Abandon();
+  Status Abandon() override;
 
   void Close();
 

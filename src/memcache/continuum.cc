@@ -91,6 +91,34 @@ size_t Continuum::ServerFor(uint32_t hash) const {
   return points_[first == points_.size() ? 0 : first].server;
 }
 
+size_t Continuum::FirstPointFor(uint32_t hash) const {
+  auto it = std::lower_bound(values_.begin(), values_.end(), hash);
+  return it == values_.end() ? 0 : static_cast<size_t>(it - values_.begin());
+}
+
+void Continuum::CopiesFor(uint32_t hash, size_t copies, size_t server_count,
+                          std::vector<size_t>* out) const {
+  out->clear();
+  if (distribution_ == Distribution::kModula) {
+    const size_t first = ServerFor(hash);
+    out->push_back(first);
+    // The next servers in list order, wrapping.
+    for (size_t k = 1; out->size() < copies && k < server_count; ++k) {
+      size_t s = (first + k) % server_count;
+      if (std::find(out->begin(), out->end(), s) == out->end()) out->push_back(s);
+    }
+    return;
+  }
+  // The key's point (ServerFor's), then the next distinct servers met
+  // walking on from it.
+  const size_t start = FirstPointFor(hash);
+  out->push_back(points_[start].server);
+  for (size_t k = 1; out->size() < copies && k < points_.size(); ++k) {
+    size_t s = points_[(start + k) % points_.size()].server;
+    if (std::find(out->begin(), out->end(), s) == out->end()) out->push_back(s);
+  }
+}
+
 std::string TwemproxyPointName(const Endpoint& endpoint) {
   if (endpoint.kind == Endpoint::Kind::kUnix) return endpoint.path + ":";
   // twemproxy reads the port as a decimal number: "011211" is 11211 too.

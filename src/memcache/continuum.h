@@ -49,6 +49,11 @@ class Continuum {
   // when has_live_servers().
   size_t ServerFor(uint32_t hash) const;
   bool has_live_servers() const { return !points_.empty(); }
+  // Replicas: the servers of `copies` copies of a key, first ServerFor(hash)
+  // and then, for ketama, the next distinct servers along the circle, for
+  // modula the next servers in list order (index + 1, wrapping over
+  // server_count).  Fewer when fewer distinct servers are live.
+  void CopiesFor(uint32_t hash, size_t copies, size_t server_count, std::vector<size_t>* out) const;
 
   // ketama: the points, sorted by value (for tests).
   struct Point {
@@ -58,6 +63,8 @@ class Continuum {
   const std::vector<Point>& points() const { return points_; }
 
  private:
+  size_t FirstPointFor(uint32_t hash) const;
+
   Distribution distribution_ = Distribution::kKetama;
   std::vector<Point> points_;  // ketama: the circle; modula: value unused
   std::vector<uint32_t> values_;  // ketama: points_[i].value, packed for the search

@@ -59,9 +59,13 @@ void AppendGetCommand(std::string* out, std::string_view key) {
   out->append("\r\n");
 }
 
-void AppendSetCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
-                      std::string_view data) {
-  out->append("set ");
+namespace {
+
+// "VERB KEY FLAGS TTL LEN\r\nDATA\r\n", the storage commands' form.
+void AppendStorageCommand(std::string* out, std::string_view verb, std::string_view key,
+                          uint32_t flags, long ttl, std::string_view data) {
+  out->append(verb);
+  out->push_back(' ');
   out->append(key);
   out->push_back(' ');
   AppendNumber(out, flags);
@@ -72,6 +76,24 @@ void AppendSetCommand(std::string* out, std::string_view key, uint32_t flags, lo
   out->append("\r\n");
   out->append(data);
   out->append("\r\n");
+}
+
+}  // namespace
+
+void AppendSetCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
+                      std::string_view data) {
+  AppendStorageCommand(out, "set", key, flags, ttl, data);
+}
+
+void AppendAddCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
+                      std::string_view data) {
+  AppendStorageCommand(out, "add", key, flags, ttl, data);
+}
+
+void AppendMetaGetCommand(std::string* out, std::string_view key) {
+  out->append("mg ");
+  out->append(key);
+  out->append(" s t f v\r\n");
 }
 
 void AppendDeleteCommand(std::string* out, std::string_view key) {
@@ -110,17 +132,44 @@ bool ParseValueLine(std::string_view line, std::string_view* key, uint32_t* flag
 
 std::string ReplyExcerpt(std::string_view line) { return PrintableBytes(line.substr(0, 30)); }
 
+namespace {
+
+// The first line of a reply (see ReadReplyLine); kTooLong sets *error.
+LineStatus ReadFirstLine(std::string_view input, size_t max_line, std::string_view* line,
+                         size_t* length, std::string* error) {
+  LineStatus status = ReadReplyLine(input, max_line, line, length);
+  if (status == LineStatus::kTooLong)
+    *error = "unexpected memcache server reply: line longer than line_size_limit (" +
+             std::to_string(max_line) + "): " + ReplyExcerpt(input);
+  return status;
+}
+
+enum class Block { kNeedMore, kBad, kRead };
+
+// The data block of `bytes` bytes after a reply line of `line_length`.
+Block ReadDataBlock(std::string_view input, size_t line_length, size_t bytes, std::string_view* data,
+                    std::string* error) {
+  if (input.size() - line_length < bytes + 2) return Block::kNeedMore;
+  if (input.compare(line_length + bytes, 2, "\r\n") != 0) {
+    *error = "unexpected memcache server reply: data block of " + std::to_string(bytes) +
+             " bytes not followed by CRLF";
+    return Block::kBad;
+  }
+  *data = input.substr(line_length, bytes);
+  return Block::kRead;
+}
+
+}  // namespace
+
 GetReplyStep ParseGetReplyStep(std::string_view input, size_t max_line, size_t max_data) {
   GetReplyStep step;
   std::string_view line;
   size_t line_length = 0;
-  switch (ReadReplyLine(input, max_line, &line, &line_length)) {
+  switch (ReadFirstLine(input, max_line, &line, &line_length, &step.error)) {
     case LineStatus::kNeedMore:
       return step;
     case LineStatus::kTooLong:
       step.kind = GetReplyStep::kError;
-      step.error = "unexpected memcache server reply: line longer than line_size_limit (" +
-                   std::to_string(max_line) + "): " + ReplyExcerpt(input);
       return step;
     case LineStatus::kLine:
       break;
@@ -137,16 +186,82 @@ GetReplyStep ParseGetReplyStep(std::string_view input, size_t max_line, size_t m
     step.error = "unexpected memcache server reply: " + ReplyExcerpt(line);
     return step;
   }
-  if (input.size() - line_length < bytes + 2) return step;  // data not all here yet
-  std::string_view data = input.substr(line_length, bytes);
-  if (input.compare(line_length + bytes, 2, "\r\n") != 0) {
-    step.kind = GetReplyStep::kError;
-    step.error = "unexpected memcache server reply: data block of " + std::to_string(bytes) +
-                 " bytes not followed by CRLF";
-    return step;
+  switch (ReadDataBlock(input, line_length, bytes, &step.data, &step.error)) {
+    case Block::kNeedMore:
+      return step;
+    case Block::kBad:
+      step.kind = GetReplyStep::kError;
+      return step;
+    case Block::kRead:
+      break;
   }
   step.kind = GetReplyStep::kValue;
-  step.data = data;
+  step.consumed = line_length + bytes + 2;
+  return step;
+}
+
+MetaGetReplyStep ParseMetaGetReplyStep(std::string_view input, size_t max_line, size_t max_data) {
+  MetaGetReplyStep step;
+  std::string_view line;
+  size_t line_length = 0;
+  switch (ReadFirstLine(input, max_line, &line, &line_length, &step.error)) {
+    case LineStatus::kNeedMore:
+      return step;
+    case LineStatus::kTooLong:
+      step.kind = MetaGetReplyStep::kError;
+      return step;
+    case LineStatus::kLine:
+      break;
+  }
+  if (line == "EN") {
+    step.kind = MetaGetReplyStep::kMiss;
+    step.consumed = line_length;
+    return step;
+  }
+  std::string_view rest = line;
+  size_t bytes = 0;
+  bool good = NextToken(&rest) == "VA" && ParseUnsigned(NextToken(&rest), &bytes);
+  bool have_ttl = false, have_size = false;
+  for (std::string_view flag = NextToken(&rest); good && !flag.empty(); flag = NextToken(&rest)) {
+    std::string_view arg = flag.substr(1);
+    size_t size = 0;
+    switch (flag[0]) {
+      case 't':
+        // -1: no expiry.
+        if (arg == "-1") {
+          step.ttl = -1;
+        } else {
+          good = ParseUnsigned(arg, &step.ttl);
+        }
+        have_ttl = true;
+        break;
+      case 'f':
+        good = ParseUnsigned(arg, &step.flags);
+        break;
+      case 's':
+        good = ParseUnsigned(arg, &size) && size == bytes;
+        have_size = true;
+        break;
+      default:
+        break;  // a flag not asked for: memcached may add some, they change nothing here
+    }
+  }
+  if (!good || !have_ttl || !have_size || bytes > max_data) {
+    step.kind = MetaGetReplyStep::kError;
+    step.error_is_data_size = good && bytes > max_data;
+    step.error = "unexpected memcache server reply: " + ReplyExcerpt(line);
+    return step;
+  }
+  switch (ReadDataBlock(input, line_length, bytes, &step.data, &step.error)) {
+    case Block::kNeedMore:
+      return step;
+    case Block::kBad:
+      step.kind = MetaGetReplyStep::kError;
+      return step;
+    case Block::kRead:
+      break;
+  }
+  step.kind = MetaGetReplyStep::kHit;
   step.consumed = line_length + bytes + 2;
   return step;
 }

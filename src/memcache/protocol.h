@@ -31,6 +31,13 @@ void AppendGetCommand(std::string* out, std::string_view key);
 void AppendSetCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
                       std::string_view data);
 void AppendDeleteCommand(std::string* out, std::string_view key);
+// "add": stores only when the server holds nothing for the key (replica
+// read-repair, which must not overwrite a newer write).
+void AppendAddCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
+                      std::string_view data);
+// Meta get "mg KEY s t f v": the value with its size, remaining TTL and flags
+// (memcached 1.6), for copying a key to another replica.
+void AppendMetaGetCommand(std::string* out, std::string_view key);
 
 enum class LineStatus { kNeedMore, kLine, kTooLong };
 
@@ -57,6 +64,20 @@ struct GetReplyStep {
 
 // Parses the next element of a get reply (a VALUE block or END).
 GetReplyStep ParseGetReplyStep(std::string_view input, size_t max_line, size_t max_data);
+
+// One meta get reply: "VA <bytes> s<bytes> t<ttl> f<flags>" and its data
+// block (kHit) or "EN" (kMiss).  The size flag must repeat the length, so a
+// reply out of step with the request is an error rather than a value.
+struct MetaGetReplyStep {
+  enum Kind { kNeedMore, kHit, kMiss, kError } kind = kNeedMore;
+  std::string_view data;  // kHit, points into the input
+  long long ttl = -1;     // kHit: seconds left, -1 for no expiry
+  uint32_t flags = 0;     // kHit
+  size_t consumed = 0;    // kHit, kMiss
+  std::string error;      // kError
+  bool error_is_data_size = false;
+};
+MetaGetReplyStep ParseMetaGetReplyStep(std::string_view input, size_t max_line, size_t max_data);
 
 // The first 30 bytes of a reply line, printable, for messages (as Postfix).
 std::string ReplyExcerpt(std::string_view line);

@@ -107,5 +107,38 @@ TEST(ProtocolTest, GetReplyIncompleteAndErrors) {
   EXPECT_EQ(s.error, "unexpected memcache server reply: \\x01\\x02\\xff");
 }
 
+TEST(ProtocolTest, MetaGetAndAddCommands) {
+  std::string out;
+  AppendMetaGetCommand(&out, "k1");
+  AppendAddCommand(&out, "k2", 7, 120, "v");
+  EXPECT_EQ(out, "mg k1 s t f v\r\nadd k2 7 120 1\r\nv\r\n");
+}
+
+TEST(ProtocolTest, MetaGetReplies) {
+  MetaGetReplyStep step = ParseMetaGetReplyStep("VA 3 s3 t100 f5\r\nabc\r\nEN\r\n", 1024, 100);
+  ASSERT_EQ(step.kind, MetaGetReplyStep::kHit) << step.error;
+  EXPECT_EQ(step.data, "abc");
+  EXPECT_EQ(step.ttl, 100);
+  EXPECT_EQ(step.flags, 5u);
+  EXPECT_EQ(step.consumed, 22u);
+  step = ParseMetaGetReplyStep("VA 1 s1 t-1 f0\r\nx\r\n", 1024, 100);
+  ASSERT_EQ(step.kind, MetaGetReplyStep::kHit);
+  EXPECT_EQ(step.ttl, -1);
+  step = ParseMetaGetReplyStep("EN\r\n", 1024, 100);
+  EXPECT_EQ(step.kind, MetaGetReplyStep::kMiss);
+  EXPECT_EQ(step.consumed, 4u);
+  // Incomplete: wait for more.
+  EXPECT_EQ(ParseMetaGetReplyStep("VA 3 s3 t1 f0\r\nab", 1024, 100).kind, MetaGetReplyStep::kNeedMore);
+  EXPECT_EQ(ParseMetaGetReplyStep("VA 3 s3", 1024, 100).kind, MetaGetReplyStep::kNeedMore);
+  // Out of step or hostile: errors, never values.
+  for (const char* bad : {"VA 3 s4 t1 f0\r\nabc\r\n", "VA 3 t1 f0\r\nabc\r\n", "VALUE k 0 3\r\nabc\r\n",
+                          "VA x s3 t1\r\nabc\r\n", "VA 3 s3 t1 f0\r\nabcd\r\n", "HD\r\n",
+                          "VA 3 s3 tz f0\r\nabc\r\n"})
+    EXPECT_EQ(ParseMetaGetReplyStep(bad, 1024, 100).kind, MetaGetReplyStep::kError) << bad;
+  step = ParseMetaGetReplyStep("VA 300 s300 t1 f0\r\n", 1024, 100);
+  EXPECT_EQ(step.kind, MetaGetReplyStep::kError);
+  EXPECT_TRUE(step.error_is_data_size);
+}
+
 }  // namespace
 }  // namespace mctable

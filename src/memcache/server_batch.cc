@@ -128,6 +128,25 @@ class LineReplyBatch : public ServerBatch {
   // belong to this command (the stream is then out of step).
   virtual bool Classify(std::string_view line, Status* status) const = 0;
 
+  // A chunk of pipelined commands from items()[begin]: up to
+  // kMaxCommandsPerChunk, and no more than pipelined_bytes unless it is a
+  // single command.  append(out, item) appends one item's command.
+  template <typename AppendCommand>
+  size_t BuildPipelined(size_t begin, std::string* out, AppendCommand append) const {
+    size_t end = begin;
+    const size_t start = out->size();
+    while (end < items_.size() && end - begin < kMaxCommandsPerChunk) {
+      const size_t before = out->size();
+      append(out, items_[end]);
+      if (end > begin && out->size() - start > limits_.pipelined_bytes) {
+        out->resize(before);  // goes first in the next chunk
+        break;
+      }
+      ++end;
+    }
+    return end;
+  }
+
   std::vector<Status>* results_;
 };
 
@@ -138,19 +157,9 @@ class SetBatch : public LineReplyBatch {
       : LineReplyBatch(limits, results), requests_(requests), flags_(flags), ttl_(ttl) {}
 
   size_t BuildChunk(size_t begin, std::string* out) override {
-    size_t end = begin;
-    const size_t start = out->size();
-    while (end < items_.size() && end - begin < kMaxCommandsPerChunk) {
-      const size_t before = out->size();
-      const SetRequest& r = requests_[items_[end]];
-      AppendSetCommand(out, r.key, flags_, ttl_, r.data);
-      if (end > begin && out->size() - start > limits_.pipelined_bytes) {
-        out->resize(before);  // goes first in the next chunk
-        break;
-      }
-      ++end;
-    }
-    return end;
+    return BuildPipelined(begin, out, [this](std::string* o, size_t item) {
+      AppendSetCommand(o, requests_[item].key, flags_, ttl_, requests_[item].data);
+    });
   }
 
  protected:
@@ -182,18 +191,8 @@ class DeleteBatch : public LineReplyBatch {
       : LineReplyBatch(limits, results), keys_(keys) {}
 
   size_t BuildChunk(size_t begin, std::string* out) override {
-    size_t end = begin;
-    const size_t start = out->size();
-    while (end < items_.size() && end - begin < kMaxCommandsPerChunk) {
-      const size_t before = out->size();
-      AppendDeleteCommand(out, keys_[items_[end]]);
-      if (end > begin && out->size() - start > limits_.pipelined_bytes) {
-        out->resize(before);
-        break;
-      }
-      ++end;
-    }
-    return end;
+    return BuildPipelined(begin, out,
+                          [this](std::string* o, size_t item) { AppendDeleteCommand(o, keys_[item]); });
   }
 
  protected:
@@ -215,6 +214,92 @@ class DeleteBatch : public LineReplyBatch {
 
  private:
   std::span<const std::string_view> keys_;
+};
+
+// Replica fail-over reads: one pipelined "mg KEY s t f v" per item, so that
+// a value found can be copied with its flags and remaining TTL.
+class MetaGetBatch : public ServerBatch {
+ public:
+  MetaGetBatch(const BatchLimits& limits, std::span<const std::string_view> keys,
+               std::vector<LookupResult>* results, std::vector<StoredMeta>* meta)
+      : ServerBatch(limits), keys_(keys), results_(results), meta_(meta) {}
+
+  size_t BuildChunk(size_t begin, std::string* out) override {
+    size_t end = begin;
+    while (end < items_.size() && end - begin < kMaxCommandsPerChunk && out->size() < kMaxChunkBytes)
+      AppendMetaGetCommand(out, keys_[items_[end++]]);
+    return end;
+  }
+
+  void FailItem(size_t position, const Status& status) override {
+    (*results_)[items_[position]].status = status;
+  }
+
+  Progress Consume(std::string_view input, size_t* consumed) override {
+    *consumed = 0;
+    while (next_ < end_) {
+      MetaGetReplyStep step = ParseMetaGetReplyStep(input.substr(*consumed), limits_.line_size_limit,
+                                                    limits_.data_size_limit);
+      if (step.kind == MetaGetReplyStep::kNeedMore) return Progress::kNeedMore;
+      if (step.kind == MetaGetReplyStep::kError)
+        return Error(std::move(step.error), step.error_is_data_size);
+      const size_t i = items_[next_++];
+      LookupResult& result = (*results_)[i];
+      if (step.kind == MetaGetReplyStep::kMiss) {
+        LogReceived("EN");
+        result.status = Status::NotFound();
+      } else {
+        LogReceived("VA " + std::to_string(step.data.size()));
+        result.status = Status::OK();
+        result.value.assign(step.data);
+        (*meta_)[i] = {step.ttl, step.flags};
+      }
+      *consumed += step.consumed;
+    }
+    return Progress::kDone;
+  }
+
+ private:
+  std::span<const std::string_view> keys_;
+  std::vector<LookupResult>* results_;
+  std::vector<StoredMeta>* meta_;
+};
+
+// Replica read-repair: "add" with each copy's own flags and TTL.  A
+// NOT_STORED means the server got a value meanwhile (a newer write), which
+// the repair must leave alone: that is success, not a refusal.
+class RepairBatch : public LineReplyBatch {
+ public:
+  RepairBatch(const BatchLimits& limits, std::span<const RepairRequest> requests,
+              std::vector<Status>* results)
+      : LineReplyBatch(limits, results), requests_(requests) {}
+
+  size_t BuildChunk(size_t begin, std::string* out) override {
+    return BuildPipelined(begin, out, [this](std::string* o, size_t item) {
+      const RepairRequest& r = requests_[item];
+      AppendAddCommand(o, r.key, r.flags, r.ttl, r.data);
+    });
+  }
+
+ protected:
+  bool Classify(std::string_view line, Status* status) const override {
+    if (line == "STORED") {
+      *status = Status::OK();
+      return true;
+    }
+    if (line == "NOT_STORED") {
+      *status = Status::NotFound("already present");
+      return true;
+    }
+    if (line.starts_with("SERVER_ERROR")) {
+      *status = Status::TempError("repair failed: " + ReplyExcerpt(line));
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  std::span<const RepairRequest> requests_;
 };
 
 }  // namespace
@@ -246,6 +331,19 @@ std::unique_ptr<ServerBatch> NewDeleteBatch(const BatchLimits& limits,
                                             std::span<const std::string_view> keys,
                                             std::vector<Status>* results) {
   return std::make_unique<DeleteBatch>(limits, keys, results);
+}
+
+std::unique_ptr<ServerBatch> NewMetaGetBatch(const BatchLimits& limits,
+                                             std::span<const std::string_view> keys,
+                                             std::vector<LookupResult>* results,
+                                             std::vector<StoredMeta>* meta) {
+  return std::make_unique<MetaGetBatch>(limits, keys, results, meta);
+}
+
+std::unique_ptr<ServerBatch> NewRepairBatch(const BatchLimits& limits,
+                                            std::span<const RepairRequest> items,
+                                            std::vector<Status>* results) {
+  return std::make_unique<RepairBatch>(limits, items, results);
 }
 
 }  // namespace mctable

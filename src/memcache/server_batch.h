@@ -30,6 +30,20 @@ struct SetRequest {
   std::string_view data;
 };
 
+// A copy's flags and remaining TTL, as a meta get reports them.
+struct StoredMeta {
+  long long ttl = -1;  // seconds left; -1: no expiry
+  uint32_t flags = 0;
+};
+
+// A copy written back by read-repair ("add": never over a present value).
+struct RepairRequest {
+  std::string_view key;
+  std::string_view data;
+  uint32_t flags = 0;
+  long ttl = 0;  // as memcached takes it: 0 none, <= 30 days relative, else absolute
+};
+
 // What the batches need of the table's settings.
 struct BatchLimits {
   size_t line_size_limit = 1024;
@@ -102,6 +116,15 @@ std::unique_ptr<ServerBatch> NewSetBatch(const BatchLimits& limits, std::span<co
 // results[i] of keys[i]: OK (DELETED), NotFound (NOT_FOUND) or an error.
 std::unique_ptr<ServerBatch> NewDeleteBatch(const BatchLimits& limits,
                                             std::span<const std::string_view> keys,
+                                            std::vector<Status>* results);
+// Replica reads: results[i] as NewGetBatch's, and meta[i] set for a hit.
+std::unique_ptr<ServerBatch> NewMetaGetBatch(const BatchLimits& limits,
+                                             std::span<const std::string_view> keys,
+                                             std::vector<LookupResult>* results,
+                                             std::vector<StoredMeta>* meta);
+// results[i]: OK (STORED), NotFound (NOT_STORED: the server had a value) or an error.
+std::unique_ptr<ServerBatch> NewRepairBatch(const BatchLimits& limits,
+                                            std::span<const RepairRequest> items,
                                             std::vector<Status>* results);
 
 }  // namespace mctable

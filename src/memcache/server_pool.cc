@@ -10,6 +10,7 @@ ServerPool::ServerPool(std::vector<ServerConfig> servers, PlacementSettings plac
       retry_at_(servers_.size()) {
   for (const ServerConfig& s : servers_) points_.push_back({s.name, s.weight});
   Rebuild();
+  all_servers_.Build(placement_.distribution, points_, std::vector<bool>(servers_.size(), true));
 }
 
 void ServerPool::Rebuild() { continuum_.Build(placement_.distribution, points_, live_); }
@@ -37,6 +38,19 @@ bool ServerPool::ServerFor(std::string_view key, size_t* index) const {
     *index = 0;
     return true;
   }
+  *index = continuum_.ServerFor(PlacementHash(key));
+  return true;
+}
+
+void ServerPool::CopiesFor(std::string_view key, std::vector<size_t>* copies) const {
+  if (servers_.size() == 1) {
+    copies->assign(1, 0);
+    return;
+  }
+  all_servers_.CopiesFor(PlacementHash(key), replicas(), servers_.size(), copies);
+}
+
+uint32_t ServerPool::PlacementHash(std::string_view key) const {
   const std::string& tag = placement_.hash_tag;
   if (tag.size() == 2) {
     // The part between the first tag[0] and the next tag[1], if not empty.
@@ -47,8 +61,7 @@ bool ServerPool::ServerFor(std::string_view key, size_t* index) const {
     }
   }
   // twemproxy hashes an empty key to 0 without calling the hash.
-  *index = continuum_.ServerFor(key.empty() ? 0 : HashKey(placement_.hash, key));
-  return true;
+  return key.empty() ? 0 : HashKey(placement_.hash, key);
 }
 
 bool ServerPool::RecordFailure(size_t i, TimePoint now) {

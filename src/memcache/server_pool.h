@@ -14,6 +14,13 @@
 // continuum never changes.  The state lives in the pool, i.e. in one
 // opened table of one process, as it lives in one twemproxy process.
 //
+// Replicas (replicas > 1): each key is held by `replicas` servers, its
+// copies, placed on the continuum of every configured server so that they
+// do not move when one is ejected: the first where twemproxy places it
+// while every server is up, the others next along the continuum (ketama)
+// or next in list order (modula).  Ejection then only says which copies
+// are skipped for a while; the client fails over to the next copy.
+//
 // Not thread-safe: one pool per table, used by one thread.
 #ifndef MCTABLE_MEMCACHE_SERVER_POOL_H_
 #define MCTABLE_MEMCACHE_SERVER_POOL_H_
@@ -36,6 +43,7 @@ struct PlacementSettings {
   bool auto_eject_hosts = false;
   int server_failure_limit = 2;
   int server_retry_timeout_seconds = 30;
+  int replicas = 1;  // copies of each key, 1 .. number of servers
 };
 
 class ServerPool {
@@ -52,6 +60,10 @@ class ServerPool {
   void Refresh(TimePoint now);
   // The server that holds `key`; false when every server is ejected.
   bool ServerFor(std::string_view key, size_t* index) const;
+  // Replicas: the servers of the key's copies, in the order they are read,
+  // ejected ones included (the caller skips them).  Always replicas() long.
+  void CopiesFor(std::string_view key, std::vector<size_t>* copies) const;
+  size_t replicas() const { return static_cast<size_t>(placement_.replicas); }
   bool ejected(size_t i) const { return !live_[i]; }
   size_t live_servers() const;
 
@@ -62,11 +74,14 @@ class ServerPool {
 
  private:
   void Rebuild();
+  // The hash that places `key` (its hash_tag part when it has one).
+  uint32_t PlacementHash(std::string_view key) const;
 
   std::vector<ServerConfig> servers_;
   std::vector<ServerPoint> points_;
   PlacementSettings placement_;
   Continuum continuum_;
+  Continuum all_servers_;  // replicas: the continuum with every server live
   std::vector<bool> live_;
   std::vector<int> failures_;
   std::vector<TimePoint> retry_at_;

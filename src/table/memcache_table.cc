@@ -44,6 +44,11 @@
 // Build mode (truncate, "mctable memcache:...") is refused, as postmap
 // refuses it: the table has no source file of its own.
 //
+// With replicas = N (N copies of each key on distinct servers; more than
+// the servers configured is a ConfigError naming the table), "memcached"
+// above means every copy: the client (memcache/client_replicas.cc) reads
+// copy after copy and repairs, and fails a write that missed a copy.
+//
 // With value_signing_key_file, everything stored (updates and cache fills)
 // is signed for its memcached key and expiry, and a value read back that is
 // not validly signed is treated as not found, with a warning naming the
@@ -127,7 +132,14 @@ class MemcacheTable : public Table, public CacheMaintenance, public ExactKeyCach
   Status Close() override { return backup_ ? backup_->Close() : Status::OK(); }
   // Enough keys for several multi-key gets or pipelined chunks per round.
   size_t preferred_batch_size() const override { return 4096; }
-  TableCounters counters() const override { return counters_; }
+  TableCounters counters() const override {
+    TableCounters counters = counters_;
+    const ReplicaCounters& replicas = client_.replica_counters();
+    counters.replica_failovers = replicas.failovers;
+    counters.read_repairs = replicas.read_repairs;
+    counters.writes_missed_copy = replicas.writes_missed_copy;
+    return counters;
+  }
 
   void FillMany(std::span<const KeyValue> entries, std::vector<Status>* results) override;
   void CompareMany(std::span<const KeyValue> entries, std::vector<Comparison>* results) override;
@@ -916,6 +928,8 @@ Status ConfigurePlacement(const Config& config, PlacementSettings* placement) {
   if (!s.ok()) return s;
   s = config.GetInt("server_failure_limit", 2, 1, 0, &placement->server_failure_limit);
   if (!s.ok()) return s;
+  s = config.GetInt("replicas", 1, 1, 0, &placement->replicas);
+  if (!s.ok()) return s;
   return config.GetInt("server_retry_timeout", 30, 1, 0, &placement->server_retry_timeout_seconds);
 }
 
@@ -972,6 +986,11 @@ Status OpenMemcacheTable(std::string_view name, const OpenOptions& options,
   if (!s.ok()) return s;
   s = ConfigurePlacement(config, &settings.placement);
   if (!s.ok()) return s;
+  if (static_cast<size_t>(settings.placement.replicas) > settings.servers.size())
+    return Status::ConfigError(full + ": replicas = " + std::to_string(settings.placement.replicas) +
+                               " is more than the " + std::to_string(settings.servers.size()) +
+                               (settings.servers.size() == 1 ? " server" : " servers") +
+                               " in the memcache parameter (" + config.origin() + ")");
 
   MemcacheSecurity security;
   s = ParseMemcacheSecurity(config, full, &security);

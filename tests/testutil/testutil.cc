@@ -265,8 +265,37 @@ bool MemcachedServer::Restart() {
   return Start();
 }
 
+namespace {
+
+// Whether every thread of `pid` is stopped (state T in /proc/PID/task/*/stat).
+bool AllThreadsStopped(pid_t pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", ec);
+  if (ec) return true;  // gone: nothing runs
+  for (const auto& task : tasks) {
+    std::ifstream stat(task.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    size_t paren = text.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= text.size()) continue;
+    if (text[paren + 2] != 'T' && text[paren + 2] != 't') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void MemcachedServer::Signal(int signal_number) const {
+  if (pid_ <= 0) return;
+  ::kill(pid_, signal_number);
+  if (signal_number != SIGSTOP) return;
+  // A stop takes effect when the thread that takes the signal next runs;
+  // on a loaded machine another worker thread can still answer meanwhile.
+  for (int i = 0; i < 500 && !AllThreadsStopped(pid_); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+}
+
 void MemcachedServer::Freeze(bool frozen) const {
-  if (pid_ > 0) ::kill(pid_, frozen ? SIGSTOP : SIGCONT);
+  Signal(frozen ? SIGSTOP : SIGCONT);
 }
 
 void MemcachedServer::Stop() {

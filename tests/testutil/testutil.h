@@ -116,6 +116,9 @@ class MemcachedServer {
   // SIGSTOP (true) or SIGCONT (false): a server that accepts but never answers.
   void Freeze(bool frozen) const;
   bool running() const { return pid_ > 0; }
+  // Sends `signal_number` (SIGSTOP, SIGCONT: a stall, a partition) to the
+  // server; after SIGSTOP, returns once every thread of it has stopped.
+  void Signal(int signal_number) const;
   const std::string& error() const { return error_; }
 
   // "inet:127.0.0.1:PORT", "inet:[::1]:PORT" or "unix:/path".

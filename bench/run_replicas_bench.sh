@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# mctable benchmark for replicas: the memcache table over 3 memcached
+# servers with replicas = 1 and replicas = 2, side by side in one run.
+#
+#   bench/run_replicas_bench.sh [--keys 200000] [--repeats 5] [--build-dir DIR] [--no-build] [--strict]
+#
+# What it does (about a minute with the defaults, plus the first build):
+#  1. builds mctable (into build-bench, -j2) unless --no-build;
+#  2. starts three memcached on free loopback ports (killed by pid at exit);
+#  3. runs, interleaved and --repeats times each (medians), replicas = 1
+#     against replicas = 2:
+#       load     `mctable -i` (every key)
+#       lookup   `mctable -q -`, every key present, every server up
+#       lookup   `mctable -q -`, half the keys present (misses ask the second copy)
+#     Each line also gives the median CPU seconds (user + system) of the
+#     mctable process, which a loaded machine disturbs less than wall time.
+#  4. the kill test: `mctable -q -` over every key with replicas = 2 while
+#     one server is killed (SIGKILL) a fifth of the way into the run;
+#     reports its throughput beside the same run with every server up.
+# Targets (--strict makes a miss exit 3): replicas = 2 load >= 0.7x
+# replicas = 1; lookups with every key present >= 0.95x.
+# Every output is checked byte for byte (lookups in input order; loads by
+# reading back, and with replicas = 2 by counting 2 copies per key).
+# Exit status: 0 all outputs agree; 1 an output disagrees; 2 setup failed;
+# 3 with --strict, a target was missed.
+set -u -o pipefail
+
+KEYS=200000
+REPEATS=5
+BUILD_DIR=""
+DO_BUILD=1
+STRICT=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keys) KEYS=$2; shift 2 ;;
+    --repeats) REPEATS=$2; shift 2 ;;
+    --build-dir) BUILD_DIR=$2; shift 2 ;;
+    --no-build) DO_BUILD=0; shift ;;
+    --strict) STRICT=1; shift ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "run_replicas_bench.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+[ -n "$BUILD_DIR" ] || BUILD_DIR=$ROOT/build-bench
+MCTABLE=$BUILD_DIR/mctable
+die() { echo "run_replicas_bench.sh: $*" >&2; exit 2; }
+
+if [ "$DO_BUILD" = 1 ]; then
+  echo "== build ($BUILD_DIR)"
+  log=${TMPDIR:-/tmp}/mctable_replicas_bench_cmake.log
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DMCTABLE_BENCH=ON >"$log" 2>&1 || { tail -20 "$log" >&2; die "cmake configure failed"; }
+  cmake --build "$BUILD_DIR" -j2 --target mctable >>"$log" 2>&1 || { grep -E "error|Error" "$log" | head -20 >&2; die "build failed"; }
+fi
+[ -x "$MCTABLE" ] || die "no $MCTABLE"
+command -v memcached >/dev/null || die "memcached is not installed"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mctable_replicas_bench.XXXXXX")
+declare -A PID_OF  # port -> memcached pid
+cleanup() {
+  for p in "${PID_OF[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PID_OF[@]}"; do
+    for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+. "$ROOT/bench/lib.sh"  # t_run, median, rate, ratio, ge, fmt_rate, fail, check_same, listening, free_port, mc
+MC_USER=()
+[ "$(id -u)" = 0 ] && MC_USER=(-u root)
+start_memcached() {  # start_memcached PORT: true when it listens
+  memcached "${MC_USER[@]}" -l 127.0.0.1 -p "$1" -U 0 -m 1024 -t 2 -c 64 2>>"$WORK/servers.err" &
+  local pid=$!
+  for _ in $(seq 50); do
+    if listening "$1"; then PID_OF[$1]=$pid; return 0; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  return 1
+}
+MC_PORTS=()
+for i in 0 1 2; do
+  ok=""
+  for _ in 1 2 3 4 5; do
+    p=$(free_port)
+    if start_memcached "$p"; then ok=$p; break; fi
+  done
+  [ -n "$ok" ] || die "could not start memcached: $(cat "$WORK/servers.err")"
+  MC_PORTS+=("$ok")
+done
+flush() { for p in "${MC_PORTS[@]}"; do [ "$(mc "$p" flush_all)" = OK ] || die "flush_all failed"; done; }
+items() { exec 3<>"/dev/tcp/127.0.0.1/$1"; printf 'stats\r\n' >&3
+  local line n=0; while IFS= read -r -t 5 line <&3; do line=${line%$'\r'}
+    case $line in "STAT curr_items "*) n=${line#STAT curr_items };; END) break;; esac; done
+  exec 3>&-; echo "$n"; }
+
+PFDIR=$WORK/postfix
+mkdir -p "$PFDIR"
+: >"$PFDIR/main.cf"
+SERVERS=$(printf 'inet:127.0.0.1:%s, inet:127.0.0.1:%s, inet:127.0.0.1:%s' "${MC_PORTS[@]}")
+R1=$WORK/r1.cf
+R2=$WORK/r2.cf
+printf 'memcache = %s\n' "$SERVERS" >"$R1"
+printf 'memcache = %s\nreplicas = 2\ntimeout = 1\nmax_try = 2\nretry_pause = 1\n' "$SERVERS" >"$R2"
+
+N=$KEYS
+awk -v n="$N" -v w="$WORK" 'BEGIN {
+  for (i = 0; i < n; i++) {
+    k = "user" i "@example" (i % 97) ".com"; v = "dest" i "@mail.example.net"
+    print k > (w "/keys"); print k " " v > (w "/entries"); print k "\t" v > (w "/all")
+    if (i % 2 == 0) { print k " " v > (w "/present"); print k "\t" v > (w "/expect") }
+  }
+}'
+
+
+echo "== mctable replicas benchmark: $N keys, $REPEATS repeats, 3 memcached $(memcached -V | awk '{print $2}') on ports ${MC_PORTS[*]}, $(nproc) cores"
+echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other processes add noise: compare ratios)"
+declare -A R
+
+# compare LABEL OP: runs OP with replicas 1 and 2, interleaved.
+compare() {
+  local label=$1 op=$2 r who cf t1="" t2="" c1="" c2=""
+  for r in $(seq "$REPEATS"); do
+    for who in $( [ $((r % 2)) = 1 ] && echo "1 2" || echo "2 1"); do
+      cf=$R1; [ "$who" = 2 ] && cf=$R2
+      case $op in
+        load)
+          flush
+          t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -i "memcache:$cf" <"$WORK/entries"
+          [ "$RC" = 0 ] || fail "mctable -i (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
+          if [ "$r" = 1 ]; then
+            local total=0 p
+            for p in "${MC_PORTS[@]}"; do total=$((total + $(items "$p"))); done
+            [ "$total" = $((N * who)) ] || fail "replicas $who: the servers hold $total entries, not $((N * who))"
+            "$MCTABLE" -c "$PFDIR" -q - "memcache:$cf" <"$WORK/keys" >"$WORK/readback" 2>/dev/null
+            check_same "$WORK/readback" "$WORK/all" "mctable -i, replicas $who (read back)"
+          fi ;;
+        lookup_all)
+          flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$cf" <"$WORK/entries" >/dev/null 2>&1 || die "load failed"
+          t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$cf" <"$WORK/keys"
+          [ "$RC" = 0 ] || fail "mctable -q - (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
+          check_same "$WORK/out" "$WORK/all" "mctable -q -, replicas $who, repeat $r" ;;
+        lookup_half)
+          flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$cf" <"$WORK/present" >/dev/null 2>&1 || die "load failed"
+          t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$cf" <"$WORK/keys"
+          [ "$RC" = 0 ] || fail "mctable -q - (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
+          check_same "$WORK/out" "$WORK/expect" "mctable -q - half present, replicas $who, repeat $r" ;;
+      esac
+      if [ "$who" = 1 ]; then t1="$t1 $T"; c1="$c1 $CPU"; else t2="$t2 $T"; c2="$c2 $CPU"; fi
+    done
+  done
+  local m1 m2 u1 u2
+  m1=$(echo "$t1" | median); m2=$(echo "$t2" | median)
+  u1=$(echo "$c1" | median); u2=$(echo "$c2" | median)
+  R[$label.1]=$(rate "$N" "$m1"); R[$label.2]=$(rate "$N" "$m2")
+  R[$label.x]=$(ratio "${R[$label.2]}" "${R[$label.1]}")
+  printf '  %-44s %s   %s   %sx   (mctable CPU %.3f s vs %.3f s)\n' "$label" "$(fmt_rate "${R[$label.1]}")" \
+    "$(fmt_rate "${R[$label.2]}")" "${R[$label.x]}" "$u1" "$u2"
+}
+
+printf '  %-44s %20s   %20s   %s\n' "what" "replicas = 1" "replicas = 2" "2/1"
+compare "load (mctable -i)" load
+compare "lookup, every key present (mctable -q -)" lookup_all
+compare "lookup, half present (mctable -q -)" lookup_half
+
+# ---- the kill test ------------------------------------------------------------------
+flush
+"$MCTABLE" -c "$PFDIR" -i "memcache:$R2" <"$WORK/entries" >/dev/null 2>&1 || die "load failed"
+t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$R2" <"$WORK/keys"
+up=$T
+check_same "$WORK/out" "$WORK/all" "kill test baseline"
+victim=${MC_PORTS[1]}
+( sleep "$(awk -v t="$up" 'BEGIN { printf "%.3f", t / 5 }')"; kill -9 "${PID_OF[$victim]}" ) &
+killer=$!
+t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$R2" <"$WORK/keys"
+wait "$killer"
+killed=$T
+kill -0 "${PID_OF[$victim]}" 2>/dev/null && fail "kill test: the server was not killed during the run"
+[ "$RC" = 0 ] || fail "kill test: mctable -q - exit $RC: $(head -2 "$WORK/out.err")"
+check_same "$WORK/out" "$WORK/all" "kill test (every key with its value)"
+t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$R2" <"$WORK/keys"
+dead=$T
+check_same "$WORK/out" "$WORK/all" "kill test, server still dead"
+echo "  kill test, replicas = 2, mctable -q - over $N keys (every answer checked):"
+printf '    %-42s %s\n' "every server up" "$(fmt_rate "$(rate "$N" "$up")")"
+printf '    %-42s %s\n' "one server killed during the run" "$(fmt_rate "$(rate "$N" "$killed")")"
+printf '    %-42s %s\n' "that server dead for the whole run" "$(fmt_rate "$(rate "$N" "$dead")")"
+
+MISSED=0
+ge "${R[load (mctable -i).x]}" 0.7 || { echo "  TARGET MISSED: replicas = 2 load ${R[load (mctable -i).x]}x < 0.7x"; MISSED=1; }
+ge "${R[lookup, every key present (mctable -q -).x]}" 0.95 ||
+  { echo "  TARGET MISSED: replicas = 2 lookups ${R[lookup, every key present (mctable -q -).x]}x < 0.95x"; MISSED=1; }
+[ "$FAILURES" = 0 ] || { echo "== $FAILURES output mismatches"; exit 1; }
+echo "== every output checked"
+[ "$STRICT" = 1 ] && [ "$MISSED" = 1 ] && exit 3
+exit 0
