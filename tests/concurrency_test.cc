@@ -21,6 +21,14 @@
 //   locking, but Postfix opens LMDB with MDB_NOLOCK), so a concurrent writer
 //   corrupts the file (observed: "Assertion 'mp->mp_pgno != pgno' failed in
 //   mdb_page_touch()").  ("postmap -d" is safe: fcntl() write lock.)
+// - hash/btree: "postmap -i" locks the .db file it opened, and does not
+//   look again after the lock: when "mctable -i" (which writes a copy and
+//   renames it into place, so that a failed load leaves the table as it
+//   was) finishes while postmap waits for the lock, postmap then writes its
+//   records into the replaced file, and they are lost (seen here: a whole
+//   -i round missing).  mctable's own writers check the file after every
+//   lock and follow a replacement.  So postmap -i, too, runs after the
+//   concurrent phase; docs/postfix-differences.md says this to operators.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -57,7 +65,8 @@ class ConcurrencyTest : public ::testing::TestWithParam<std::string> {
   }
   std::string type() const { return GetParam(); }
   bool postmap_delete_is_safe() const { return type() == "lmdb"; }
-  bool postmap_insert_is_safe() const { return type() != "lmdb"; }
+  // Against a concurrent mctable -i: not for any type (see above).
+  bool postmap_insert_is_safe() const { return false; }
 
   CommandResult Mctable(std::vector<std::string> args, const std::string& input = "") {
     std::vector<std::string> argv = {testutil::MctableBinary(), "-c", config_.path()};

@@ -91,7 +91,7 @@ class Connection : public ServerLink {
   void LimitWarnings(std::string prefix) override;
   // Logs a warning about this server: as is, or with the prefix and
   // through the limiter after LimitWarnings.
-  void Warn(std::string_view text);
+  void Warn(std::string_view text) override;
   // Connected, set up, and no exchange running.
   bool is_ready() const { return state_ == State::kReady; }
   // Ready, and the caller's session set-up has run on this connection

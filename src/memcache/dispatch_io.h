@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "mctable/log.h"
 #include "mctable/status.h"
 #include "memcache/endpoint.h"
 #include "memcache/tls_context.h"
@@ -45,6 +46,8 @@ class ServerLink {
   // From now on the link's warnings start with `prefix` and repeats are
   // held back (Connection: common/warning_limiter.h).  Fakes ignore it.
   virtual void LimitWarnings(std::string prefix) { (void)prefix; }
+  // Logs a warning about this server (through the limiter, if any).
+  virtual void Warn(std::string_view text) { LogWarning(text); }
 };
 
 class DispatchIo {
