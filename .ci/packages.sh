@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$PWD
 export DEBIAN_FRONTEND=noninteractive
-packages=(mctable libmctable0 libmctable-dev mctable-pgsql mctable-mysql)
+packages=(mctable libmctable0 libmctable-dev mctable-pgsql mctable-mysql mctable-ldap)
 
 missing=()
 for p in dpkg-dev debhelper lintian fakeroot man-db git; do
@@ -62,6 +62,7 @@ getent passwd mctabled >/dev/null || fail "the mctabled system user was not crea
 man -P cat mctable 2>/dev/null | grep -q "query, update and build Postfix lookup tables" || fail "man mctable"
 man -w mctabled.8 >/dev/null || fail "man mctabled"
 man -w mctable_pgsql >/dev/null || fail "man mctable_pgsql (mctable-pgsql)"
+man -w mctable_ldap >/dev/null || fail "man mctable_ldap (mctable-ldap)"
 
 # mctable -q through memcached, with an lmdb backup built by the installed command.
 . scripts/memcached.sh
