@@ -27,6 +27,11 @@ suites=(
   # mctabled
   'SocketmapParse*' 'TcpParse*' 'TcpEncoding*' 'Replies*' 'DaemonConfig*' 'LookupMetrics*'
   'MapWorker*' 'ClientConnection*'
+  # the memcache front's request parser, listener and map worker; replicas'
+  # dispatch (fake transport and clock) and placement; warning limiter
+  'MemcacheProtocol*' 'MemcacheListener*' 'ClientTest*' 'ReplicaPlacement*' 'WarningLimiter*'
+  # ldap: filter and DN quoting; postscreen/verify cache expiry decisions
+  'LdapQuoteTest*' 'CacheExpiryTest*'
   # trust
   'KeyDigest*' 'SignedValue*' 'ValueSigning*' 'Base64Url*' 'SecretFile*' 'MemcacheSecurity*' 'AuthExchange*'
   'SignedValuesTest.*'
