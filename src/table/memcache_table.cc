@@ -380,7 +380,6 @@ void MemcacheTable::LookupMany(std::span<const std::string> keys, std::vector<Lo
     for (size_t i : ask_backup) backup_keys.push_back(keys[i]);
     std::vector<LookupResult> from_backup;
     backup_->LookupMany(backup_keys, &from_backup);
-    // Cache fill: a failure here costs only a later backup lookup.
     std::vector<std::string_view> fill_keys, fill_values;
     for (size_t j = 0; j < ask_backup.size(); ++j) {
       size_t i = ask_backup[j];
