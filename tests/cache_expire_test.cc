@@ -216,19 +216,6 @@ TEST_F(CacheExpireTest, MemcacheTableDeletesFromTheBackupAndFromMemcached) {
 
 // --- Against a real Postfix ------------------------------------------------
 
-// Waits up to `seconds` for the instance's log to hold `text` `count` times.
-bool WaitForLog(const PostfixInstance& postfix, const std::string& text, int count, double seconds) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::string log = postfix.Log();
-    int seen = 0;
-    for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++seen;
-    if (seen >= count) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return false;
-}
-
 // The services a message (or a verify probe) needs on its way to discard.
 // The same cache, cleaned by Postfix (the instance's btree file, with
 // `interval_parameter` = 1s and its daemon started by `wake`) and by
@@ -249,7 +236,7 @@ void CompareWithPostfixCleanup(PostfixInstance* postfix, const std::string& kind
   postfix->AddMainCf({{interval_parameter, "1s"}});
   ASSERT_TRUE(postfix->Start()) << postfix->error();
   wake();
-  ASSERT_TRUE(WaitForLog(*postfix, "full cleanup: retained=", 1, 60)) << postfix->Log();
+  ASSERT_TRUE(postfix->WaitForLog("full cleanup: retained=", 1, 60)) << postfix->Log();
   ASSERT_TRUE(postfix->Stop()) << postfix->error();
 
   auto by_postfix = Dump(config_dir, "btree:" + cache_file);
@@ -258,17 +245,6 @@ void CompareWithPostfixCleanup(PostfixInstance* postfix, const std::string& kind
   ExpectStamp(by_postfix, before, Now());
   ExpectStamp(by_mctable, before, Now());
   *survivors = Keys(by_mctable);
-}
-
-// Builds btree:`cache` from "key value" lines, owned by the postfix user.
-void BuildCacheForPostfix(const PostfixInstance& postfix, const std::string& cache, const std::string& lines) {
-  TempDir source;
-  source.WriteFile("main.cf", "");  // the instance's is written by Start()
-  std::filesystem::copy_file(source.WriteFile("cache", lines), cache);
-  CommandResult r = RunCommand({testutil::MctableBinary(), "-c", source.path(), "-f", "btree:" + cache});
-  ASSERT_EQ(r.exit_status, 0) << r.err;
-  std::filesystem::remove(cache);
-  ASSERT_TRUE(postfix.GiveToPostfix(cache + ".db")) << cache;
 }
 
 TEST(CacheExpireWithPostfix, VerifyKeepsWhatPostfixsOwnCleanupKeeps) {
@@ -289,13 +265,14 @@ TEST(CacheExpireWithPostfix, VerifyKeepsWhatPostfixsOwnCleanupKeeps) {
   // times (31 days positive, 1 hour negative); verify adds its own.
   const int64_t now = Now();
   const std::string cache = postfix.maps_dir() + "/verify_cache";
-  BuildCacheForPostfix(postfix, cache,
+  ASSERT_TRUE(postfix.MakeTable("btree", cache,
                        "old-ok@example.com 0:0:" + N(now - 40 * kDay) + ":250 ok\n" +
                            "fresh-ok@example.com 0:0:" + N(now - 20 * kDay) + ":250 ok\n" +
                            "old-bounce@example.com 2:0:" + N(now - 3 * 3600) + ":550 unknown\n" +
                            "fresh-bounce@example.com 2:0:" + N(now - 600) + ":550 unknown\n" +
                            "probing@example.com 2:" + N(now - 100) + ":" + N(now - 5 * 3600) + ":550 unknown\n" +
-                           "broken@example.com 9:9:9\n");
+                           "broken@example.com 9:9:9\n"))
+      << postfix.error();
   postfix.AddMainCf({{"address_verify_map", "btree:" + cache}});
   ASSERT_TRUE(postfix.Start()) << postfix.error();
 
@@ -314,7 +291,7 @@ TEST(CacheExpireWithPostfix, VerifyKeepsWhatPostfixsOwnCleanupKeeps) {
     }
     SmtpCommand(&smtp, "QUIT");
   }
-  ASSERT_TRUE(WaitForLog(postfix, "status=deliverable", 2, 60)) << postfix.Log();
+  ASSERT_TRUE(postfix.WaitForLog("status=deliverable", 2, 60)) << postfix.Log();
   std::this_thread::sleep_for(std::chrono::seconds(1));  // verify stores the result after the agent logs it
 
   std::set<std::string> survivors;
@@ -338,14 +315,10 @@ TEST(CacheExpireWithPostfix, VerifyKeepsWhatPostfixsOwnCleanupKeeps) {
       << postfix.Log();
 }
 
-// A client that passes postscreen's pregreet test: it waits through the
-// greeting until smtpd's "220 " and leaves.
+// A client that passes postscreen's pregreet test.
 void PassPostscreen(int port, const PostfixInstance& postfix) {
-  LineClient smtp("inet:" + std::to_string(port));
-  ASSERT_TRUE(smtp.connected());
-  std::string greeting = SmtpReply(&smtp);
+  std::string greeting = testutil::GreetAndQuit(port);
   ASSERT_NE(greeting.find("220 "), std::string::npos) << greeting << postfix.Log();
-  SmtpCommand(&smtp, "QUIT");
 }
 
 TEST(CacheExpireWithPostfix, PostscreenKeepsWhatPostfixsOwnCleanupKeeps) {
@@ -366,18 +339,19 @@ TEST(CacheExpireWithPostfix, PostscreenKeepsWhatPostfixsOwnCleanupKeeps) {
   const int64_t now = Now();
   const std::string later = N(now + kDay);
   const std::string cache = postfix.maps_dir() + "/postscreen_cache";
-  BuildCacheForPostfix(postfix, cache,
+  ASSERT_TRUE(postfix.MakeTable("btree", cache,
                        "192.0.2.1 " + later + ";1;1;1;1\n" +                 // passed, not expired
                            "192.0.2.2 " + N(now - 2 * kDay) + ";1;1;1;1\n" + // expired 2 days ago
                            "192.0.2.3 " + N(now - 3 * 3600) + ";1;1;1;1\n" + // expired, within retention
                            "192.0.2.4 0;1;1;1;1\n" +                         // never passed pregreet
                            "2001:db8::5 " + later + "\n" +                   // an older, shorter value
-                           "192.0.2.6 junk\n");
+                           "192.0.2.6 junk\n"))
+      << postfix.error();
   postfix.AddMainCf({{"postscreen_cache_map", "btree:" + cache}});
   ASSERT_TRUE(postfix.Start()) << postfix.error();
   // postscreen writes an entry for a client that passed its test.
   PassPostscreen(port, postfix);
-  ASSERT_TRUE(WaitForLog(postfix, "PASS NEW [127.0.0.1]", 1, 60)) << postfix.Log();
+  ASSERT_TRUE(postfix.WaitForLog("PASS NEW [127.0.0.1]", 1, 60)) << postfix.Log();
   std::this_thread::sleep_for(std::chrono::seconds(1));
 
   std::set<std::string> survivors;

@@ -266,4 +266,43 @@ bool PostfixInstance::GiveToPostfix(const std::string& path) const {
   return ChownToPostfix(path, st.st_mode & 07777);
 }
 
+bool PostfixInstance::WaitForLog(const std::string& text, int count, double seconds) const {
+  const double deadline = Now() + seconds;
+  for (;;) {
+    std::string log = Log();
+    int seen = 0;
+    for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++seen;
+    if (seen >= count) return true;
+    if (Now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+bool PostfixInstance::MakeTable(const std::string& type, const std::string& path, const std::string& lines) {
+  // Built from a scratch directory of its own: the instance's main.cf is
+  // written only by Start().
+  TempDir source;
+  source.WriteFile("main.cf", "");
+  std::error_code ec;
+  std::filesystem::copy_file(source.WriteFile("table", lines), path,
+                             std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) {
+    error_ = path + ": " + ec.message();
+    return false;
+  }
+  CommandResult built = RunCommand({MctableBinary(), "-c", source.path(), "-f", type + ":" + path});
+  std::filesystem::remove(path, ec);
+  if (built.exit_status != 0) {
+    error_ = "mctable -f " + type + ":" + path + ": " + built.err;
+    return false;
+  }
+  // A file table's file has its type's suffix; lmdb makes a lock file too.
+  bool owned = false;
+  for (const char* suffix : {".db", ".lmdb", ".cdb"}) {
+    if (std::filesystem::exists(path + suffix)) owned = GiveToPostfix(path + suffix) || owned;
+  }
+  if (!owned) error_ = type + ":" + path + ": no table file to give to the postfix user";
+  return owned;
+}
+
 }  // namespace mctable::testutil

@@ -88,10 +88,17 @@ class PostfixInstance {
   std::string log_file() const { return root_ + "/maillog"; }
   // The log so far ("" if there is none yet).
   std::string Log() const;
+  // Waits up to `seconds` for the log to hold `text` `count` times.
+  bool WaitForLog(const std::string& text, int count, double seconds) const;
 
   // Makes `path` (a table written by the test as root) owned by the
   // postfix user, so that proxywrite may update it.
   bool GiveToPostfix(const std::string& path) const;
+  // Builds the table `type`:`path` from "key value" lines with `mctable
+  // -f` (as postmap would), owned by the postfix user: a table a daemon
+  // updates but will not create (e.g. a memcache table's backup, which
+  // Postfix opens without O_CREAT).  False with the reason in error().
+  bool MakeTable(const std::string& type, const std::string& path, const std::string& lines);
 
  private:
   bool WriteConfig();

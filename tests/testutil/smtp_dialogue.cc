@@ -34,4 +34,12 @@ std::string SmtpCommand(LineClient* smtp, const std::string& line) {
   return SmtpReply(smtp);
 }
 
+std::string GreetAndQuit(int port) {
+  LineClient smtp("inet:" + std::to_string(port));
+  if (!smtp.connected()) return "<no connection>";
+  std::string greeting = SmtpReply(&smtp);
+  SmtpCommand(&smtp, "QUIT");
+  return greeting;
+}
+
 }  // namespace mctable::testutil

@@ -29,6 +29,12 @@ std::string SmtpReply(LineClient* smtp, double timeout_seconds = 30);
 // Sends `line` with CRLF and returns the reply.
 std::string SmtpCommand(LineClient* smtp, const std::string& line);
 
+// A client that passes postscreen's pregreet test: it connects to
+// 127.0.0.1:port, waits through the greeting for its last line (smtpd's
+// "220 " once postscreen handed the client over), says QUIT and returns
+// the greeting ("<no connection>" if it could not connect).
+std::string GreetAndQuit(int port);
+
 }  // namespace mctable::testutil
 
 #endif  // MCTABLE_TESTUTIL_SMTP_DIALOGUE_H_
