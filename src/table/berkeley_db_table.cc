@@ -155,12 +155,29 @@ constexpr u_int32_t kSortedBuildCacheSize = 4 << 20;
 constexpr size_t kMaxHeldWarnings = 10000;
 constexpr int kMaxCreateAttempts = 100;
 
-// BDB reports details through an error callback; keep the last one so the
-// Status can carry it instead of BDB writing to stderr.
-thread_local std::string last_bdb_message;
+// BDB reports details through an error callback; keep them so the Status
+// can carry them instead of BDB writing to stderr.  A page write that fails
+// is retried before BDB gives up with a message about its cache ("unable to
+// allocate space from the buffer cache"): the first message since the
+// operation began says why ("write: ...: File too large"), the last one
+// what failed.
+thread_local std::string first_bdb_message, last_bdb_message;
 
 void CaptureBdbMessage(const DB_ENV*, const char*, const char* message) {
   last_bdb_message = message != nullptr ? message : "";
+  if (first_bdb_message.empty()) first_bdb_message = last_bdb_message;
+}
+
+void ClearBdbMessages() {
+  first_bdb_message.clear();
+  last_bdb_message.clear();
+}
+
+// " (FIRST; LAST)", " (MESSAGE)" or "".
+std::string BdbMessages() {
+  if (last_bdb_message.empty()) return {};
+  if (first_bdb_message == last_bdb_message) return " (" + last_bdb_message + ")";
+  return " (" + first_bdb_message + "; " + last_bdb_message + ")";
 }
 
 // What identifies one state of the file: a change means another process
@@ -221,19 +238,19 @@ class BerkeleyDbTable : public Table {
 
   Status OpenError(const std::string& file, int rc) const {
     std::string text = "open database " + file + ": " + db_strerror(rc);
-    if (!last_bdb_message.empty()) text += " (" + last_bdb_message + ")";
+    text += BdbMessages();
     return Status::ConfigError(text);
   }
   Status DbError(const char* what, int rc) const {
     std::string text = std::string(what) + " " + full_name() + ": " + db_strerror(rc);
-    if (!last_bdb_message.empty()) text += " (" + last_bdb_message + ")";
+    text += BdbMessages();
     return Status::TempError(text);
   }
   // "error writing hash:/path: key "k": REASON".
   Status KeyError(const char* what, std::string_view key, int rc) const {
     std::string text = std::string(what) + " " + full_name() + ": key " + QuotedKey(key) + ": " +
                        db_strerror(rc);
-    if (!last_bdb_message.empty()) text += " (" + last_bdb_message + ")";
+    text += BdbMessages();
     return Status::TempError(text);
   }
   Status ClosedError() const { return Status::TempError("table " + full_name() + ": table is closed"); }
@@ -311,7 +328,7 @@ class BerkeleyDbTable : public Table {
 
 Status BerkeleyDbTable::OpenHandle(const std::string& file, u_int32_t flags, u_int32_t cache,
                                    DB** result, size_t expected_records) {
-  last_bdb_message.clear();
+  ClearBdbMessages();
   DB* db = nullptr;
   int rc = db_create(&db, nullptr, 0);
   if (rc != 0) return OpenError(file, rc);
@@ -593,6 +610,7 @@ Status BerkeleyDbTable::BeginWrite() {
 Status BerkeleyDbTable::EndWrite() {
   if (HeldForSession()) return Status::OK();  // synced once, by Close()
   Status result;
+  ClearBdbMessages();
   int rc = db_->sync(db_, 0);
   if (rc != 0) result = DbError("error writing", rc);
   MarkWritten();
@@ -633,6 +651,7 @@ Status BerkeleyDbTable::PutStored(std::string_view key, std::string_view value, 
   v.data = const_cast<char*>(value.data());
   v.size = static_cast<u_int32_t>(value.size());
   u_int32_t flags = options_.duplicates == DuplicateMode::kReplace ? 0 : DB_NOOVERWRITE;
+  ClearBdbMessages();
   int rc = db_->put(db_, nullptr, &k, &v, flags);
   *duplicate = rc == DB_KEYEXIST;
   if (rc != 0 && rc != DB_KEYEXIST) return KeyError("error writing", folded_key, rc);
@@ -687,6 +706,7 @@ Status BerkeleyDbTable::DelLocked(const std::string& key) {
     DBT k = {};
     k.data = const_cast<char*>(data);
     k.size = static_cast<u_int32_t>(size);
+    ClearBdbMessages();
     int rc = db_->del(db_, nullptr, &k, 0);
     if (rc == DB_NOTFOUND || rc == DB_KEYEMPTY) return Status::NotFound();
     if (rc != 0) return KeyError("error deleting from", key, rc);
@@ -811,6 +831,7 @@ Status BerkeleyDbTable::Close() {
   EndSequence();
   Status result;
   if (mode_ == Mode::kBulkUpdate) {
+    ClearBdbMessages();
     int rc = db_->sync(db_, 0);  // writes the cache out and fsyncs
     int close_rc = db_->close(db_, 0);
     db_ = nullptr;
@@ -824,6 +845,7 @@ Status BerkeleyDbTable::Close() {
     // the table stays as it was.
     result = FlushSpool();
     if (result.ok()) {
+      ClearBdbMessages();
       int rc = db_->sync(db_, 0);  // writes the cache out and fsyncs
       int close_rc = db_->close(db_, 0);
       db_ = nullptr;
