@@ -66,9 +66,11 @@ struct OpenOptions {
   int new_file_mode = -1;
   // One writer for the whole session, as postmap -i (set by
   // BuildTableFromReader for incremental loads).  A hash or btree table is
-  // then changed in a copy, under an exclusive lock, that Close() puts in
-  // place: a failed write (a full disk) leaves the table as it was, where
-  // writing Berkeley DB pages in place would leave it unreadable.
+  // then changed in place under an exclusive lock held until Close(), as
+  // postmap -i does, so other writers waiting for it see the change; the
+  // file is saved first, and a failed write (a full disk) puts the saved
+  // bytes back, where half-written Berkeley DB pages would leave the table
+  // unreadable; a table destroyed without Close() is put back the same way.
   bool bulk_update = false;
   // An update the table refuses (Status::Refused: a key outside a memcache
   // table's domain list, a non-UTF-8 key...) is not logged by the table:

@@ -55,10 +55,24 @@
 //   entry" warnings are printed in source order, after the source's own
 //   warnings (docs/postfix-differences.md).  A lookup, walk or delete
 //   during a build first writes what was spooled.
-// - bulk_update (postmap -i): an update of a copy, as a build but starting
-//   from the table's contents and under an exclusive lock (other writers
-//   wait, as for postmap -i): Close() puts it in place, and a failed write
-//   (a full disk) leaves the table as it was instead of half-written pages.
+// - bulk_update (postmap -i): the table's own file is updated in place
+//   under an exclusive lock held from before the open until after the final
+//   sync in Close(), as postmap -i does: other writers (postmap -i and -d,
+//   Postfix's verify and postscreen caches) wait for that lock on the same
+//   file and then see the update.  (Updating a copy and renaming it into
+//   place lost their updates: postmap flock()s the file it opened and then
+//   lets BDB open the path, so one that waited during the rename wrote into
+//   the new file under the old file's lock, unexcluded from the next
+//   writer; verify and postscreen went on writing the old file until they
+//   noticed the replacement.)  The file is first saved beside the
+//   table (saved_copy.h).  A write that fails (a full disk) would leave
+//   half-written pages that no one can open; instead the update stops at
+//   that key, the saved bytes are written back into the same file and the
+//   error names the key: the table is as it was, without any of the
+//   session's records.  Saving needs as much free space as the table and
+//   time to copy it, as the copy did; an update killed outright (SIGKILL,
+//   power loss) leaves the table as far as it got, like postmap -i, and
+//   the saved copy beside it.
 // - A new file (read_write + create) gets OpenOptions::new_file_mode.
 // Errors: a missing, unreadable, corrupt or wrong-type file is a ConfigError
 // "open database /path.db: REASON (BDB's message)"; BDB errors during
@@ -85,6 +99,7 @@
 #include "table/key_text.h"
 #include "table/nul_convention.h"
 #include "table/replacement_file.h"
+#include "table/saved_copy.h"
 #include "table/sorted_spool.h"
 
 namespace mctable {
@@ -140,12 +155,29 @@ constexpr u_int32_t kSortedBuildCacheSize = 4 << 20;
 constexpr size_t kMaxHeldWarnings = 10000;
 constexpr int kMaxCreateAttempts = 100;
 
-// BDB reports details through an error callback; keep the last one so the
-// Status can carry it instead of BDB writing to stderr.
-thread_local std::string last_bdb_message;
+// BDB reports details through an error callback; keep them so the Status
+// can carry them instead of BDB writing to stderr.  A page write that fails
+// is retried before BDB gives up with a message about its cache ("unable to
+// allocate space from the buffer cache"): the first message since the
+// operation began says why ("write: ...: File too large"), the last one
+// what failed.
+thread_local std::string first_bdb_message, last_bdb_message;
 
 void CaptureBdbMessage(const DB_ENV*, const char*, const char* message) {
   last_bdb_message = message != nullptr ? message : "";
+  if (first_bdb_message.empty()) first_bdb_message = last_bdb_message;
+}
+
+void ClearBdbMessages() {
+  first_bdb_message.clear();
+  last_bdb_message.clear();
+}
+
+// " (FIRST; LAST)", " (MESSAGE)" or "".
+std::string BdbMessages() {
+  if (last_bdb_message.empty()) return {};
+  if (first_bdb_message == last_bdb_message) return " (" + last_bdb_message + ")";
+  return " (" + first_bdb_message + "; " + last_bdb_message + ")";
 }
 
 // What identifies one state of the file: a change means another process
@@ -199,23 +231,26 @@ class BerkeleyDbTable : public Table {
   Status Close() override;
 
  private:
-  enum class Mode { kReadOnly, kPerOperation, kBuild };
+  enum class Mode { kReadOnly, kPerOperation, kBuild, kBulkUpdate };
+  // The lock (or the build's file) is held from Open() to Close(), not
+  // taken per operation.
+  bool HeldForSession() const { return mode_ == Mode::kBuild || mode_ == Mode::kBulkUpdate; }
 
   Status OpenError(const std::string& file, int rc) const {
     std::string text = "open database " + file + ": " + db_strerror(rc);
-    if (!last_bdb_message.empty()) text += " (" + last_bdb_message + ")";
+    text += BdbMessages();
     return Status::ConfigError(text);
   }
   Status DbError(const char* what, int rc) const {
     std::string text = std::string(what) + " " + full_name() + ": " + db_strerror(rc);
-    if (!last_bdb_message.empty()) text += " (" + last_bdb_message + ")";
+    text += BdbMessages();
     return Status::TempError(text);
   }
   // "error writing hash:/path: key "k": REASON".
   Status KeyError(const char* what, std::string_view key, int rc) const {
     std::string text = std::string(what) + " " + full_name() + ": key " + QuotedKey(key) + ": " +
                        db_strerror(rc);
-    if (!last_bdb_message.empty()) text += " (" + last_bdb_message + ")";
+    text += BdbMessages();
     return Status::TempError(text);
   }
   Status ClosedError() const { return Status::TempError("table " + full_name() + ": table is closed"); }
@@ -239,6 +274,15 @@ class BerkeleyDbTable : public Table {
   // Creates an empty database at db_path_ if there is none (read_write+create).
   Status CreateIfMissing();
   Status CreateEmpty(const std::string& file, int mode);
+  // bulk_update: takes the exclusive lock for the session, saves the file
+  // and opens it for writing in place.
+  Status BeginBulkUpdate();
+  // bulk_update after a failed write (`cause`): drops the handle unsynced,
+  // writes the saved bytes back and ends the session.  Returns `cause`, or
+  // it with why the table could not be restored.
+  Status RollBack(const Status& cause);
+  // After a write: makes sure readers comparing signatures see a change.
+  void MarkWritten();
 
   // One locked round of reads or writes (not in build mode).
   Status BeginRead();
@@ -268,6 +312,10 @@ class BerkeleyDbTable : public Table {
   std::string db_path_;
   std::unique_ptr<ReplacementFile> replacement_;  // build mode: the file being written
   std::unique_ptr<SortedSpool> spool_;            // a fresh build's records not yet written
+  std::unique_ptr<SavedCopy> saved_;              // bulk_update: the file before the session
+  bool changed_ = false;          // bulk_update: a write has reached the handle
+  Status failure_;                // bulk_update: why the session was rolled back
+  bool not_restored_ = false;     // ... and the saved bytes could not be put back
   Mode mode_ = Mode::kReadOnly;
   NulConvention nul_;
   DB* db_ = nullptr;
@@ -280,7 +328,7 @@ class BerkeleyDbTable : public Table {
 
 Status BerkeleyDbTable::OpenHandle(const std::string& file, u_int32_t flags, u_int32_t cache,
                                    DB** result, size_t expected_records) {
-  last_bdb_message.clear();
+  ClearBdbMessages();
   DB* db = nullptr;
   int rc = db_create(&db, nullptr, 0);
   if (rc != 0) return OpenError(file, rc);
@@ -407,20 +455,23 @@ Status BerkeleyDbTable::CreateIfMissing() {
 }
 
 Status BerkeleyDbTable::Open() {
-  if (options_.truncate || (options_.bulk_update && (options_.read_write || options_.create)))
+  if (options_.truncate)
     mode_ = Mode::kBuild;
+  else if (options_.bulk_update && (options_.read_write || options_.create))
+    mode_ = Mode::kBulkUpdate;
   else if (options_.read_write || options_.create)
     mode_ = Mode::kPerOperation;
   else
     mode_ = Mode::kReadOnly;
 
   if (mode_ != Mode::kBuild) {
-    if (mode_ == Mode::kPerOperation && options_.create) {
+    if (mode_ != Mode::kReadOnly && options_.create) {
       Status created = CreateIfMissing();
       if (!created.ok()) return created;
     }
     Status status = OpenLockFd();
     if (!status.ok()) return status;
+    if (mode_ == Mode::kBulkUpdate) return BeginBulkUpdate();
     // Shared lock while opening, as dict_db does: no half-written view.
     bool replaced;
     status = LockCurrentFile(LockOp::kShared, &replaced);
@@ -433,19 +484,10 @@ Status BerkeleyDbTable::Open() {
     return status;
   }
 
-  // Build, or update of a copy (bulk_update): beside the table, put in
-  // place by Close().
-  const bool update_copy = !options_.truncate;
+  // Build: beside the table, put in place by Close().
   replacement_ = std::make_unique<ReplacementFile>(db_path_, LockStyle::kFlock, NewTableFileMode(options_));
-  Status status = replacement_->Begin(update_copy ? LockOp::kExclusive : LockOp::kShared);
+  Status status = replacement_->Begin();
   if (!status.ok()) return status;
-  if (update_copy && !replacement_->existed() && !options_.create)
-    return Status::ConfigError("open database " + db_path_ + ": " + strerror(ENOENT));
-  if (update_copy && replacement_->existed()) {
-    status = replacement_->CopyExistingToTemp();
-    if (status.ok()) status = OpenHandle(replacement_->temp_path(), 0, kBuildCacheSize, &db_);
-    return status;
-  }
   status = replacement_->ReserveTempName();
   if (status.ok())
     status = OpenHandle(replacement_->temp_path(), DB_CREATE | DB_EXCL, kSortedBuildCacheSize, &db_,
@@ -460,56 +502,36 @@ Status BerkeleyDbTable::Open() {
   return replacement_->AdoptTemp(fd);
 }
 
-void BerkeleyDbTable::EndSequence() {
-  if (cursor_ != nullptr) cursor_->close(cursor_);
-  cursor_ = nullptr;
-  if (locked_ && mode_ != Mode::kBuild) Unlock();
-}
-
-void BerkeleyDbTable::Abandon() {
-  if (closed_) return;
-  EndSequence();
-  if (db_ != nullptr) db_->close(db_, mode_ == Mode::kBuild ? DB_NOSYNC : 0);
-  db_ = nullptr;
-  replacement_.reset();  // removes an unfinished build and drops its lock
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // drops any lock
-  lock_fd_ = -1;
-  locked_ = false;
-  closed_ = true;
-}
-
-Status BerkeleyDbTable::BeginRead() {
-  if (closed_) return ClosedError();
-  EndSequence();
-  // A lookup or walk while building must see what was added so far.
-  if (mode_ == Mode::kBuild) return FlushSpool();
-  bool replaced;
-  Status status = LockCurrentFile(LockOp::kShared, &replaced);
-  if (status.ok()) status = Refresh(replaced);
-  if (!status.ok()) Unlock();
-  return status;
-}
-
-Status BerkeleyDbTable::BeginWrite() {
-  if (closed_) return ClosedError();
-  if (mode_ == Mode::kReadOnly)
-    return Status::Refused("table " + full_name() + ": database is open read-only");
-  EndSequence();
-  if (mode_ == Mode::kBuild) return Status::OK();
+Status BerkeleyDbTable::BeginBulkUpdate() {
   bool replaced;
   Status status = LockCurrentFile(LockOp::kExclusive, &replaced);
-  // Another process may have written since our cache was filled: always
-  // start from the file as it is.
-  if (status.ok()) status = Refresh(/*force=*/true);
-  if (!status.ok()) Unlock();
+  if (!status.ok()) return status;
+  locked_ = true;  // until Close()
+  saved_ = std::make_unique<SavedCopy>(db_path_);
+  status = saved_->Save(lock_fd_);
+  if (!status.ok())
+    return Status::TempError("table " + full_name() + ": cannot save the table before updating it: " +
+                             status.message());
+  status = OpenHandle(db_path_, 0, kBuildCacheSize, &db_);
+  if (status.ok()) status = RecordSignature();
   return status;
 }
 
-Status BerkeleyDbTable::EndWrite() {
-  if (mode_ == Mode::kBuild) return Status::OK();
-  Status result;
-  int rc = db_->sync(db_, 0);
-  if (rc != 0) result = DbError("error writing", rc);
+Status BerkeleyDbTable::RollBack(const Status& cause) {
+  EndSequence();
+  if (db_ != nullptr) db_->close(db_, DB_NOSYNC);  // what is cached must not reach the file
+  db_ = nullptr;
+  Status restored = saved_->Restore(lock_fd_);
+  not_restored_ = !restored.ok();
+  failure_ = restored.ok() ? cause
+                           : Status::TempError(cause.message() + "; and " + full_name() +
+                                               " could not be restored as it was: " + restored.message());
+  if (restored.ok()) MarkWritten();  // readers must not trust what they cached during the update
+  Abandon();
+  return failure_;
+}
+
+void BerkeleyDbTable::MarkWritten() {
   // File timestamps are coarse (a clock tick): make sure readers that
   // compare signatures see this write even within the tick.
   struct stat after;
@@ -523,6 +545,75 @@ Status BerkeleyDbTable::EndWrite() {
     }
     (void)futimens(lock_fd_, times);
   }
+}
+
+void BerkeleyDbTable::EndSequence() {
+  if (cursor_ != nullptr) cursor_->close(cursor_);
+  cursor_ = nullptr;
+  if (locked_ && !HeldForSession()) Unlock();
+}
+
+void BerkeleyDbTable::Abandon() {
+  if (closed_) return;
+  EndSequence();
+  if (mode_ == Mode::kBulkUpdate && changed_ && failure_.ok()) {
+    // Destroyed without Close() (the caller gave up): the session's
+    // writes are undone, as an abandoned build is.
+    Status undone = RollBack(Status::TempError("table " + full_name() + ": update abandoned"));
+    if (not_restored_) LogWarning(undone.message());
+    return;
+  }
+  if (db_ != nullptr) db_->close(db_, mode_ == Mode::kBuild ? DB_NOSYNC : 0);
+  db_ = nullptr;
+  replacement_.reset();  // removes an unfinished build and drops its lock
+  saved_.reset();        // removes the saved copy unless a restore failed
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // drops any lock
+  lock_fd_ = -1;
+  locked_ = false;
+  closed_ = true;
+}
+
+Status BerkeleyDbTable::BeginRead() {
+  if (!failure_.ok()) return failure_;
+  if (closed_) return ClosedError();
+  EndSequence();
+  // A lookup or walk while building must see what was added so far.
+  if (mode_ == Mode::kBuild) return FlushSpool();
+  if (mode_ == Mode::kBulkUpdate) return Status::OK();  // locked, and no one else writes
+  bool replaced;
+  Status status = LockCurrentFile(LockOp::kShared, &replaced);
+  if (status.ok()) status = Refresh(replaced);
+  if (!status.ok()) Unlock();
+  return status;
+}
+
+Status BerkeleyDbTable::BeginWrite() {
+  if (!failure_.ok()) return failure_;
+  if (closed_) return ClosedError();
+  if (mode_ == Mode::kReadOnly)
+    return Status::Refused("table " + full_name() + ": database is open read-only");
+  EndSequence();
+  if (mode_ == Mode::kBuild) return Status::OK();
+  if (mode_ == Mode::kBulkUpdate) {
+    changed_ = true;
+    return Status::OK();
+  }
+  bool replaced;
+  Status status = LockCurrentFile(LockOp::kExclusive, &replaced);
+  // Another process may have written since our cache was filled: always
+  // start from the file as it is.
+  if (status.ok()) status = Refresh(/*force=*/true);
+  if (!status.ok()) Unlock();
+  return status;
+}
+
+Status BerkeleyDbTable::EndWrite() {
+  if (HeldForSession()) return Status::OK();  // synced once, by Close()
+  Status result;
+  ClearBdbMessages();
+  int rc = db_->sync(db_, 0);
+  if (rc != 0) result = DbError("error writing", rc);
+  MarkWritten();
   Status recorded = RecordSignature();
   if (result.ok() && !recorded.ok()) result = recorded;
   Unlock();
@@ -560,6 +651,7 @@ Status BerkeleyDbTable::PutStored(std::string_view key, std::string_view value, 
   v.data = const_cast<char*>(value.data());
   v.size = static_cast<u_int32_t>(value.size());
   u_int32_t flags = options_.duplicates == DuplicateMode::kReplace ? 0 : DB_NOOVERWRITE;
+  ClearBdbMessages();
   int rc = db_->put(db_, nullptr, &k, &v, flags);
   *duplicate = rc == DB_KEYEXIST;
   if (rc != 0 && rc != DB_KEYEXIST) return KeyError("error writing", folded_key, rc);
@@ -614,6 +706,7 @@ Status BerkeleyDbTable::DelLocked(const std::string& key) {
     DBT k = {};
     k.data = const_cast<char*>(data);
     k.size = static_cast<u_int32_t>(size);
+    ClearBdbMessages();
     int rc = db_->del(db_, nullptr, &k, 0);
     if (rc == DB_NOTFOUND || rc == DB_KEYEMPTY) return Status::NotFound();
     if (rc != 0) return KeyError("error deleting from", key, rc);
@@ -637,7 +730,7 @@ void BerkeleyDbTable::LookupMany(std::span<const std::string> keys, std::vector<
     LookupResult& r = (*results)[i];
     r.status = status.ok() ? GetLocked(PrepareKey(keys[i], options_), &r.value) : status;
   }
-  if (status.ok() && mode_ != Mode::kBuild) Unlock();
+  if (status.ok() && !HeldForSession()) Unlock();
 }
 
 Status BerkeleyDbTable::Update(std::string_view key, std::string_view value) {
@@ -663,8 +756,14 @@ void BerkeleyDbTable::UpdateMany(std::span<const KeyValue> entries, std::vector<
     }
     return;
   }
-  for (size_t i = 0; i < entries.size(); ++i)
+  for (size_t i = 0; i < entries.size(); ++i) {
     (*results)[i] = PutLocked(PrepareKey(entries[i].key, options_), entries[i].value);
+    if (mode_ == Mode::kBulkUpdate && !(*results)[i].ok()) {
+      // Undone, the batch's earlier entries with the rest.
+      results->assign(entries.size(), RollBack((*results)[i]));
+      return;
+    }
+  }
   status = EndWrite();
   if (!status.ok())
     for (Status& r : *results) r = status;  // nothing is sure to have reached the file
@@ -686,7 +785,13 @@ void BerkeleyDbTable::DeleteMany(std::span<const std::string> keys, std::vector<
     results->assign(keys.size(), status);
     return;
   }
-  for (size_t i = 0; i < keys.size(); ++i) (*results)[i] = DelLocked(PrepareKey(keys[i], options_));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    (*results)[i] = DelLocked(PrepareKey(keys[i], options_));
+    if (mode_ == Mode::kBulkUpdate && (*results)[i].IsError()) {
+      results->assign(keys.size(), RollBack((*results)[i]));
+      return;
+    }
+  }
   status = EndWrite();
   if (!status.ok())
     for (Status& r : *results) r = status;
@@ -698,7 +803,7 @@ Status BerkeleyDbTable::Sequence(SequenceOp op, std::string* key, std::string* v
     if (op == SequenceOp::kNext) return Status::NotFound();
     Status status = BeginRead();  // ends any walk; takes the shared lock
     if (!status.ok()) return status;
-    if (mode_ != Mode::kBuild) locked_ = true;  // held until the walk ends
+    if (!HeldForSession()) locked_ = true;  // held until the walk ends
     int rc = db_->cursor(db_, nullptr, &cursor_, 0);
     if (rc != 0) {
       cursor_ = nullptr;
@@ -722,14 +827,25 @@ Status BerkeleyDbTable::Sequence(SequenceOp op, std::string* key, std::string* v
 }
 
 Status BerkeleyDbTable::Close() {
-  if (closed_) return Status::OK();
+  if (closed_) return failure_;
   EndSequence();
   Status result;
-  if (mode_ == Mode::kBuild) {
+  if (mode_ == Mode::kBulkUpdate) {
+    ClearBdbMessages();
+    int rc = db_->sync(db_, 0);  // writes the cache out and fsyncs
+    int close_rc = db_->close(db_, 0);
+    db_ = nullptr;
+    if (rc == 0) rc = close_rc;
+    // A sync that failed half-way left some pages written and some not.
+    if (rc != 0) return RollBack(DbError("error writing", rc));
+    MarkWritten();
+    changed_ = false;  // kept: Abandon() below must not undo it
+  } else if (mode_ == Mode::kBuild) {
     // On a failure the build is abandoned below: the temporary file goes,
     // the table stays as it was.
     result = FlushSpool();
     if (result.ok()) {
+      ClearBdbMessages();
       int rc = db_->sync(db_, 0);  // writes the cache out and fsyncs
       int close_rc = db_->close(db_, 0);
       db_ = nullptr;

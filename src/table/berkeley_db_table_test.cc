@@ -293,6 +293,52 @@ TEST_P(BerkeleyDbTableTest, UsesFlockOnTheDbFileLikePostfix) {
   EXPECT_EQ(LookupOrStatus(OpenOrDie(name).get(), "b"), "2");
 }
 
+// bulk_update (-i): the table's own file, under an exclusive flock() held
+// from Open() to Close(); a session dropped without Close() is undone in
+// the same file, and the saved copy is gone either way.
+TEST_P(BerkeleyDbTableTest, BulkUpdateWritesInPlaceUnderOneLock) {
+  std::string name = Name("map");
+  {
+    auto table = OpenOrDie(name, BuildOptions());
+    EXPECT_OK(table->Update("old", "1"));
+    ASSERT_TRUE(table->Close().ok());
+  }
+  struct stat before;
+  ASSERT_EQ(stat(File("map").c_str(), &before), 0);
+  OpenOptions bulk = ReadWrite(/*create=*/true);
+  bulk.bulk_update = true;
+  auto try_lock = [&] {
+    int fd = open(File("map").c_str(), O_RDWR);
+    bool got = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (fd >= 0) close(fd);
+    return got;
+  };
+  {
+    auto table = OpenOrDie(name, bulk);
+    EXPECT_FALSE(try_lock()) << "other writers must wait for the whole session";
+    EXPECT_OK(table->Update("new", "2"));
+    EXPECT_EQ(LookupOrStatus(table.get(), "new"), "2");
+    EXPECT_EQ(testutil::DirectoryListing(dir_.path()).find("map.db.") != std::string::npos, true)
+        << "the file is saved before it is changed";
+    EXPECT_FALSE(try_lock());
+    ASSERT_TRUE(table->Close().ok());
+  }
+  EXPECT_TRUE(try_lock());
+  EXPECT_EQ(LookupOrStatus(OpenOrDie(name).get(), "new"), "2");
+  EXPECT_EQ(LookupOrStatus(OpenOrDie(name).get(), "old"), "1");
+  {
+    auto table = OpenOrDie(name, bulk);
+    EXPECT_OK(table->Update("dropped", "3"));
+    EXPECT_OK(table->Delete("old"));
+  }  // no Close(): undone
+  EXPECT_EQ(LookupOrStatus(OpenOrDie(name).get(), "dropped"), "<not found>");
+  EXPECT_EQ(LookupOrStatus(OpenOrDie(name).get(), "old"), "1");
+  EXPECT_EQ(testutil::DirectoryListing(dir_.path()), "map.db\n");
+  struct stat after;
+  ASSERT_EQ(stat(File("map").c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "updated in place, never replaced";
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, BerkeleyDbTableTest, ::testing::Values("hash", "btree"),
                          [](const auto& param_info) { return param_info.param; });
 

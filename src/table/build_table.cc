@@ -46,9 +46,10 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
   // As many records per UpdateMany call as the table can pipeline: one for
   // file types, so their warnings stay in line order with the reader's.
   const size_t batch_size = table->preferred_batch_size();
-  // A failed load leaves hash and btree as they were (bulk_update writes a
-  // copy); lmdb and memcache have written each entry as it came.
-  const bool updates_a_copy = incremental && (type == "hash" || type == "btree");
+  // A failed load leaves hash and btree as they were (bulk_update saves
+  // the file first and puts it back); lmdb and memcache have written each
+  // entry as it came.
+  const bool rolls_back = incremental && (type == "hash" || type == "btree");
   std::vector<KeyValue> batch;
   std::vector<int> lines;
   std::vector<Status> results;
@@ -93,7 +94,10 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
     }
     report->malformed = reader->skipped();
     // A read error: the input is incomplete, so the build must not succeed.
-    if (!more && !reader->status().ok()) return reader->status();
+    if (!more && !reader->status().ok()) {
+      report->stored_kept = !rolls_back;  // the table is dropped unclosed below
+      return reader->status();
+    }
     if (batch.empty()) break;
     table->UpdateMany(batch, &results);
     for (size_t i = 0; i < results.size(); ++i) {
@@ -102,7 +106,7 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
         if (incremental) LogWarning(reader->label() + ", line " + std::to_string(lines[i]) + ": " + s.message());
         ++report->refused;
       } else if (s.IsError()) {
-        report->stored_kept = !updates_a_copy;
+        report->stored_kept = !rolls_back;
         return WriteError(full_name, s);  // destroying the table abandons it
       } else {
         ++report->stored;
@@ -114,7 +118,7 @@ Status BuildTableFromReader(std::string_view type_and_name, const OpenOptions& o
   reader_warnings.Release();
   status = table->Close();
   if (status.ok()) return status;
-  report->stored_kept = !updates_a_copy;
+  report->stored_kept = !rolls_back;
   return WriteError(full_name, status);
 }
 

@@ -57,7 +57,7 @@ struct BuildReport {
   int last_line = 0;     // input line of the last entry the table accepted
   // After a failed load: whether the entries stored before the failure are
   // in the table (lmdb, memcache) or were discarded with it (hash and btree
-  // are updated in a copy, left as they were).
+  // are updated in place and put back as they were, saved_copy.h).
   bool stored_kept = true;
   // Called, when set, after each batch the table took, with the counts so
   // far (the command's progress display).

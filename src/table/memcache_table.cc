@@ -245,9 +245,9 @@ Status MemcacheTable::Configure(const Config& config) {
   }
   std::string backup = config.GetString("backup", "");
   if (!backup.empty()) {
-    // Each backup write must be in the file before memcached follows it: a
-    // backup updated in a copy put in place only at Close() would leave
-    // memcached ahead of it after a failure.
+    // Each backup write must stay in the file once memcached follows it: a
+    // bulk_update session (hash, btree) is undone after a failure, which
+    // would leave memcached ahead of its backup.
     OpenOptions backup_options = options_;
     backup_options.bulk_update = false;
     s = OpenTable(backup, backup_options, &backup_);

@@ -45,12 +45,12 @@ void ReplacementFile::ForgetTemp() {
   temp_path_.clear();
 }
 
-Status ReplacementFile::Begin(LockOp op) {
+Status ReplacementFile::Begin() {
   int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) return Status::OK();  // a new table
   if (fd < 0) return Status::ConfigError("open database " + path_ + ": " + strerror(errno));
   bool replaced;
-  Status status = LockCurrentFile(path_, O_RDWR, lock_style_, op, &fd, &replaced);
+  Status status = LockCurrentFile(path_, O_RDWR, lock_style_, LockOp::kShared, &fd, &replaced);
   if (!status.ok()) {
     if (fd >= 0) ::close(fd);
     return status;
@@ -59,7 +59,6 @@ Status ReplacementFile::Begin(LockOp op) {
   struct stat st;
   if (fstat(fd, &st) != 0) return Status::TempError("stat " + path_ + ": " + strerror(errno));
   existed_ = true;
-  existing_size_ = st.st_size;
   mode_ = st.st_mode & 07777;
   uid_ = st.st_uid;
   gid_ = st.st_gid;
@@ -78,30 +77,6 @@ Status ReplacementFile::CreateTemp(int* fd_out) {
   } else {
     ::close(fd);
   }
-  return status;
-}
-
-Status ReplacementFile::CopyExistingToTemp() {
-  int out = -1;
-  Status status = CreateTemp(&out);
-  if (!status.ok()) return status;
-  off_t offset = 0;
-  while (status.ok() && offset < existing_size_) {
-    ssize_t n = copy_file_range(lock_fd_, &offset, out, nullptr, static_cast<size_t>(existing_size_ - offset), 0);
-    if (n > 0) continue;
-    if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
-      char buffer[1 << 16];  // no copy_file_range here: copy by hand
-      ssize_t r = pread(lock_fd_, buffer, sizeof buffer, offset);
-      if (r > 0 && write(out, buffer, static_cast<size_t>(r)) == r) {
-        offset += r;
-        continue;
-      }
-    }
-    status = Status::TempError("copy " + path_ + " to " + temp_path_ + ": " +
-                               (n == 0 ? std::string("file is shorter than it was") : strerror(errno)));
-  }
-  if (status.ok() && fsync(out) != 0) status = Status::TempError("sync " + temp_path_ + ": " + strerror(errno));
-  ::close(out);
   return status;
 }
 

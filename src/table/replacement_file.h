@@ -8,9 +8,9 @@
 // flock for Berkeley DB) on the table file now at `path`, following a file
 // that another rebuild renames into place meanwhile; writers of the table
 // (who need the exclusive lock) wait until the new file is in place, while
-// readers go on.  An update of a copy (CopyExistingToTemp) takes the
-// exclusive lock instead, so that two updaters cannot both copy the same
-// table.  The lock is held until destruction.
+// readers go on.  The lock is held until destruction.  (An update, -i, is
+// never a replacement: other writers waiting for the old file's lock would
+// write into the discarded file; see saved_copy.h.)
 //
 // Mode and owner (postmap's rule, kept in this one place): the new file
 // gets the mode, owner and group of the table it replaces; a table that
@@ -51,13 +51,8 @@ class ReplacementFile {
   ReplacementFile(const ReplacementFile&) = delete;
   ReplacementFile& operator=(const ReplacementFile&) = delete;
 
-  // Locks the existing table (if any) with `op` (shared for a rebuild,
-  // exclusive for an update of a copy) and notes its mode and owner.
-  Status Begin(LockOp op = LockOp::kShared);
-  // Whether there was a table (non-empty) at Begin().
-  bool existed() const { return existed_ && existing_size_ > 0; }
-  // For an update of a copy: the temporary file holds the table's contents.
-  Status CopyExistingToTemp();
+  // Locks the existing table (if any) shared and notes its mode and owner.
+  Status Begin();
   // Creates the temporary file with the final mode and owner (lmdb, cdb);
   // its read-write descriptor goes to *fd when given (the caller closes it).
   Status CreateTemp(int* fd = nullptr);
@@ -85,7 +80,6 @@ class ReplacementFile {
   int registry_slot_ = -1;
   int lock_fd_ = -1;
   bool existed_ = false;
-  off_t existing_size_ = 0;
   mode_t mode_ = 0;
   uid_t uid_ = static_cast<uid_t>(-1);
   gid_t gid_ = static_cast<gid_t>(-1);
