@@ -13,6 +13,7 @@
 #include <ldap.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -40,6 +41,26 @@ int AttributeRelation(const char* a, const char* b) {
 
 std::string ErrorText(int rc) { return std::to_string(rc) + ": " + ldap_err2string(rc); }
 
+// The searches of a batch not yet taken by a connection.  Connections take
+// them one at a time, in key order, as their windows open: a connection that
+// slapd answers faster takes more, and both finish together.
+class SearchQueue {
+ public:
+  explicit SearchQueue(size_t size) : size_(size) {}
+  // The next search's index; false when every search has been taken.
+  bool Take(size_t* index) {
+    size_t i = next_.fetch_add(1, std::memory_order_relaxed);
+    if (i >= size_) return false;
+    *index = i;
+    return true;
+  }
+  bool empty() const { return next_.load(std::memory_order_relaxed) >= size_; }
+
+ private:
+  const size_t size_;
+  std::atomic<size_t> next_{0};
+};
+
 class Client : public LdapClient {
  public:
   explicit Client(LdapSettings settings) : s_(std::move(settings)) {
@@ -48,7 +69,15 @@ class Client : public LdapClient {
   }
   ~Client() override { Drop(); }
 
-  void Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcome>* outcomes) override;
+  void Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcome>* outcomes) override {
+    outcomes->assign(searches.size(), LdapOutcome());
+    SearchQueue queue(searches.size());
+    RunFrom(searches, &queue, outcomes);
+  }
+  // Runs the searches it takes from `queue` until it is empty, writing
+  // only their outcomes (sized by the caller), so that connections can
+  // share a batch.
+  void RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue, std::vector<LdapOutcome>* outcomes);
 
  private:
   struct Pending {
@@ -329,15 +358,16 @@ void Client::Handle(const LdapSearch& search, LDAPMessage* chain, LdapOutcome* o
   }
 }
 
-void Client::Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcome>* outcomes) {
+void Client::RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue,
+                     std::vector<LdapOutcome>* outcomes) {
   const size_t n = searches.size();
-  outcomes->assign(n, LdapOutcome());
   std::vector<LDAPMessage*> answers(n, nullptr);
-  std::vector<bool> answered(n, false);
+  std::vector<char> answered(n, false);
   std::deque<Pending> pending;  // in the order sent: deadlines ascend
   std::unordered_map<int, size_t> by_msgid;
-  size_t next = 0;     // next search to send
-  size_t handled = 0;  // searches before this one are handled
+  std::vector<size_t> mine;  // the searches taken from the queue, in key order
+  mine.reserve(n);
+  size_t handled = 0;  // mine[0..handled) are handled
   bool reconnected = false;
   std::vector<size_t> resend;  // searches to send again on a new connection
 
@@ -354,7 +384,8 @@ void Client::Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcom
     // Answers not yet handled are read with the connection (and may
     // recurse on it): they are asked for again, with the searches that
     // were still outstanding, in key order.
-    for (size_t i = handled; i < n; ++i) {
+    for (size_t k = handled; k < mine.size(); ++k) {
+      const size_t i = mine[k];
       if (answers[i] == nullptr) continue;
       ldap_msgfree(answers[i]);
       answers[i] = nullptr;
@@ -376,27 +407,35 @@ void Client::Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcom
     const bool is_error = !connect_warning.empty() && connect_error_;
     for (size_t i : resend) fail(i, reason, is_error);
     resend.clear();
-    for (; next < n; ++next) fail(next, reason, is_error);
+    for (size_t i; queue->Take(&i);) {
+      mine.push_back(i);
+      fail(i, reason, is_error);
+    }
   };
 
-  while (handled < n) {
-    if (ld_ == nullptr && (next < n || !resend.empty())) {
+  while (handled < mine.size() || !queue->empty()) {
+    if (ld_ == nullptr && (!queue->empty() || !resend.empty())) {
       std::string warning;
       if (!Connect(&warning)) {
-        for (size_t i = handled; i < n; ++i)
-          if (!answered[i]) fail(i, warning, connect_error_);
-        next = n;
+        for (size_t k = handled; k < mine.size(); ++k)
+          if (!answered[mine[k]]) fail(mine[k], warning, connect_error_);
+        for (size_t i; queue->Take(&i);) {
+          mine.push_back(i);
+          fail(i, warning, connect_error_);
+        }
         resend.clear();
       }
     }
     // Send, up to the window.
-    while (ld_ != nullptr && pending.size() < static_cast<size_t>(s_.window) && (!resend.empty() || next < n)) {
+    while (ld_ != nullptr && pending.size() < static_cast<size_t>(s_.window)) {
       size_t i;
       if (!resend.empty()) {
         i = resend.front();
         resend.erase(resend.begin());
+      } else if (queue->Take(&i)) {
+        mine.push_back(i);
       } else {
-        i = next++;
+        break;
       }
       if (searches[i].connect_only) {
         (*outcomes)[i].kind = LdapOutcome::Kind::kNotFound;
@@ -420,15 +459,16 @@ void Client::Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcom
       by_msgid[msgid] = i;
     }
     // Handle, in key order, what is complete.
-    while (handled < n && answered[handled]) {
-      if (answers[handled] != nullptr) {
-        Handle(searches[handled], answers[handled], &(*outcomes)[handled]);
-        ldap_msgfree(answers[handled]);
-        answers[handled] = nullptr;
+    while (handled < mine.size() && answered[mine[handled]]) {
+      const size_t i = mine[handled];
+      if (answers[i] != nullptr) {
+        Handle(searches[i], answers[i], &(*outcomes)[i]);
+        ldap_msgfree(answers[i]);
+        answers[i] = nullptr;
       }
       ++handled;
     }
-    if (handled >= n || pending.empty()) continue;
+    if (pending.empty()) continue;
     // Wait for the next answer, at most until the oldest search's deadline.
     auto left = pending.front().deadline - Clock::now();
     long micros = std::max<long>(0, std::chrono::duration_cast<std::chrono::microseconds>(left).count());
@@ -474,10 +514,11 @@ void Client::Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcom
     if (answer != nullptr) ldap_msgfree(answer);
 }
 
-// Two connections, each with a thread of its own: a large batch is cut in
-// two halves, one per connection.  slapd reads one connection's requests
-// one at a time; with two it decodes and answers twice as many at once.
-// The halves are joined in key order, so nothing else can tell.
+// Two connections, each with a thread of its own, sharing a large batch:
+// each takes the next search as its window opens (SearchQueue), so that
+// neither waits for the other at the end of the batch.  slapd reads one
+// connection's requests one at a time; with two it decodes and answers
+// twice as many at once.  Outcomes go by key, so nothing else can tell.
 class TwoConnections : public LdapClient {
  public:
   explicit TwoConnections(const LdapSettings& settings) : first_(settings), second_(settings) {}
@@ -489,16 +530,11 @@ class TwoConnections : public LdapClient {
       first_.Run(searches, outcomes);
       return;
     }
-    const std::vector<LdapSearch> tail(searches.begin() + n / 2, searches.end());
-    const std::vector<LdapSearch> head(searches.begin(), searches.begin() + n / 2);
-    std::vector<LdapOutcome> head_outcomes, tail_outcomes;
-    std::thread other([&] { second_.Run(tail, &tail_outcomes); });
-    first_.Run(head, &head_outcomes);
+    outcomes->assign(n, LdapOutcome());
+    SearchQueue queue(n);
+    std::thread other([&] { second_.RunFrom(searches, &queue, outcomes); });
+    first_.RunFrom(searches, &queue, outcomes);
     other.join();
-    outcomes->clear();
-    outcomes->reserve(n);
-    for (LdapOutcome& outcome : head_outcomes) outcomes->push_back(std::move(outcome));
-    for (LdapOutcome& outcome : tail_outcomes) outcomes->push_back(std::move(outcome));
   }
 
  private:
