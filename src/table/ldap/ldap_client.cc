@@ -11,6 +11,9 @@
 #include "table/ldap/ldap_client.h"
 
 #include <ldap.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -22,6 +25,8 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
+
+#include "table/ldap/ldap_write_buffer.h"
 
 namespace mctable {
 namespace {
@@ -90,13 +95,20 @@ class Client : public LdapClient {
   // Whether the last Connect failure is one Postfix logs as an error.
   bool connect_error_ = false;
   void Drop() {
+    write_buffer_ = nullptr;  // freed, and flushed, with the handle
     if (ld_ != nullptr) ldap_unbind_ext(ld_, nullptr, nullptr);
     ld_ = nullptr;
-    reads_buffered_ = false;
+    buffered_ = false;
   }
-  // Once the connection's socket is open: reads through a buffer.
-  void BufferReads();
-  bool reads_buffered_ = false;
+  // Once the connection's socket is open: reads and writes through buffers.
+  void BufferConnection();
+  bool buffered_ = false;
+  LdapWriteBuffer* write_buffer_ = nullptr;  // null: writes are not held
+  // Sends what the write buffer holds, before any wait for an answer;
+  // false when the connection failed.
+  bool SendHeld() {
+    return write_buffer_ == nullptr || write_buffer_->empty() || write_buffer_->Flush(s_.timeout_seconds);
+  }
   // Waits for the answer to `msgid` until `timeout`; LDAP_SUCCESS with
   // *result set, else the error (the request abandoned on a timeout).
   int Await(int msgid, LDAPMessage** result);
@@ -184,23 +196,31 @@ bool Client::Connect(std::string* warning) {
 }
 
 // libldap reads each message with a read for its header and one for the
-// rest, and polls before each answer: four reads and two polls per search
-// in a batch, most of mctable's CPU, which slapd needs.  liblber's
-// read-ahead layer under the connection takes whatever the socket holds in
-// one read, and answers libldap's "is data ready" from it without a poll.
-// Not under TLS, which reads whole records itself.
-void Client::BufferReads() {
-  if (reads_buffered_ || ld_ == nullptr || s_.start_tls || s_.ldaps) return;
+// rest, polls before each answer, and writes each search as it is made:
+// four reads, two polls and a write per search in a batch, most of
+// mctable's CPU, which slapd needs.  liblber's read-ahead layer takes
+// whatever the socket holds in one read and answers libldap's "is data
+// ready" from it without a poll; LdapWriteBuffer sends the searches made
+// between two waits in one write.  Nagle's algorithm is off: it would hold
+// a burst back until slapd acknowledged the previous one.  Under TLS only
+// Nagle changes (TLS reads whole records and writes record by record).
+void Client::BufferConnection() {
+  if (buffered_ || ld_ == nullptr) return;
   Sockbuf* sb = nullptr;
   if (ldap_get_option(ld_, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS || sb == nullptr) return;
   ber_socket_t fd = -1;
   if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) != 1 || fd < 0) return;  // not open yet
-  reads_buffered_ = true;
-  if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_HAS_IO, &ber_sockbuf_io_readahead) == 1) return;
-  ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, nullptr);
+  buffered_ = true;
+  int on = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // fails harmlessly on ldapi:
+  if (s_.start_tls || s_.ldaps) return;
+  if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_HAS_IO, &ber_sockbuf_io_readahead) != 1)
+    ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, nullptr);
+  if (!s_.chase_referrals) write_buffer_ = LdapWriteBuffer::Install(sb);
 }
 
 int Client::Await(int msgid, LDAPMessage** result) {
+  if (!SendHeld()) return LDAP_SERVER_DOWN;
   timeval timeout{s_.timeout_seconds, 0};
   int type = ldap_result(ld_, msgid, LDAP_MSG_ALL, &timeout, result);
   if (type > 0) return LDAP_SUCCESS;
@@ -434,6 +454,24 @@ void Client::RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue
     }
   };
 
+  // An answer from ldap_result: its search's, unless it was abandoned.
+  auto accept = [&](LDAPMessage* message) {
+    auto found = by_msgid.find(ldap_msgid(message));
+    if (found == by_msgid.end()) {  // an abandoned search's late answer
+      ldap_msgfree(message);
+      return;
+    }
+    size_t i = found->second;
+    by_msgid.erase(found);
+    for (auto it = pending.begin(); it != pending.end(); ++it)
+      if (it->index == i) {
+        pending.erase(it);
+        break;
+      }
+    answers[i] = message;
+    answered[i] = true;
+  };
+
   while (handled < mine.size() || !queue->empty()) {
     if (ld_ == nullptr && (!queue->empty() || !resend.empty())) {
       std::string warning;
@@ -476,7 +514,7 @@ void Client::RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue
         fail(i, "dict_ldap_lookup: Search error " + std::to_string(rc) + ": " + ldap_err2string(rc) + " ");
         continue;
       }
-      BufferReads();
+      BufferConnection();
       pending.push_back({i, Clock::now() + std::chrono::seconds(s_.timeout_seconds)});
       by_msgid[msgid] = i;
     }
@@ -496,10 +534,11 @@ void Client::RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue
     long micros = std::max<long>(0, std::chrono::duration_cast<std::chrono::microseconds>(left).count());
     timeval wait{micros / 1000000, micros % 1000000};
     LDAPMessage* message = nullptr;
-    int type = ldap_result(ld_, LDAP_RES_ANY, LDAP_MSG_ALL, &wait, &message);
+    const bool sent = SendHeld();
+    int type = sent ? ldap_result(ld_, LDAP_RES_ANY, LDAP_MSG_ALL, &wait, &message) : -1;
     if (type < 0) {
       int rc = LDAP_SERVER_DOWN;
-      ldap_get_option(ld_, LDAP_OPT_RESULT_CODE, &rc);
+      if (sent) ldap_get_option(ld_, LDAP_OPT_RESULT_CODE, &rc);
       broken("dict_ldap_lookup: Search error " + std::to_string(rc) + ": " + ldap_err2string(rc) + " ");
       continue;
     }
@@ -517,20 +556,18 @@ void Client::RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue
              ldap_err2string(LDAP_TIMEOUT) + " ");
       continue;
     }
-    auto found = by_msgid.find(ldap_msgid(message));
-    if (found == by_msgid.end()) {  // an abandoned search's late answer
-      ldap_msgfree(message);
-      continue;
+    accept(message);
+    // Take every answer already here before sending more, so that the
+    // window refills in bursts (one write each) rather than a search per
+    // answer.
+    timeval no_wait{0, 0};
+    while (!pending.empty() && (type = ldap_result(ld_, LDAP_RES_ANY, LDAP_MSG_ALL, &no_wait, &message)) > 0)
+      accept(message);
+    if (type < 0) {
+      int rc = LDAP_SERVER_DOWN;
+      ldap_get_option(ld_, LDAP_OPT_RESULT_CODE, &rc);
+      broken("dict_ldap_lookup: Search error " + std::to_string(rc) + ": " + ldap_err2string(rc) + " ");
     }
-    size_t i = found->second;
-    by_msgid.erase(found);
-    for (auto it = pending.begin(); it != pending.end(); ++it)
-      if (it->index == i) {
-        pending.erase(it);
-        break;
-      }
-    answers[i] = message;
-    answered[i] = true;
   }
   for (LDAPMessage* answer : answers)
     if (answer != nullptr) ldap_msgfree(answer);
