@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
     --build-dir) BUILD_DIR=$2; shift 2 ;;
     --no-build) DO_BUILD=0; shift ;;
     --strict) STRICT=1; shift ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "ldap_bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
