@@ -23,6 +23,8 @@
 #     in --repeats rounds of one run each (median per program); each output
 #     is checked against the expected "key<TAB>value" lines.
 # Targets: direct and memcache >= 5x postmap and >= 0.9x the client.
+# Beside the rates: CPU seconds per run of each program, of slapd and of
+# memcached (/proc/PID/stat), medians, and microseconds per key.
 # Exit status: 0 outputs agree; 1 an output disagrees; 2 setup failed;
 # 3 (--strict only) a target was missed.
 set -u -o pipefail
@@ -128,12 +130,14 @@ LDAP_PORT=$(free_port)
 URL="ldap://127.0.0.1:$LDAP_PORT/"
 /usr/sbin/slapd -d 0 -f "$WORK/slapd.conf" -h "$URL" >"$WORK/slapd.log" 2>&1 &
 PIDS+=($!)
+SLAPD_PID=$!
 wait_for 20 "${PIDS[-1]}" ldapsearch -x -H "$URL" -b "$BASE" -s base 1.1 || die "slapd did not start: $(tail -3 "$WORK/slapd.log")"
 
 MC_PORT=$(free_port)
 MC_USER=(); [ "$(id -u)" = 0 ] && MC_USER=(-u root)
 memcached "${MC_USER[@]}" -l 127.0.0.1 -p "$MC_PORT" -U 0 -m 256 -t 2 -c 64 &
 PIDS+=($!)
+MEMCACHED_PID=$!
 wait_for 10 "${PIDS[-1]}" bash -c "exec 3<>/dev/tcp/127.0.0.1/$MC_PORT" || die "memcached did not start"
 mc_flush() { exec 3<>"/dev/tcp/127.0.0.1/$MC_PORT"; printf 'flush_all\r\n' >&3; read -r -t 5 _ <&3; exec 3>&-; }
 
@@ -147,15 +151,24 @@ printf 'memcache = inet:127.0.0.1:%s\nkey_format = k:%%s\nttl = 900\nbackup = ld
 MISSED=0
 # run_once NAME PREP CMD...: one timed run of CMD (PREP before it), its
 # output checked; appends the time to TIMES[NAME].
-declare -A TIMES CMDS
+declare -A TIMES CMDS CPU_SELF CPU_SLAPD CPU_MEMCACHED
+# cpu_ticks PID: the user plus system clock ticks PID has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+TICK=$(getconf CLK_TCK)
 run_once() {
   local name=$1 prep=$2; shift 2
-  local t0 t
+  local t0 t slapd0 mc0 TIMEFORMAT='%U %S'
   $prep
+  slapd0=$(cpu_ticks "$SLAPD_PID"); mc0=$(cpu_ticks "$MEMCACHED_PID")
   t0=$EPOCHREALTIME
-  "$@" <"$WORK/keys" >"$WORK/out.$name" 2>"$WORK/err.$name"
+  { time "$@" <"$WORK/keys" >"$WORK/out.$name" 2>"$WORK/err.$name"; } 2>"$WORK/time.$name"
   t=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }')
   TIMES[$name]="${TIMES[$name]:-} $t"
+  CPU_SELF[$name]="${CPU_SELF[$name]:-} $(awk '{ printf "%.3f", $1 + $2 }' "$WORK/time.$name")"
+  CPU_SLAPD[$name]="${CPU_SLAPD[$name]:-} $(awk -v a="$slapd0" -v b="$(cpu_ticks "$SLAPD_PID")" -v hz="$TICK" \
+    'BEGIN { printf "%.2f", (b - a) / hz }')"
+  CPU_MEMCACHED[$name]="${CPU_MEMCACHED[$name]:-} $(awk -v a="$mc0" -v b="$(cpu_ticks "$MEMCACHED_PID")" -v hz="$TICK" \
+    'BEGIN { printf "%.2f", (b - a) / hz }')"
   CMDS[$name]="$*"
   sort "$WORK/out.$name" | cmp -s - <(sort "$WORK/expect") ||
     fail "$name: output differs ($(wc -l <"$WORK/out.$name") lines; $(head -c 300 "$WORK/err.$name"))"
@@ -175,6 +188,14 @@ for name in postmap client direct memcache; do
   printf -v "RATE_$name" '%s' "$(rate "$N" "$median_t")"
   printf '  %-9s %8s keys/s  (median of %s: %ss)  %s\n' "$name" "$(rate "$N" "$median_t")" "$REPEATS" "$median_t" \
     "${CMDS[$name]}" | sed "s|$WORK|\$W|g; s|$BUILD_DIR|\$B|g"
+done
+echo "== CPU seconds per run (median; the program itself, slapd, memcached) and microseconds per key"
+for name in postmap client direct memcache; do
+  self=$(echo "${CPU_SELF[$name]}" | median); slapd=$(echo "${CPU_SLAPD[$name]}" | median)
+  memcached=$(echo "${CPU_MEMCACHED[$name]}" | median)
+  printf '  %-9s self %6.2fs  slapd %6.2fs  memcached %5.2fs   self %5.1f us/key  slapd %5.1f us/key   (self:%s)\n' \
+    "$name" "$self" "$slapd" "$memcached" "$(awk -v c="$self" -v n="$N" 'BEGIN { print c * 1e6 / n }')" \
+    "$(awk -v c="$slapd" -v n="$N" 'BEGIN { print c * 1e6 / n }')" "${CPU_SELF[$name]}"
 done
 # The answers in input order, as postmap prints them.
 cmp -s "$WORK/out.direct" "$WORK/expect.shuffled" || fail "direct: not in input order"

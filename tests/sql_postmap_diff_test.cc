@@ -60,7 +60,9 @@ const std::vector<std::string> kKeys = {
     "alice@example.com", "ALICE@Example.COM", "O'Brien@example.com", "multi@example.com",
     "empty@example.com", "null@example.com", "bob", "nobody@example.com", "@example.com", "alice@",
     "carol@sub.example.org", "x@y@example.com", "a@b", "semi;colon@example.com", "back\\slash@example.com",
-    "x' OR '1'='1", "caf\xc3\xa9@example.com", "raw\xe9@example.com", "user@other.net", "example.com", ""};
+    "x' OR '1'='1", "caf\xc3\xa9@example.com", "raw\xe9@example.com", "user@other.net", "example.com",
+    // %1..%9 drop empty labels, as Postfix's db_common does.
+    "u@mail..example.com", "u@.example.com..", "u@..com", ""};
 
 // Postfix map type package for each type.
 std::string PostfixMapFile(const std::string& type) { return "/usr/lib/postfix/postfix-" + type + ".so"; }

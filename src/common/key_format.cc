@@ -12,12 +12,9 @@
 //   Parse recorded the template needs.
 // - Expand allocates nothing but the output string, whose capacity it
 //   reuses; the domain labels are located with a fixed array of views.
-//
-// Where we differ from Postfix 3.7: for %1..%9 an empty label among the
-// needed ones (mail..example.com, .example.com, example.com..) suppresses
-// the key; 3.7 drops empty labels first and so sends a label from the wrong
-// position.  One trailing dot (an absolute name, example.com.) is no empty
-// label: %1 is "com", as in Postfix.
+// - %1..%9 take the domain's labels with the empty ones dropped, as
+//   Postfix 3.7's db_common does (u@mail..example.com: %3 is "mail"); a
+//   domain with fewer non-empty labels than the highest %N cannot fill it.
 #include "common/key_format.h"
 
 #include <algorithm>
@@ -107,22 +104,17 @@ bool KeyFormat::ExpandFor(std::string_view key, const std::string_view* result,
   // labels[n - 1] is %n, counted from the right.
   std::array<std::string_view, 9> labels;
   if (domain_labels_needed_ > 0) {
-    // An absolute domain name ("example.com.") is the same domain: its one
-    // trailing dot ends no label (Postfix 3.7 expands %1 to "com" too).
+    // Postfix splits the domain at dots and drops the empty labels, so
+    // mail..example.com, .mail.example.com and the absolute name
+    // mail.example.com. all have the labels com, example, mail.
     std::string_view rest = domain;
-    if (rest.ends_with('.')) rest.remove_suffix(1);
-    bool exhausted = false;
     for (int n = 0; n < domain_labels_needed_; ++n) {
-      if (exhausted) return false;  // too few labels
+      while (rest.ends_with('.')) rest.remove_suffix(1);
+      if (rest.empty()) return false;  // too few labels
       size_t dot = rest.rfind('.');
-      if (dot == std::string_view::npos) {
-        labels[n] = rest;
-        exhausted = true;
-      } else {
-        labels[n] = rest.substr(dot + 1);
-        rest = rest.substr(0, dot);
-      }
-      if (labels[n].empty()) return false;  // "..", or a leading/trailing "."
+      size_t start = dot == std::string_view::npos ? 0 : dot + 1;
+      labels[n] = rest.substr(start);
+      rest = rest.substr(0, start);
     }
   }
 

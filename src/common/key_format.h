@@ -7,11 +7,11 @@
 //          a key with an empty local part ("@domain") cannot be expanded
 //   %d %D  the domain part; a key without "@" or with an empty domain
 //          cannot be expanded
-//   %1..%9 the Nth label of the domain counted from the right, the
-//          trailing dot of an absolute name (example.com.) ignored; too
-//          few labels, or an empty label among the needed ones
-//          (mail..example.com), cannot be expanded (Postfix 3.7 drops
-//          empty labels instead; see docs/postfix-differences.md)
+//   %1..%9 the Nth label of the domain counted from the right, empty
+//          labels dropped as Postfix drops them (mail..example.com and
+//          the absolute name mail.example.com. have the labels of
+//          mail.example.com); fewer labels than the highest N used
+//          cannot be expanded
 //   %%     a literal "%"
 // The "@" that splits a key is its last one.  If any escape cannot be
 // filled, the whole expansion fails (the caller skips the key).

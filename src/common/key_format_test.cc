@@ -62,16 +62,21 @@ TEST(KeyFormat, ObservedPostfixVectors) {
     EXPECT_EQ(ExpandOrSuppressed(c.format, c.key), c.sent) << c.format << " on " << c.key;
 }
 
-TEST(KeyFormat, EmptyNeededLabelSuppressesUnlike37) {
-  // Postfix 3.7 drops empty labels: it sent "mail" for %3 on
-  // u@mail..example.com.  A label from the wrong position can collide with
-  // another key, so we skip such keys.
-  EXPECT_EQ(ExpandOrSuppressed("%3", "u@mail..example.com"), kSuppressed);
-  EXPECT_EQ(ExpandOrSuppressed("%3", "u@.example.com"), kSuppressed);  // 3.7 agrees
-  EXPECT_EQ(ExpandOrSuppressed("%1", "u@example.com.."), kSuppressed);  // 3.7: "com"
-  // Labels that are not needed may be empty.
-  EXPECT_EQ(ExpandOrSuppressed("%1", "u@mail..example.com"), "com");
-  EXPECT_EQ(ExpandOrSuppressed("%2.%1", "u@..example.com"), "example.com");
+TEST(KeyFormat, EmptyLabelsAreDroppedAsPostfixDrops) {
+  // Postfix 3.7 splits the domain at dots dropping empty labels (run
+  // through Debian's postmap with a sqlite query "SELECT '[%1][%2][%3]'").
+  EXPECT_EQ(ExpandOrSuppressed("%3", "u@mail..example.com"), "mail");
+  EXPECT_EQ(ExpandOrSuppressed("%3.%2.%1", "u@.mail.example.com"), "mail.example.com");
+  EXPECT_EQ(ExpandOrSuppressed("%1", "u@example.com.."), "com");
+  EXPECT_EQ(ExpandOrSuppressed("%2.%1", "u@..example..com.."), "example.com");
+  // Fewer non-empty labels than the highest %N: the key is not queried.
+  EXPECT_EQ(ExpandOrSuppressed("%3", "u@.example.com"), kSuppressed);
+  EXPECT_EQ(ExpandOrSuppressed("%2", "u@example..com"), "example");
+  EXPECT_EQ(ExpandOrSuppressed("%3", "u@example..com"), kSuppressed);
+  EXPECT_EQ(ExpandOrSuppressed("%2", "u@..com"), kSuppressed);
+  EXPECT_EQ(ExpandOrSuppressed("%1", "u@..."), kSuppressed);
+  // %d keeps the domain as written.
+  EXPECT_EQ(ExpandOrSuppressed("%d/%1", "u@mail..example.com"), "mail..example.com/com");
 }
 
 TEST(KeyFormat, AbsoluteDomainIsTheSameDomain) {

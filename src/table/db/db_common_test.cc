@@ -182,6 +182,19 @@ TEST(DbCommon, ResultFormatAppliesToEachValue) {
   EXPECT_TRUE(Answer(*common, "k", {"unqualified"}).status.IsNotFound());
 }
 
+TEST(DbCommon, DomainLabelsDropEmptyOnesAsPostfixDoes) {
+  // Observed with postmap 3.7.11 (sqlite, query "SELECT '[%1][%2][%3]'"):
+  // the empty labels of mail..example.com are dropped, and a key with fewer
+  // labels than the highest %N in either template is not queried.
+  std::unique_ptr<DbCommon> common;
+  ASSERT_TRUE(Configure("query = SELECT '[%2][%1]'\nresult_format = %s@%3\n", &common).ok());
+  EXPECT_EQ(QueryFor(*common, "u@mail..example.com"), "SELECT '[example][com]'");
+  EXPECT_EQ(QueryFor(*common, "u@mail.example.com.."), "SELECT '[example][com]'");
+  EXPECT_EQ(QueryFor(*common, "u@.example.com"), "<not found>");  // %3 in result_format
+  LookupResult r = Answer(*common, "u@mail..example.com", {"v"});
+  EXPECT_EQ(r.value, "v@mail");
+}
+
 TEST(DbCommon, ExpansionLimit) {
   std::unique_ptr<DbCommon> common;
   ASSERT_TRUE(Configure("query = SELECT 1\nexpansion_limit = 2\n", &common).ok());

@@ -11,8 +11,12 @@
 #include "table/ldap/ldap_client.h"
 
 #include <ldap.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -21,6 +25,8 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
+
+#include "table/ldap/ldap_write_buffer.h"
 
 namespace mctable {
 namespace {
@@ -40,6 +46,26 @@ int AttributeRelation(const char* a, const char* b) {
 
 std::string ErrorText(int rc) { return std::to_string(rc) + ": " + ldap_err2string(rc); }
 
+// The searches of a batch not yet taken by a connection.  Connections take
+// them one at a time, in key order, as their windows open: a connection that
+// slapd answers faster takes more, and both finish together.
+class SearchQueue {
+ public:
+  explicit SearchQueue(size_t size) : size_(size) {}
+  // The next search's index; false when every search has been taken.
+  bool Take(size_t* index) {
+    size_t i = next_.fetch_add(1, std::memory_order_relaxed);
+    if (i >= size_) return false;
+    *index = i;
+    return true;
+  }
+  bool empty() const { return next_.load(std::memory_order_relaxed) >= size_; }
+
+ private:
+  const size_t size_;
+  std::atomic<size_t> next_{0};
+};
+
 class Client : public LdapClient {
  public:
   explicit Client(LdapSettings settings) : s_(std::move(settings)) {
@@ -48,7 +74,15 @@ class Client : public LdapClient {
   }
   ~Client() override { Drop(); }
 
-  void Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcome>* outcomes) override;
+  void Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcome>* outcomes) override {
+    outcomes->assign(searches.size(), LdapOutcome());
+    SearchQueue queue(searches.size());
+    RunFrom(searches, &queue, outcomes);
+  }
+  // Runs the searches it takes from `queue` until it is empty, writing
+  // only their outcomes (sized by the caller), so that connections can
+  // share a batch.
+  void RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue, std::vector<LdapOutcome>* outcomes);
 
  private:
   struct Pending {
@@ -61,8 +95,19 @@ class Client : public LdapClient {
   // Whether the last Connect failure is one Postfix logs as an error.
   bool connect_error_ = false;
   void Drop() {
+    write_buffer_ = nullptr;  // freed, and flushed, with the handle
     if (ld_ != nullptr) ldap_unbind_ext(ld_, nullptr, nullptr);
     ld_ = nullptr;
+    buffered_ = false;
+  }
+  // Once the connection's socket is open: reads and writes through buffers.
+  void BufferConnection();
+  bool buffered_ = false;
+  LdapWriteBuffer* write_buffer_ = nullptr;  // null: writes are not held
+  // Sends what the write buffer holds, before any wait for an answer;
+  // false when the connection failed.
+  bool SendHeld() {
+    return write_buffer_ == nullptr || write_buffer_->empty() || write_buffer_->Flush(s_.timeout_seconds);
   }
   // Waits for the answer to `msgid` until `timeout`; LDAP_SUCCESS with
   // *result set, else the error (the request abandoned on a timeout).
@@ -150,7 +195,32 @@ bool Client::Connect(std::string* warning) {
   return true;
 }
 
+// libldap reads each message with a read for its header and one for the
+// rest, polls before each answer, and writes each search as it is made:
+// four reads, two polls and a write per search in a batch, most of
+// mctable's CPU, which slapd needs.  liblber's read-ahead layer takes
+// whatever the socket holds in one read and answers libldap's "is data
+// ready" from it without a poll; LdapWriteBuffer sends the searches made
+// between two waits in one write.  Nagle's algorithm is off: it would hold
+// a burst back until slapd acknowledged the previous one.  Under TLS only
+// Nagle changes (TLS reads whole records and writes record by record).
+void Client::BufferConnection() {
+  if (buffered_ || ld_ == nullptr) return;
+  Sockbuf* sb = nullptr;
+  if (ldap_get_option(ld_, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS || sb == nullptr) return;
+  ber_socket_t fd = -1;
+  if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) != 1 || fd < 0) return;  // not open yet
+  buffered_ = true;
+  int on = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // fails harmlessly on ldapi:
+  if (s_.start_tls || s_.ldaps) return;
+  if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_HAS_IO, &ber_sockbuf_io_readahead) != 1)
+    ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, nullptr);
+  if (!s_.chase_referrals) write_buffer_ = LdapWriteBuffer::Install(sb);
+}
+
 int Client::Await(int msgid, LDAPMessage** result) {
+  if (!SendHeld()) return LDAP_SERVER_DOWN;
   timeval timeout{s_.timeout_seconds, 0};
   int type = ldap_result(ld_, msgid, LDAP_MSG_ALL, &timeout, result);
   if (type > 0) return LDAP_SUCCESS;
@@ -329,15 +399,16 @@ void Client::Handle(const LdapSearch& search, LDAPMessage* chain, LdapOutcome* o
   }
 }
 
-void Client::Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcome>* outcomes) {
+void Client::RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue,
+                     std::vector<LdapOutcome>* outcomes) {
   const size_t n = searches.size();
-  outcomes->assign(n, LdapOutcome());
   std::vector<LDAPMessage*> answers(n, nullptr);
-  std::vector<bool> answered(n, false);
+  std::vector<char> answered(n, false);
   std::deque<Pending> pending;  // in the order sent: deadlines ascend
   std::unordered_map<int, size_t> by_msgid;
-  size_t next = 0;     // next search to send
-  size_t handled = 0;  // searches before this one are handled
+  std::vector<size_t> mine;  // the searches taken from the queue, in key order
+  mine.reserve(n);
+  size_t handled = 0;  // mine[0..handled) are handled
   bool reconnected = false;
   std::vector<size_t> resend;  // searches to send again on a new connection
 
@@ -354,7 +425,8 @@ void Client::Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcom
     // Answers not yet handled are read with the connection (and may
     // recurse on it): they are asked for again, with the searches that
     // were still outstanding, in key order.
-    for (size_t i = handled; i < n; ++i) {
+    for (size_t k = handled; k < mine.size(); ++k) {
+      const size_t i = mine[k];
       if (answers[i] == nullptr) continue;
       ldap_msgfree(answers[i]);
       answers[i] = nullptr;
@@ -376,27 +448,53 @@ void Client::Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcom
     const bool is_error = !connect_warning.empty() && connect_error_;
     for (size_t i : resend) fail(i, reason, is_error);
     resend.clear();
-    for (; next < n; ++next) fail(next, reason, is_error);
+    for (size_t i; queue->Take(&i);) {
+      mine.push_back(i);
+      fail(i, reason, is_error);
+    }
   };
 
-  while (handled < n) {
-    if (ld_ == nullptr && (next < n || !resend.empty())) {
+  // An answer from ldap_result: its search's, unless it was abandoned.
+  auto accept = [&](LDAPMessage* message) {
+    auto found = by_msgid.find(ldap_msgid(message));
+    if (found == by_msgid.end()) {  // an abandoned search's late answer
+      ldap_msgfree(message);
+      return;
+    }
+    size_t i = found->second;
+    by_msgid.erase(found);
+    for (auto it = pending.begin(); it != pending.end(); ++it)
+      if (it->index == i) {
+        pending.erase(it);
+        break;
+      }
+    answers[i] = message;
+    answered[i] = true;
+  };
+
+  while (handled < mine.size() || !queue->empty()) {
+    if (ld_ == nullptr && (!queue->empty() || !resend.empty())) {
       std::string warning;
       if (!Connect(&warning)) {
-        for (size_t i = handled; i < n; ++i)
-          if (!answered[i]) fail(i, warning, connect_error_);
-        next = n;
+        for (size_t k = handled; k < mine.size(); ++k)
+          if (!answered[mine[k]]) fail(mine[k], warning, connect_error_);
+        for (size_t i; queue->Take(&i);) {
+          mine.push_back(i);
+          fail(i, warning, connect_error_);
+        }
         resend.clear();
       }
     }
     // Send, up to the window.
-    while (ld_ != nullptr && pending.size() < static_cast<size_t>(s_.window) && (!resend.empty() || next < n)) {
+    while (ld_ != nullptr && pending.size() < static_cast<size_t>(s_.window)) {
       size_t i;
       if (!resend.empty()) {
         i = resend.front();
         resend.erase(resend.begin());
+      } else if (queue->Take(&i)) {
+        mine.push_back(i);
       } else {
-        i = next++;
+        break;
       }
       if (searches[i].connect_only) {
         (*outcomes)[i].kind = LdapOutcome::Kind::kNotFound;
@@ -416,28 +514,31 @@ void Client::Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcom
         fail(i, "dict_ldap_lookup: Search error " + std::to_string(rc) + ": " + ldap_err2string(rc) + " ");
         continue;
       }
+      BufferConnection();
       pending.push_back({i, Clock::now() + std::chrono::seconds(s_.timeout_seconds)});
       by_msgid[msgid] = i;
     }
     // Handle, in key order, what is complete.
-    while (handled < n && answered[handled]) {
-      if (answers[handled] != nullptr) {
-        Handle(searches[handled], answers[handled], &(*outcomes)[handled]);
-        ldap_msgfree(answers[handled]);
-        answers[handled] = nullptr;
+    while (handled < mine.size() && answered[mine[handled]]) {
+      const size_t i = mine[handled];
+      if (answers[i] != nullptr) {
+        Handle(searches[i], answers[i], &(*outcomes)[i]);
+        ldap_msgfree(answers[i]);
+        answers[i] = nullptr;
       }
       ++handled;
     }
-    if (handled >= n || pending.empty()) continue;
+    if (pending.empty()) continue;
     // Wait for the next answer, at most until the oldest search's deadline.
     auto left = pending.front().deadline - Clock::now();
     long micros = std::max<long>(0, std::chrono::duration_cast<std::chrono::microseconds>(left).count());
     timeval wait{micros / 1000000, micros % 1000000};
     LDAPMessage* message = nullptr;
-    int type = ldap_result(ld_, LDAP_RES_ANY, LDAP_MSG_ALL, &wait, &message);
+    const bool sent = SendHeld();
+    int type = sent ? ldap_result(ld_, LDAP_RES_ANY, LDAP_MSG_ALL, &wait, &message) : -1;
     if (type < 0) {
       int rc = LDAP_SERVER_DOWN;
-      ldap_get_option(ld_, LDAP_OPT_RESULT_CODE, &rc);
+      if (sent) ldap_get_option(ld_, LDAP_OPT_RESULT_CODE, &rc);
       broken("dict_ldap_lookup: Search error " + std::to_string(rc) + ": " + ldap_err2string(rc) + " ");
       continue;
     }
@@ -455,29 +556,28 @@ void Client::Run(const std::vector<LdapSearch>& searches, std::vector<LdapOutcom
              ldap_err2string(LDAP_TIMEOUT) + " ");
       continue;
     }
-    auto found = by_msgid.find(ldap_msgid(message));
-    if (found == by_msgid.end()) {  // an abandoned search's late answer
-      ldap_msgfree(message);
-      continue;
+    accept(message);
+    // Take every answer already here before sending more, so that the
+    // window refills in bursts (one write each) rather than a search per
+    // answer.
+    timeval no_wait{0, 0};
+    while (!pending.empty() && (type = ldap_result(ld_, LDAP_RES_ANY, LDAP_MSG_ALL, &no_wait, &message)) > 0)
+      accept(message);
+    if (type < 0) {
+      int rc = LDAP_SERVER_DOWN;
+      ldap_get_option(ld_, LDAP_OPT_RESULT_CODE, &rc);
+      broken("dict_ldap_lookup: Search error " + std::to_string(rc) + ": " + ldap_err2string(rc) + " ");
     }
-    size_t i = found->second;
-    by_msgid.erase(found);
-    for (auto it = pending.begin(); it != pending.end(); ++it)
-      if (it->index == i) {
-        pending.erase(it);
-        break;
-      }
-    answers[i] = message;
-    answered[i] = true;
   }
   for (LDAPMessage* answer : answers)
     if (answer != nullptr) ldap_msgfree(answer);
 }
 
-// Two connections, each with a thread of its own: a large batch is cut in
-// two halves, one per connection.  slapd reads one connection's requests
-// one at a time; with two it decodes and answers twice as many at once.
-// The halves are joined in key order, so nothing else can tell.
+// Two connections, each with a thread of its own, sharing a large batch:
+// each takes the next search as its window opens (SearchQueue), so that
+// neither waits for the other at the end of the batch.  slapd reads one
+// connection's requests one at a time; with two it decodes and answers
+// twice as many at once.  Outcomes go by key, so nothing else can tell.
 class TwoConnections : public LdapClient {
  public:
   explicit TwoConnections(const LdapSettings& settings) : first_(settings), second_(settings) {}
@@ -489,16 +589,11 @@ class TwoConnections : public LdapClient {
       first_.Run(searches, outcomes);
       return;
     }
-    const std::vector<LdapSearch> tail(searches.begin() + n / 2, searches.end());
-    const std::vector<LdapSearch> head(searches.begin(), searches.begin() + n / 2);
-    std::vector<LdapOutcome> head_outcomes, tail_outcomes;
-    std::thread other([&] { second_.Run(tail, &tail_outcomes); });
-    first_.Run(head, &head_outcomes);
+    outcomes->assign(n, LdapOutcome());
+    SearchQueue queue(n);
+    std::thread other([&] { second_.RunFrom(searches, &queue, outcomes); });
+    first_.RunFrom(searches, &queue, outcomes);
     other.join();
-    outcomes->clear();
-    outcomes->reserve(n);
-    for (LdapOutcome& outcome : head_outcomes) outcomes->push_back(std::move(outcome));
-    for (LdapOutcome& outcome : tail_outcomes) outcomes->push_back(std::move(outcome));
   }
 
  private:

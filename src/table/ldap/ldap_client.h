@@ -5,8 +5,9 @@
 //
 // The table turns keys into searches (a base DN and a filter, already
 // quoted); the client runs a batch of searches pipelined on a connection
-// (a large batch split over two) and gives back, per search, the attribute values Postfix's dict_ldap would
-// collect (terminal, leaf and special attributes and DN / URL recursion
+// (a large batch shared by two, each taking the next search as its window
+// opens) and gives back, per search, the attribute values Postfix's
+// dict_ldap would collect (terminal, leaf and special attributes and DN / URL recursion
 // applied), in Postfix's order: entries in the order the server sent them,
 // then each entry's attributes in their stored order, then values in order.
 // The table applies result_format and expansion_limit (db_common.h).
