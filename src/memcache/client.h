@@ -168,6 +168,11 @@ class MemcacheClient {
   std::vector<size_t> key_copies_;
   std::vector<size_t> first_asked_;
   std::vector<size_t> pending_;
+  // Writes: one item per key and copy (Set's requests, the wire keys, the
+  // results), reused from call to call.
+  std::vector<SetRequest> set_copies_;
+  std::vector<std::string_view> copy_keys_;
+  std::vector<Status> copy_results_;
   ReplicaCounters replica_counters_;
 };
 

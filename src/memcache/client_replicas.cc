@@ -212,10 +212,14 @@ void MemcacheClient::WriteReplicated(std::span<const std::string_view> keys, boo
   pool_.Refresh(io_.Now());
   PlaceCopies(keys);
   // One item per key and copy: item i * copies + c is key i's copy c.
-  std::vector<std::string_view> items(n * copies);
+  // (Both vectors are members, reused from call to call: a bulk load makes
+  // one call per few thousand keys.)
+  std::vector<std::string_view>& items = copy_keys_;
+  items.resize(n * copies);
   for (size_t i = 0; i < n; ++i)
     for (size_t c = 0; c < copies; ++c) items[i * copies + c] = keys[i];
-  std::vector<Status> per_copy(items.size(), Status::OK());
+  std::vector<Status>& per_copy = copy_results_;
+  per_copy.assign(items.size(), Status::OK());
   Run(items, [&] { return new_batch(items, &per_copy); }, copies_);
 
   const char* what = is_delete ? "delete" : "update";

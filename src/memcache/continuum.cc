@@ -110,10 +110,11 @@ void Continuum::CopiesFor(uint32_t hash, size_t copies, size_t server_count,
   }
   // The key's point (ServerFor's), then the next distinct servers met
   // walking on from it.
-  const size_t start = FirstPointFor(hash);
+  const size_t start = FirstPointFor(hash), n = points_.size();
   out->push_back(points_[start].server);
-  for (size_t k = 1; out->size() < copies && k < points_.size(); ++k) {
-    size_t s = points_[(start + k) % points_.size()].server;
+  for (size_t k = start + 1, walked = 1; out->size() < copies && walked < n; ++k, ++walked) {
+    if (k == n) k = 0;  // wrapping, without a division per point
+    size_t s = points_[k].server;
     if (std::find(out->begin(), out->end(), s) == out->end()) out->push_back(s);
   }
 }
