@@ -4,7 +4,7 @@
 #
 #   bench/run_replicas_bench.sh [--keys 200000] [--repeats 5] [--build-dir DIR] [--no-build] [--strict]
 #
-# What it does (about a minute with the defaults, plus the first build):
+# What it does (about two minutes with the defaults, plus the first build):
 #  1. builds mctable (into build-bench, -j2) unless --no-build;
 #  2. starts three memcached on free loopback ports (killed by pid at exit);
 #  3. runs, interleaved and --repeats times each (medians), replicas = 1
@@ -14,6 +14,14 @@
 #       lookup   `mctable -q -`, half the keys present (misses ask the second copy)
 #     Each line also gives the median CPU seconds (user + system) of the
 #     mctable process, which a loaded machine disturbs less than wall time.
+#     Two more lines split the client's cost from the servers': with
+#     replicas = 2 the servers store and hold twice the entries, and a
+#     memcached that holds more answers each request a little slower.
+#       load, same copies   replicas = 1 loading 2 x N keys against
+#                           replicas = 2 loading N (both store 2 x N
+#                           entries; figures are entries stored per second)
+#       lookup, same data   `mctable -q -` with replicas = 1 and = 2 over
+#                           the same servers, both loaded with replicas = 2
 #  4. the kill test: `mctable -q -` over every key with replicas = 2 while
 #     one server is killed (SIGKILL) a fifth of the way into the run;
 #     reports its throughput beside the same run with every server up.
@@ -37,7 +45,7 @@ while [ $# -gt 0 ]; do
     --build-dir) BUILD_DIR=$2; shift 2 ;;
     --no-build) DO_BUILD=0; shift ;;
     --strict) STRICT=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "run_replicas_bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -115,6 +123,7 @@ awk -v n="$N" -v w="$WORK" 'BEGIN {
     k = "user" i "@example" (i % 97) ".com"; v = "dest" i "@mail.example.net"
     print k > (w "/keys"); print k " " v > (w "/entries"); print k "\t" v > (w "/all")
     if (i % 2 == 0) { print k " " v > (w "/present"); print k "\t" v > (w "/expect") }
+    print k " " v > (w "/entries2x"); print "other" i "@example" (i % 97) ".com " v > (w "/entries2x")
   }
 }'
 
@@ -146,6 +155,21 @@ compare() {
           t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$cf" <"$WORK/keys"
           [ "$RC" = 0 ] || fail "mctable -q - (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
           check_same "$WORK/out" "$WORK/all" "mctable -q -, replicas $who, repeat $r" ;;
+        load_same_copies)
+          flush
+          local input=$WORK/entries; [ "$who" = 1 ] && input=$WORK/entries2x
+          t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -i "memcache:$cf" <"$input"
+          [ "$RC" = 0 ] || fail "mctable -i (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
+          if [ "$r" = 1 ]; then
+            local stored=0 p
+            for p in "${MC_PORTS[@]}"; do stored=$((stored + $(items "$p"))); done
+            [ "$stored" = $((N * 2)) ] || fail "replicas $who, same copies: the servers hold $stored entries, not $((N * 2))"
+          fi ;;
+        lookup_same_data)
+          flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$R2" <"$WORK/entries" >/dev/null 2>&1 || die "load failed"
+          t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$cf" <"$WORK/keys"
+          [ "$RC" = 0 ] || fail "mctable -q - (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
+          check_same "$WORK/out" "$WORK/all" "mctable -q - over replicas = 2's data, replicas $who, repeat $r" ;;
         lookup_half)
           flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$cf" <"$WORK/present" >/dev/null 2>&1 || die "load failed"
           t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$cf" <"$WORK/keys"
@@ -155,10 +179,11 @@ compare() {
       if [ "$who" = 1 ]; then t1="$t1 $T"; c1="$c1 $CPU"; else t2="$t2 $T"; c2="$c2 $CPU"; fi
     done
   done
-  local m1 m2 u1 u2
+  local m1 m2 u1 u2 n=$N
   m1=$(echo "$t1" | median); m2=$(echo "$t2" | median)
   u1=$(echo "$c1" | median); u2=$(echo "$c2" | median)
-  R[$label.1]=$(rate "$N" "$m1"); R[$label.2]=$(rate "$N" "$m2")
+  [ "$op" = load_same_copies ] && n=$((N * 2))  # entries stored per second
+  R[$label.1]=$(rate "$n" "$m1"); R[$label.2]=$(rate "$n" "$m2")
   R[$label.x]=$(ratio "${R[$label.2]}" "${R[$label.1]}")
   printf '  %-44s %s   %s   %sx   (mctable CPU %.3f s vs %.3f s)\n' "$label" "$(fmt_rate "${R[$label.1]}")" \
     "$(fmt_rate "${R[$label.2]}")" "${R[$label.x]}" "$u1" "$u2"
@@ -168,6 +193,9 @@ printf '  %-44s %20s   %20s   %s\n' "what" "replicas = 1" "replicas = 2" "2/1"
 compare "load (mctable -i)" load
 compare "lookup, every key present (mctable -q -)" lookup_all
 compare "lookup, half present (mctable -q -)" lookup_half
+echo "  the client's share (the servers store and hold as many entries on both sides):"
+compare "load, same copies (entries stored/s)" load_same_copies
+compare "lookup, same data (replicas = 2's)" lookup_same_data
 
 # ---- the kill test ------------------------------------------------------------------
 flush
