@@ -132,6 +132,28 @@ echo "== mctable replicas benchmark: $N keys, $REPEATS repeats, 3 memcached $(me
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other processes add noise: compare ratios)"
 declare -A R
 
+# timed_load CF INPUT REPEAT ENTRIES LABEL: flushes, times `mctable -i` of
+# INPUT, and on the first repeat checks that the servers hold ENTRIES.
+timed_load() {
+  flush
+  t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$2"
+  [ "$RC" = 0 ] || fail "mctable -i ($5) exit $RC: $(head -2 "$WORK/out.err")"
+  [ "$3" = 1 ] || return 0
+  local stored=0 p
+  for p in "${MC_PORTS[@]}"; do stored=$((stored + $(items "$p"))); done
+  [ "$stored" = "$4" ] || fail "$5: the servers hold $stored entries, not $4"
+}
+
+# timed_lookup LOAD_CF LOAD_INPUT CF EXPECTED LABEL: flushes, loads
+# LOAD_INPUT with LOAD_CF, times `mctable -q -` of every key with CF and
+# checks its output against EXPECTED.
+timed_lookup() {
+  flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$2" >/dev/null 2>&1 || die "load failed"
+  t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$3" <"$WORK/keys"
+  [ "$RC" = 0 ] || fail "$5: exit $RC: $(head -2 "$WORK/out.err")"
+  check_same "$WORK/out" "$4" "$5"
+}
+
 # compare LABEL OP: runs OP with replicas 1 and 2, interleaved.
 compare() {
   local label=$1 op=$2 r who cf t1="" t2="" c1="" c2=""
@@ -140,41 +162,22 @@ compare() {
       cf=$R1; [ "$who" = 2 ] && cf=$R2
       case $op in
         load)
-          flush
-          t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -i "memcache:$cf" <"$WORK/entries"
-          [ "$RC" = 0 ] || fail "mctable -i (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
+          timed_load "$cf" "$WORK/entries" "$r" $((N * who)) "replicas $who"
           if [ "$r" = 1 ]; then
-            local total=0 p
-            for p in "${MC_PORTS[@]}"; do total=$((total + $(items "$p"))); done
-            [ "$total" = $((N * who)) ] || fail "replicas $who: the servers hold $total entries, not $((N * who))"
             "$MCTABLE" -c "$PFDIR" -q - "memcache:$cf" <"$WORK/keys" >"$WORK/readback" 2>/dev/null
             check_same "$WORK/readback" "$WORK/all" "mctable -i, replicas $who (read back)"
           fi ;;
-        lookup_all)
-          flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$cf" <"$WORK/entries" >/dev/null 2>&1 || die "load failed"
-          t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$cf" <"$WORK/keys"
-          [ "$RC" = 0 ] || fail "mctable -q - (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
-          check_same "$WORK/out" "$WORK/all" "mctable -q -, replicas $who, repeat $r" ;;
         load_same_copies)
-          flush
           local input=$WORK/entries; [ "$who" = 1 ] && input=$WORK/entries2x
-          t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -i "memcache:$cf" <"$input"
-          [ "$RC" = 0 ] || fail "mctable -i (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
-          if [ "$r" = 1 ]; then
-            local stored=0 p
-            for p in "${MC_PORTS[@]}"; do stored=$((stored + $(items "$p"))); done
-            [ "$stored" = $((N * 2)) ] || fail "replicas $who, same copies: the servers hold $stored entries, not $((N * 2))"
-          fi ;;
+          timed_load "$cf" "$input" "$r" $((N * 2)) "replicas $who, same copies" ;;
+        lookup_all)
+          timed_lookup "$cf" "$WORK/entries" "$cf" "$WORK/all" "mctable -q -, replicas $who, repeat $r" ;;
         lookup_same_data)
-          flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$R2" <"$WORK/entries" >/dev/null 2>&1 || die "load failed"
-          t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$cf" <"$WORK/keys"
-          [ "$RC" = 0 ] || fail "mctable -q - (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
-          check_same "$WORK/out" "$WORK/all" "mctable -q - over replicas = 2's data, replicas $who, repeat $r" ;;
+          timed_lookup "$R2" "$WORK/entries" "$cf" "$WORK/all" \
+            "mctable -q - over replicas = 2's data, replicas $who, repeat $r" ;;
         lookup_half)
-          flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$cf" <"$WORK/present" >/dev/null 2>&1 || die "load failed"
-          t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$cf" <"$WORK/keys"
-          [ "$RC" = 0 ] || fail "mctable -q - (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
-          check_same "$WORK/out" "$WORK/expect" "mctable -q - half present, replicas $who, repeat $r" ;;
+          timed_lookup "$cf" "$WORK/present" "$cf" "$WORK/expect" \
+            "mctable -q - half present, replicas $who, repeat $r" ;;
       esac
       if [ "$who" = 1 ]; then t1="$t1 $T"; c1="$c1 $CPU"; else t2="$t2 $T"; c2="$c2 $CPU"; fi
     done
