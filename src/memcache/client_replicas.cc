@@ -142,7 +142,8 @@ void MemcacheClient::FailOver(std::span<const std::string_view> keys, std::vecto
       next[k] = static_cast<uint32_t>(copies);  // no copy left to ask
       continue;
     }
-    while (copies_[k * copies + next[k]] != first_asked_[i]) ++next[k];
+    while (next[k] < copies && copies_[k * copies + next[k]] != first_asked_[i]) ++next[k];
+    if (next[k] == copies) continue;  // not reached: the server asked is one of the copies
     if (status.IsNotFound()) missed[k * copies + next[k]] = 1;
     answered[k] = !status.IsError();
   }
