@@ -4,7 +4,7 @@
 #
 #   bench/run_replicas_bench.sh [--keys 200000] [--repeats 5] [--build-dir DIR] [--no-build] [--strict]
 #
-# What it does (about a minute with the defaults, plus the first build):
+# What it does (about two minutes with the defaults, plus the first build):
 #  1. builds mctable (into build-bench, -j2) unless --no-build;
 #  2. starts three memcached on free loopback ports (killed by pid at exit);
 #  3. runs, interleaved and --repeats times each (medians), replicas = 1
@@ -14,6 +14,14 @@
 #       lookup   `mctable -q -`, half the keys present (misses ask the second copy)
 #     Each line also gives the median CPU seconds (user + system) of the
 #     mctable process, which a loaded machine disturbs less than wall time.
+#     Two more lines split the client's cost from the servers': with
+#     replicas = 2 the servers store and hold twice the entries, and a
+#     memcached that holds more answers each request a little slower.
+#       load, same copies   replicas = 1 loading 2 x N keys against
+#                           replicas = 2 loading N (both store 2 x N
+#                           entries; figures are entries stored per second)
+#       lookup, same data   `mctable -q -` with replicas = 1 and = 2 over
+#                           the same servers, both loaded with replicas = 2
 #  4. the kill test: `mctable -q -` over every key with replicas = 2 while
 #     one server is killed (SIGKILL) a fifth of the way into the run;
 #     reports its throughput beside the same run with every server up.
@@ -37,7 +45,7 @@ while [ $# -gt 0 ]; do
     --build-dir) BUILD_DIR=$2; shift 2 ;;
     --no-build) DO_BUILD=0; shift ;;
     --strict) STRICT=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "run_replicas_bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -115,6 +123,7 @@ awk -v n="$N" -v w="$WORK" 'BEGIN {
     k = "user" i "@example" (i % 97) ".com"; v = "dest" i "@mail.example.net"
     print k > (w "/keys"); print k " " v > (w "/entries"); print k "\t" v > (w "/all")
     if (i % 2 == 0) { print k " " v > (w "/present"); print k "\t" v > (w "/expect") }
+    print k " " v > (w "/entries2x"); print "other" i "@example" (i % 97) ".com " v > (w "/entries2x")
   }
 }'
 
@@ -122,6 +131,28 @@ awk -v n="$N" -v w="$WORK" 'BEGIN {
 echo "== mctable replicas benchmark: $N keys, $REPEATS repeats, 3 memcached $(memcached -V | awk '{print $2}') on ports ${MC_PORTS[*]}, $(nproc) cores"
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other processes add noise: compare ratios)"
 declare -A R
+
+# timed_load CF INPUT REPEAT ENTRIES LABEL: flushes, times `mctable -i` of
+# INPUT, and on the first repeat checks that the servers hold ENTRIES.
+timed_load() {
+  flush
+  t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$2"
+  [ "$RC" = 0 ] || fail "mctable -i ($5) exit $RC: $(head -2 "$WORK/out.err")"
+  [ "$3" = 1 ] || return 0
+  local stored=0 p
+  for p in "${MC_PORTS[@]}"; do stored=$((stored + $(items "$p"))); done
+  [ "$stored" = "$4" ] || fail "$5: the servers hold $stored entries, not $4"
+}
+
+# timed_lookup LOAD_CF LOAD_INPUT CF EXPECTED LABEL: flushes, loads
+# LOAD_INPUT with LOAD_CF, times `mctable -q -` of every key with CF and
+# checks its output against EXPECTED.
+timed_lookup() {
+  flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$2" >/dev/null 2>&1 || die "load failed"
+  t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$3" <"$WORK/keys"
+  [ "$RC" = 0 ] || fail "$5: exit $RC: $(head -2 "$WORK/out.err")"
+  check_same "$WORK/out" "$4" "$5"
+}
 
 # compare LABEL OP: runs OP with replicas 1 and 2, interleaved.
 compare() {
@@ -131,34 +162,31 @@ compare() {
       cf=$R1; [ "$who" = 2 ] && cf=$R2
       case $op in
         load)
-          flush
-          t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -i "memcache:$cf" <"$WORK/entries"
-          [ "$RC" = 0 ] || fail "mctable -i (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
+          timed_load "$cf" "$WORK/entries" "$r" $((N * who)) "replicas $who"
           if [ "$r" = 1 ]; then
-            local total=0 p
-            for p in "${MC_PORTS[@]}"; do total=$((total + $(items "$p"))); done
-            [ "$total" = $((N * who)) ] || fail "replicas $who: the servers hold $total entries, not $((N * who))"
             "$MCTABLE" -c "$PFDIR" -q - "memcache:$cf" <"$WORK/keys" >"$WORK/readback" 2>/dev/null
             check_same "$WORK/readback" "$WORK/all" "mctable -i, replicas $who (read back)"
           fi ;;
+        load_same_copies)
+          local input=$WORK/entries; [ "$who" = 1 ] && input=$WORK/entries2x
+          timed_load "$cf" "$input" "$r" $((N * 2)) "replicas $who, same copies" ;;
         lookup_all)
-          flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$cf" <"$WORK/entries" >/dev/null 2>&1 || die "load failed"
-          t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$cf" <"$WORK/keys"
-          [ "$RC" = 0 ] || fail "mctable -q - (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
-          check_same "$WORK/out" "$WORK/all" "mctable -q -, replicas $who, repeat $r" ;;
+          timed_lookup "$cf" "$WORK/entries" "$cf" "$WORK/all" "mctable -q -, replicas $who, repeat $r" ;;
+        lookup_same_data)
+          timed_lookup "$R2" "$WORK/entries" "$cf" "$WORK/all" \
+            "mctable -q - over replicas = 2's data, replicas $who, repeat $r" ;;
         lookup_half)
-          flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$cf" <"$WORK/present" >/dev/null 2>&1 || die "load failed"
-          t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$cf" <"$WORK/keys"
-          [ "$RC" = 0 ] || fail "mctable -q - (replicas $who) exit $RC: $(head -2 "$WORK/out.err")"
-          check_same "$WORK/out" "$WORK/expect" "mctable -q - half present, replicas $who, repeat $r" ;;
+          timed_lookup "$cf" "$WORK/present" "$cf" "$WORK/expect" \
+            "mctable -q - half present, replicas $who, repeat $r" ;;
       esac
       if [ "$who" = 1 ]; then t1="$t1 $T"; c1="$c1 $CPU"; else t2="$t2 $T"; c2="$c2 $CPU"; fi
     done
   done
-  local m1 m2 u1 u2
+  local m1 m2 u1 u2 n=$N
   m1=$(echo "$t1" | median); m2=$(echo "$t2" | median)
   u1=$(echo "$c1" | median); u2=$(echo "$c2" | median)
-  R[$label.1]=$(rate "$N" "$m1"); R[$label.2]=$(rate "$N" "$m2")
+  [ "$op" = load_same_copies ] && n=$((N * 2))  # entries stored per second
+  R[$label.1]=$(rate "$n" "$m1"); R[$label.2]=$(rate "$n" "$m2")
   R[$label.x]=$(ratio "${R[$label.2]}" "${R[$label.1]}")
   printf '  %-44s %s   %s   %sx   (mctable CPU %.3f s vs %.3f s)\n' "$label" "$(fmt_rate "${R[$label.1]}")" \
     "$(fmt_rate "${R[$label.2]}")" "${R[$label.x]}" "$u1" "$u2"
@@ -168,6 +196,9 @@ printf '  %-44s %20s   %20s   %s\n' "what" "replicas = 1" "replicas = 2" "2/1"
 compare "load (mctable -i)" load
 compare "lookup, every key present (mctable -q -)" lookup_all
 compare "lookup, half present (mctable -q -)" lookup_half
+echo "  the client's share (the servers store and hold as many entries on both sides):"
+compare "load, same copies (entries stored/s)" load_same_copies
+compare "lookup, same data (replicas = 2's)" lookup_same_data
 
 # ---- the kill test ------------------------------------------------------------------
 flush

@@ -360,7 +360,8 @@ void MemcacheClient::Set(std::span<const SetRequest> items, uint32_t flags, long
   for (size_t i = 0; i < items.size(); ++i) set_keys_[i] = items[i].key;
   if (pool_.replicas() > 1) {
     const size_t copies = pool_.replicas();
-    std::vector<SetRequest> per_copy(items.size() * copies);
+    std::vector<SetRequest>& per_copy = set_copies_;
+    per_copy.resize(items.size() * copies);
     for (size_t i = 0; i < items.size(); ++i)
       for (size_t c = 0; c < copies; ++c) per_copy[i * copies + c] = items[i];
     WriteReplicated(

@@ -132,11 +132,20 @@ class MemcacheClient {
   // Replicas (client_replicas.cc).
   void GetReplicated(std::span<const std::string_view> keys, std::vector<LookupResult>* results,
                      std::vector<uint32_t>* flags);
+  // Round 0 while a server is ejected: each key's first copy on a live
+  // server (first_asked_[i], kNoServer when none is live).
+  void GetFirstUsableCopies(std::span<const std::string_view> keys, std::vector<LookupResult>* results,
+                            std::vector<uint32_t>* flags);
+  // The later rounds, for the keys in pending_ (not found or failed on
+  // the copy first asked): the next copies, then read-repair.
+  void FailOver(std::span<const std::string_view> keys, std::vector<LookupResult>* results,
+                std::vector<uint32_t>* flags);
   void WriteReplicated(std::span<const std::string_view> keys, bool is_delete,
                        const WriteBatchFactory& new_batch, std::vector<Status>* results);
   // Fills copies_ for `keys` and clears failed_in_call_.
   void PlaceCopies(std::span<const std::string_view> keys);
-  // Advances (*next)[key] to the key's next copy on a usable server.
+  // Advances (*next)[key] to the key's next copy on a usable server
+  // (copies_[key * replicas + c]).
   bool NextUsableCopy(size_t key, std::vector<uint32_t>* next, size_t* server) const;
 
   MemcacheSettings settings_;
@@ -151,10 +160,19 @@ class MemcacheClient {
   std::vector<AuthReply> auth_replies_;                   // one per server
   std::vector<std::string_view> set_keys_;                // Set's keys, reused
   // Replicas: servers that failed during the current call (not asked again
-  // in it), each key's copies ([key * replicas + c]), counters.
+  // in it), each key's copies ([key * replicas + c]), counters.  Reads:
+  // the server each key was first asked of, and the keys to fail over.
+  static constexpr size_t kNoServer = static_cast<size_t>(-1);
   std::vector<bool> failed_in_call_;
   std::vector<size_t> copies_;
   std::vector<size_t> key_copies_;
+  std::vector<size_t> first_asked_;
+  std::vector<size_t> pending_;
+  // Writes: one item per key and copy (Set's requests, the wire keys, the
+  // results), reused from call to call.
+  std::vector<SetRequest> set_copies_;
+  std::vector<std::string_view> copy_keys_;
+  std::vector<Status> copy_results_;
   ReplicaCounters replica_counters_;
 };
 

@@ -1,7 +1,9 @@
 // Replicas (replicas > 1): the copies of each key and how a call uses them.
 //
 // Reads ask each key's copies one round at a time: first the first live
-// copy (a plain multi-key get, as without replicas), then, for the keys
+// copy (a plain multi-key get, as without replicas; while every server is
+// live, placed as cheaply as without replicas, and the other copies are
+// placed only for the keys that go on), then, for the keys
 // that missed or failed there, the next live copy with a meta get, which
 // also gives the value's flags and remaining TTL.  A server that failed in
 // a round is not asked again in the same call, so a dead or stalled server
@@ -64,92 +66,131 @@ bool MemcacheClient::NextUsableCopy(size_t key, std::vector<uint32_t>* next, siz
 
 void MemcacheClient::GetReplicated(std::span<const std::string_view> keys,
                                    std::vector<LookupResult>* results, std::vector<uint32_t>* flags) {
-  const size_t n = keys.size(), copies = pool_.replicas();
+  const size_t n = keys.size();
   results->resize(n);
   if (flags != nullptr) flags->assign(n, 0);
   pool_.Refresh(io_.Now());
-  PlaceCopies(keys);
-  std::vector<uint32_t> next(n, 0);   // the copy to ask next
-  std::vector<char> missed;           // [key * copies + c]: copy c answered "not found"
-  std::vector<char> answered(n, 0);   // some copy answered (found or not found)
-  std::vector<size_t> index;          // the round's keys
+  failed_in_call_.assign(pool_.size(), false);
+  // Round 0, each key's first usable copy with a plain multi-key get, its
+  // answers straight into *results as without replicas.  While no server
+  // is ejected that is every key's first copy, found as fast as
+  // twemproxy's placement: the other copies are placed only for the keys
+  // that need them (FailOver).
+  first_asked_.resize(n);
+  if (pool_.live_servers() == pool_.size()) {
+    for (size_t i = 0; i < n; ++i) first_asked_[i] = pool_.FirstCopyFor(keys[i]);
+    Run(keys, [&] { return NewGetBatch(limits_, keys, results, flags); }, first_asked_);
+  } else {
+    GetFirstUsableCopies(keys, results, flags);
+  }
+  pending_.clear();
+  for (size_t i = 0; i < n; ++i)
+    if (!(*results)[i].status.ok()) pending_.push_back(i);
+  if (!pending_.empty()) FailOver(keys, results, flags);
+}
+
+void MemcacheClient::GetFirstUsableCopies(std::span<const std::string_view> keys,
+                                          std::vector<LookupResult>* results,
+                                          std::vector<uint32_t>* flags) {
+  const size_t n = keys.size();
+  std::vector<size_t> index;
+  std::vector<std::string_view> round_keys;
+  std::vector<size_t> servers;
+  for (size_t i = 0; i < n; ++i) {
+    pool_.CopiesFor(keys[i], &key_copies_);
+    first_asked_[i] = kNoServer;
+    for (size_t s : key_copies_) {
+      if (pool_.ejected(s)) continue;
+      first_asked_[i] = s;
+      index.push_back(i);
+      round_keys.push_back(keys[i]);
+      servers.push_back(s);
+      break;
+    }
+    if (first_asked_[i] == kNoServer)
+      (*results)[i].status = Status::TempError("no live memcache server holds a copy of the key");
+  }
+  std::vector<LookupResult> got(index.size());
+  std::vector<uint32_t> got_flags;
+  std::vector<uint32_t>* round_flags = nullptr;
+  if (flags != nullptr) {
+    got_flags.assign(index.size(), 0);
+    round_flags = &got_flags;
+  }
+  Run(round_keys, [&] { return NewGetBatch(limits_, round_keys, &got, round_flags); }, servers);
+  for (size_t j = 0; j < index.size(); ++j) {
+    std::swap((*results)[index[j]], got[j]);
+    if (flags != nullptr) (*flags)[index[j]] = got_flags[j];
+  }
+}
+
+void MemcacheClient::FailOver(std::span<const std::string_view> keys, std::vector<LookupResult>* results,
+                              std::vector<uint32_t>* flags) {
+  // From here on, key k is keys[pending_[k]], with its copies placed in
+  // copies_[k * copies + c] and next[k] the copy asked last.
+  const size_t n = pending_.size(), copies = pool_.replicas();
+  copies_.resize(n * copies);
+  std::vector<uint32_t> next(n, 0);
+  std::vector<char> missed(n * copies, 0);  // [k * copies + c]: copy c answered "not found"
+  std::vector<char> answered(n, 0);         // some copy answered (found or not found)
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = pending_[k];
+    pool_.CopiesFor(keys[i], &key_copies_);
+    std::copy(key_copies_.begin(), key_copies_.end(), copies_.begin() + k * copies);
+    const Status& status = (*results)[i].status;
+    if (first_asked_[i] == kNoServer) {
+      next[k] = static_cast<uint32_t>(copies);  // no copy left to ask
+      continue;
+    }
+    while (next[k] < copies && copies_[k * copies + next[k]] != first_asked_[i]) ++next[k];
+    if (next[k] == copies) continue;  // not reached: the server asked is one of the copies
+    if (status.IsNotFound()) missed[k * copies + next[k]] = 1;
+    answered[k] = !status.IsError();
+  }
+  std::vector<size_t> index;  // the round's keys, as positions in pending_
   std::vector<std::string_view> round_keys;
   std::vector<size_t> servers;
   std::vector<LookupResult> got;
-  std::vector<uint32_t> got_flags;  // round 0's, when the caller wants flags
   std::vector<StoredMeta> meta;
   std::vector<RepairRequest> repairs;
   std::vector<size_t> repair_servers;
-
-  // Round 0, the usual case: every key has a live first copy, and the
-  // answers go straight into *results, as without replicas.
-  servers.resize(n);
-  bool every_key_placed = true;
-  for (size_t i = 0; i < n; ++i) every_key_placed &= NextUsableCopy(i, &next, &servers[i]);
-  int first_round = 0;
-  if (every_key_placed) {
-    Run(keys, [&] { return NewGetBatch(limits_, keys, results, flags); }, servers);
-    for (size_t i = 0; i < n; ++i) {
-      const Status& status = (*results)[i].status;
-      if (status.IsNotFound()) {
-        if (missed.empty()) missed.assign(n * copies, 0);
-        missed[i * copies + next[i]] = 1;
-      }
-      answered[i] = !status.IsError();
-    }
-    first_round = 1;
-  } else {
-    next.assign(n, 0);
-    for (size_t i = 0; i < n; ++i)
-      (*results)[i].status = Status::TempError("no live memcache server holds a copy of the key");
-  }
-  for (int round = first_round;; ++round) {
+  for (;;) {
     index.clear();
     round_keys.clear();
     servers.clear();
-    for (size_t i = 0; i < n; ++i) {
-      if (round > 0 && ((*results)[i].status.ok() || ++next[i] >= copies)) continue;
+    for (size_t k = 0; k < n; ++k) {
+      const size_t i = pending_[k];
+      if ((*results)[i].status.ok() || next[k] >= copies || ++next[k] >= copies) continue;
       size_t server = 0;
-      if (!NextUsableCopy(i, &next, &server)) continue;
-      if (round > 0 && !(*results)[i].status.IsNotFound()) ++replica_counters_.failovers;
-      index.push_back(i);
+      if (!NextUsableCopy(k, &next, &server)) continue;
+      if (!(*results)[i].status.IsNotFound()) ++replica_counters_.failovers;
+      index.push_back(k);
       round_keys.push_back(keys[i]);
       servers.push_back(server);
     }
     if (index.empty()) break;
     got.clear();
     got.resize(index.size());
-    if (round == 0) {
-      std::vector<uint32_t>* round_flags = nullptr;
-      if (flags != nullptr) {
-        got_flags.assign(index.size(), 0);
-        round_flags = &got_flags;
-      }
-      Run(round_keys, [&] { return NewGetBatch(limits_, round_keys, &got, round_flags); }, servers);
-    } else {
-      meta.resize(index.size());
-      Run(round_keys, [&] { return NewMetaGetBatch(limits_, round_keys, &got, &meta); }, servers);
-    }
+    meta.resize(index.size());
+    Run(round_keys, [&] { return NewMetaGetBatch(limits_, round_keys, &got, &meta); }, servers);
     for (size_t j = 0; j < index.size(); ++j) {
-      const size_t i = index[j];
+      const size_t k = index[j], i = pending_[k];
       LookupResult& result = (*results)[i];
       if (got[j].status.ok()) {
         std::swap(result, got[j]);
-        answered[i] = 1;
-        if (flags != nullptr) (*flags)[i] = round == 0 ? got_flags[j] : meta[j].flags;
-        if (round == 0 || missed.empty()) continue;
-        for (size_t c = 0; c < next[i]; ++c) {
-          if (!missed[i * copies + c]) continue;
+        answered[k] = 1;
+        if (flags != nullptr) (*flags)[i] = meta[j].flags;
+        for (size_t c = 0; c < next[k]; ++c) {
+          if (!missed[k * copies + c]) continue;
           repairs.push_back({keys[i], result.value, meta[j].flags, 0});
           repairs.back().ttl = RepairTtl(meta[j].ttl, std::time(nullptr));
-          repair_servers.push_back(copies_[i * copies + c]);
+          repair_servers.push_back(copies_[k * copies + c]);
         }
       } else if (got[j].status.IsNotFound()) {
-        if (missed.empty()) missed.assign(n * copies, 0);
-        missed[i * copies + next[i]] = 1;
-        answered[i] = 1;
+        missed[k * copies + next[k]] = 1;
+        answered[k] = 1;
         result.status = Status::NotFound();
-      } else if (!answered[i]) {
+      } else if (!answered[k]) {
         std::swap(result, got[j]);  // the last failure, until a copy answers
       }
     }
@@ -157,7 +198,7 @@ void MemcacheClient::GetReplicated(std::span<const std::string_view> keys,
   if (repairs.empty()) return;
   // Keys point into `keys`, data into `results`: both stay put until the end.
   std::vector<std::string_view> repair_keys(repairs.size());
-  for (size_t k = 0; k < repairs.size(); ++k) repair_keys[k] = repairs[k].key;
+  for (size_t r = 0; r < repairs.size(); ++r) repair_keys[r] = repairs[r].key;
   std::vector<Status> stored(repairs.size());
   Run(repair_keys, [&] { return NewRepairBatch(limits_, repairs, &stored); }, repair_servers);
   for (const Status& s : stored)
@@ -172,10 +213,14 @@ void MemcacheClient::WriteReplicated(std::span<const std::string_view> keys, boo
   pool_.Refresh(io_.Now());
   PlaceCopies(keys);
   // One item per key and copy: item i * copies + c is key i's copy c.
-  std::vector<std::string_view> items(n * copies);
+  // (Both vectors are members, reused from call to call: a bulk load makes
+  // one call per few thousand keys.)
+  std::vector<std::string_view>& items = copy_keys_;
+  items.resize(n * copies);
   for (size_t i = 0; i < n; ++i)
     for (size_t c = 0; c < copies; ++c) items[i * copies + c] = keys[i];
-  std::vector<Status> per_copy(items.size(), Status::OK());
+  std::vector<Status>& per_copy = copy_results_;
+  per_copy.assign(items.size(), Status::OK());
   Run(items, [&] { return new_batch(items, &per_copy); }, copies_);
 
   const char* what = is_delete ? "delete" : "update";

@@ -317,6 +317,83 @@ TEST_F(ClientTest, ReadRepairWritesBackWithTheRemainingTtlAndNeverOverANewerValu
   EXPECT_TRUE(repair.starts_with("add ")) << repair;
 }
 
+// The read path places only first copies while every server is live; the
+// other copies are placed, and asked, only for the keys that need them.
+TEST_F(ClientTest, WhileEveryServerIsUpAKeyIsAskedOfItsFirstCopyOnlyUnlessItMisses) {
+  MemcacheClient client(Settings(2), &io_);
+  std::vector<std::string> keys = Keys(400);
+  std::vector<std::vector<size_t>> copies = Copies(client, keys);
+  Store(&client, keys);
+  std::vector<std::string> absent = {"absent-a", "absent-b", "absent-c"};
+  std::vector<std::string> all = keys;
+  all.insert(all.end(), absent.begin(), absent.end());
+  std::vector<std::vector<size_t>> all_copies = Copies(client, all);
+  for (size_t s = 0; s < 3; ++s) io_.server(s).commands.clear();
+  std::vector<LookupResult> found;
+  std::vector<uint32_t> flags;
+  client.Get(Views(all), &found, &flags);
+  for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(found[i].value, "v-" + keys[i]) << keys[i];
+  for (size_t i = keys.size(); i < all.size(); ++i) EXPECT_TRUE(found[i].status.IsNotFound()) << all[i];
+  // Each server got plain gets for exactly the keys whose first copy it
+  // holds, then one meta get per absent key whose second copy it holds.
+  for (size_t s = 0; s < 3; ++s) {
+    std::vector<std::string> got, meta, expected_got, expected_meta;
+    for (const std::string& line : io_.server(s).commands) {
+      std::vector<std::string_view> w = Words(line);
+      if (w[0] == "get") {
+        got.insert(got.end(), w.begin() + 1, w.end());
+      } else if (w[0] == "mg") {
+        meta.emplace_back(w[1]);
+      } else {
+        ADD_FAILURE() << "server " << s << " got " << line;
+      }
+    }
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (all_copies[i][0] == s) expected_got.push_back(all[i]);
+      if (i >= keys.size() && all_copies[i][1] == s) expected_meta.push_back(all[i]);
+    }
+    EXPECT_EQ(got, expected_got) << "server " << s;
+    EXPECT_EQ(meta, expected_meta) << "server " << s;
+  }
+  EXPECT_EQ(client.replica_counters().failovers, 0u);
+  EXPECT_EQ(client.replica_counters().read_repairs, 0u);
+}
+
+// With a server ejected, round 0 asks each key's first live copy, and a key
+// that misses there still goes on to its later copies.
+TEST_F(ClientTest, WithAServerEjectedKeysStartAtTheirFirstLiveCopyAndMissesGoOn) {
+  MemcacheSettings settings = Settings(3);
+  settings.placement.auto_eject_hosts = true;
+  settings.placement.server_failure_limit = 1;
+  MemcacheClient client(settings, &io_);
+  std::vector<std::string> keys = Keys(300);
+  std::vector<std::vector<size_t>> copies = Copies(client, keys);
+  Store(&client, keys);
+  io_.server(0).mode = FakeServer::Mode::kDead;
+  std::vector<LookupResult> found;
+  client.Get(Views(keys), &found);  // ejects server 0
+  ASSERT_TRUE(client.pool().ejected(0));
+  io_.server(0).mode = FakeServer::Mode::kUp;
+  // Keys whose second copy lost its value: found on their third copy, and
+  // the second copy is refilled.
+  size_t expected_repairs = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (copies[i][0] != 0 || copies[i][1] != 1) continue;
+    io_.server(1).items.erase(keys[i]);
+    ++expected_repairs;
+  }
+  ASSERT_GT(expected_repairs, 10u);
+  for (size_t s = 0; s < 3; ++s) io_.server(s).commands.clear();
+  client.Get(Views(keys), &found);
+  for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(found[i].value, "v-" + keys[i]) << keys[i];
+  EXPECT_TRUE(io_.server(0).commands.empty()) << "an ejected server is not asked";
+  EXPECT_EQ(client.replica_counters().read_repairs, expected_repairs);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (copies[i][0] != 0 || copies[i][1] != 1) continue;
+    EXPECT_EQ(io_.server(1).items.count(keys[i]), 1u) << keys[i];
+  }
+}
+
 TEST_F(ClientTest, WritesGoToEveryCopyAndOneThatMissesACopyIsAnErrorNamingTheKey) {
   MemcacheClient client(Settings(2), &io_);
   std::vector<std::string> keys = Keys(300);

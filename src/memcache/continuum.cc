@@ -78,6 +78,10 @@ void Continuum::Build(Distribution distribution, const std::vector<ServerPoint>&
 
 size_t Continuum::ServerFor(uint32_t hash) const {
   if (distribution_ == Distribution::kModula) return points_[hash % points_.size()].server;
+  return points_[FirstPointFor(hash)].server;
+}
+
+size_t Continuum::FirstPointFor(uint32_t hash) const {
   // The first point >= hash (a lower bound written without branches on the
   // data: every key takes this path, and its hash is random), wrapping.
   const uint32_t* base = values_.data();
@@ -88,12 +92,7 @@ size_t Continuum::ServerFor(uint32_t hash) const {
     n -= half;
   }
   size_t first = static_cast<size_t>(base - values_.data()) + (*base < hash);
-  return points_[first == points_.size() ? 0 : first].server;
-}
-
-size_t Continuum::FirstPointFor(uint32_t hash) const {
-  auto it = std::lower_bound(values_.begin(), values_.end(), hash);
-  return it == values_.end() ? 0 : static_cast<size_t>(it - values_.begin());
+  return first == points_.size() ? 0 : first;
 }
 
 void Continuum::CopiesFor(uint32_t hash, size_t copies, size_t server_count,
@@ -111,10 +110,11 @@ void Continuum::CopiesFor(uint32_t hash, size_t copies, size_t server_count,
   }
   // The key's point (ServerFor's), then the next distinct servers met
   // walking on from it.
-  const size_t start = FirstPointFor(hash);
+  const size_t start = FirstPointFor(hash), n = points_.size();
   out->push_back(points_[start].server);
-  for (size_t k = 1; out->size() < copies && k < points_.size(); ++k) {
-    size_t s = points_[(start + k) % points_.size()].server;
+  for (size_t k = start + 1, walked = 1; out->size() < copies && walked < n; ++k, ++walked) {
+    if (k == n) k = 0;  // wrapping, without a division per point
+    size_t s = points_[k].server;
     if (std::find(out->begin(), out->end(), s) == out->end()) out->push_back(s);
   }
 }

@@ -1,4 +1,4 @@
-// Replica placement (ServerPool::CopiesFor): the first copy is exactly
+// Replica placement (ServerPool::CopiesFor, FirstCopyFor): the first copy is exactly
 // where twemproxy's placement puts the key, the others are distinct
 // servers next along the ketama circle or next in list order (modula), and
 // copies do not move when a server is ejected.
@@ -40,6 +40,7 @@ TEST(ReplicaPlacement, FirstCopyIsTwemproxysServerAndTheOthersAreDistinct) {
       pool.CopiesFor(Key(i), &copies);
       ASSERT_EQ(copies.size(), 3u);
       EXPECT_EQ(copies[0], first) << Key(i);
+      EXPECT_EQ(pool.FirstCopyFor(Key(i)), first) << Key(i);
       std::vector<size_t> sorted = copies;
       std::sort(sorted.begin(), sorted.end());
       EXPECT_EQ(std::adjacent_find(sorted.begin(), sorted.end()), sorted.end()) << Key(i);
@@ -88,6 +89,7 @@ TEST(ReplicaPlacement, CopiesStayPutWhenAServerIsEjected) {
   for (int i = 0; i < 1000; ++i) {
     pool.CopiesFor(Key(i), &after);
     EXPECT_EQ(after, before[i]) << Key(i);
+    EXPECT_EQ(pool.FirstCopyFor(Key(i)), before[i][0]) << Key(i);
   }
 }
 

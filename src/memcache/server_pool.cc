@@ -50,6 +50,11 @@ void ServerPool::CopiesFor(std::string_view key, std::vector<size_t>* copies) co
   all_servers_.CopiesFor(PlacementHash(key), replicas(), servers_.size(), copies);
 }
 
+size_t ServerPool::FirstCopyFor(std::string_view key) const {
+  if (servers_.size() == 1) return 0;
+  return all_servers_.ServerFor(PlacementHash(key));
+}
+
 uint32_t ServerPool::PlacementHash(std::string_view key) const {
   const std::string& tag = placement_.hash_tag;
   if (tag.size() == 2) {

@@ -63,6 +63,9 @@ class ServerPool {
   // Replicas: the servers of the key's copies, in the order they are read,
   // ejected ones included (the caller skips them).  Always replicas() long.
   void CopiesFor(std::string_view key, std::vector<size_t>* copies) const;
+  // Replicas: the server of the key's first copy, CopiesFor's first entry,
+  // found as fast as ServerFor (reads ask the other copies only on a miss).
+  size_t FirstCopyFor(std::string_view key) const;
   size_t replicas() const { return static_cast<size_t>(placement_.replicas); }
   bool ejected(size_t i) const { return !live_[i]; }
   size_t live_servers() const;
