@@ -420,6 +420,62 @@ TEST_F(ReplicasTest, WritesReachEveryCopyAtOnceAndAWriteThatReachedNoCopyNamesTh
   EXPECT_TRUE(gone.IsNotFound()) << gone.ToString();
 }
 
+// 5, with quiet meta writes: memcached's error lines name no key, so a
+// value too large for one server (-I 4k there) fails its whole chunk on
+// that server -- reported, never silent, and not resent -- while the other
+// copy takes every key.  Nothing reported stored is missing anywhere.
+TEST_F(ReplicasTest, AValueTooLargeForOneServerFailsItsQuietChunkThereAndIsReported) {
+  testutil::MemcachedServer::Options options;
+  options.max_item_size_kb = 4;
+  options.extra_args = {"-o", "slab_chunk_max=2048"};  // memcached wants it <= -I
+  testutil::MemcachedServer small(options);
+  ASSERT_TRUE(small.Start()) << small.error();
+  const std::string cf = Config("replicas = 2\nmax_try = 2\n", small.endpoint() + ", " + Server(0).endpoint());
+  auto table = Open(cf);
+  const int n = 600, big = 300;
+  std::vector<KeyValue> entries;
+  for (int i = 0; i < n; ++i) entries.push_back({Key(i), i == big ? std::string(8000, 'x') : Value(i)});
+  std::vector<Status> stored;
+  {
+    testutil::CapturedWarnings quiet;
+    table->UpdateMany(entries, &stored);
+  }
+  // Each server's share goes in input order, 256 commands a chunk: the big
+  // value's chunk on the small server is keys 256..511.
+  const std::string small_name = small.endpoint().substr(5);
+  for (int i = 0; i < n; ++i) {
+    if (i < 256 || i >= 512) {
+      EXPECT_TRUE(stored[i].ok()) << Key(i) << ": " << stored[i].ToString();
+      continue;
+    }
+    ASSERT_TRUE(stored[i].IsTempError()) << Key(i);
+    EXPECT_TRUE(stored[i].message().starts_with(
+        "memcache:" + cf + ": update of key \"" + Key(i) + "\" reached 1 of 2 copies (" + small_name +
+        ": update failed: SERVER_ERROR object too large for cache (in a chunk of 256 quiet writes, key \"" +
+        Key(256) + "\" to key \"" + Key(511) + "\""))
+        << stored[i].message();
+  }
+  for (int i = 0; i < n; ++i) {
+    bool found = false;
+    EXPECT_EQ(Server(0).Get(Key(i), &found), entries[i].value) << Key(i);
+    EXPECT_TRUE(found) << Key(i) << " is on its other copy";
+    std::string on_small = small.Get(Key(i), &found);
+    if (stored[i].ok()) {
+      EXPECT_EQ(on_small, entries[i].value) << Key(i) << " reported stored";
+    }
+    if (i == big) {
+      EXPECT_FALSE(found);
+    }
+  }
+  // The failed chunk was sent once: the small server stored each other key
+  // once (a resend would count its 255 again; memcached does not count the
+  // value it refused).
+  std::string stats = small.RawCommand("stats\r\n", "END\r\n");
+  size_t at = stats.find("STAT cmd_set ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(std::stol(stats.substr(at + 13)), n - 1);
+}
+
 TEST_F(ReplicasTest, MoreReplicasThanServersIsAConfigurationErrorNamingTheTable) {
   const std::string cf = Config("replicas = 4\n");
   std::unique_ptr<Table> table;

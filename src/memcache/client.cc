@@ -75,8 +75,12 @@ class MemcacheClient::Dispatch {
   using Step = ServerLink::Step;
 
   ServerBatch& BatchOf(size_t server) {
-    if (!runs_[server].batch) runs_[server].batch = new_batch_();
-    return *runs_[server].batch;
+    ServerRun& run = runs_[server];
+    if (!run.batch) {
+      run.batch = new_batch_();
+      if (pool_.size() > 1) run.batch->set_source(ConnectionOf(run).endpoint().ToString());
+    }
+    return *run.batch;
   }
   ServerLink& ConnectionOf(const ServerRun& run) const { return *client_.connections_[run.server]; }
 
@@ -367,7 +371,7 @@ void MemcacheClient::Set(std::span<const SetRequest> items, uint32_t flags, long
     WriteReplicated(
         set_keys_, false,
         [&](std::span<const std::string_view>, std::vector<Status>* r) {
-          return NewSetBatch(limits_, per_copy, flags, ttl, r);
+          return NewQuietSetBatch(limits_, per_copy, flags, ttl, r);
         },
         results);
     return;
@@ -381,7 +385,7 @@ void MemcacheClient::Delete(std::span<const std::string_view> keys, std::vector<
     WriteReplicated(
         keys, true,
         [&](std::span<const std::string_view> per_copy, std::vector<Status>* r) {
-          return NewDeleteBatch(limits_, per_copy, r);
+          return NewQuietDeleteBatch(limits_, per_copy, r);
         },
         results);
     return;

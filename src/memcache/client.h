@@ -39,7 +39,8 @@
 // Replicas (placement.replicas > 1, client_replicas.cc): every key has
 // that many copies on distinct servers; reads fail over from copy to copy
 // and write back to a copy that came back empty, writes go to every copy
-// and fail unless every copy took them.
+// (as quiet meta commands, server_batch.h) and fail unless every copy took
+// them.
 //
 // Trust (connection_security.h): with a TlsContext every inet server is
 // reached over TLS (unix sockets stay plain); a failed handshake is a

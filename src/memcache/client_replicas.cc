@@ -16,7 +16,11 @@
 // failed.
 //
 // Writes (set, delete) go to every copy in one dispatch, all servers at
-// once, each server's share pipelined.  A write succeeds only when every
+// once, each server's share pipelined as quiet meta commands ("ms"/"md"
+// with q, each chunk ended by "mn"): a server answers a chunk that went
+// well with "MN" alone, which costs it and us less than a reply line per
+// write.  memcached's error lines name no command, so one fails every
+// write of its chunk on that server, and the chunk is not sent again.  A write succeeds only when every
 // copy took it; one that missed a copy is an error naming the table, the
 // key and the copy, so that the caller retries (Postfix's way): the copy
 // missed may come back later with the old value, which reads would then

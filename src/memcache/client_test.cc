@@ -34,6 +34,9 @@ struct FakeServer {
   enum class Mode { kUp, kDead, kStalled } mode = Mode::kUp;
   std::map<std::string, FakeItem> items;
   std::vector<std::string> commands;  // every command line received
+  std::vector<std::string> requests;  // every request, byte for byte
+  // A value longer than this is refused as memcached refuses one over -I.
+  size_t max_value = static_cast<size_t>(-1);
 };
 
 class FakeIo;
@@ -122,6 +125,7 @@ std::string FakeLink::Answer(std::string_view request) {
     }
     return &it->second;
   };
+  server_->requests.emplace_back(request);
   while (!request.empty()) {
     size_t eol = request.find("\r\n");
     std::string_view line = request.substr(0, eol);
@@ -156,6 +160,22 @@ std::string FakeLink::Answer(std::string_view request) {
         server_->items[std::string(w[1])] = item;
         reply += "STORED\r\n";
       }
+    } else if (w[0] == "ms") {  // "ms KEY LEN T<ttl> F<flags> q", as the client sends it
+      size_t length = std::stoul(std::string(w[2]));
+      long long ttl = std::stoll(std::string(w[3].substr(1)));
+      FakeItem item{std::string(request.substr(0, length)),
+                    static_cast<uint32_t>(std::stoul(std::string(w[4].substr(1)))),
+                    ttl == 0 ? 0 : ttl > 60 * 60 * 24 * 30 ? ttl : now + ttl};
+      request.remove_prefix(length + 2);
+      if (length > server_->max_value) {
+        reply += "SERVER_ERROR object too large for cache\r\n";  // no key, no opaque
+      } else {
+        server_->items[std::string(w[1])] = item;  // "HD" is quiet
+      }
+    } else if (w[0] == "md") {  // "md KEY q O<opaque>"
+      if (!(live(w[1]) && server_->items.erase(std::string(w[1])))) reply += "NF " + std::string(w[3]) + "\r\n";
+    } else if (w[0] == "mn") {
+      reply += "MN\r\n";
     } else if (w[0] == "delete") {
       reply += live(w[1]) && server_->items.erase(std::string(w[1])) ? "DELETED\r\n" : "NOT_FOUND\r\n";
     } else {
@@ -417,6 +437,96 @@ TEST_F(ClientTest, WritesGoToEveryCopyAndOneThatMissesACopyIsAnErrorNamingTheKey
     }
   }
   EXPECT_GT(client.replica_counters().writes_missed_copy, 0u);
+}
+
+// Replicated writes are quiet meta commands, each server's chunk ended by
+// "mn"; without replicas the bytes are the plain set and delete of before.
+TEST_F(ClientTest, ReplicatedWritesAreQuietMetaCommandsEndedByANoopAndSingleCopiesStayPlain) {
+  std::vector<std::string> keys = Keys(20);
+  for (int replicas : {1, 2}) {
+    FakeIo io(3);
+    MemcacheClient client(Settings(replicas), &io);
+    std::vector<std::vector<size_t>> copies = Copies(client, keys);
+    std::vector<std::string> values;
+    std::vector<SetRequest> items;
+    for (const std::string& k : keys) values.push_back("v-" + k);
+    for (size_t i = 0; i < keys.size(); ++i) items.push_back({keys[i], values[i]});
+    std::vector<Status> stored;
+    client.Set(items, 7, 300, &stored);
+    for (const Status& s : stored) EXPECT_TRUE(s.ok()) << s.ToString();
+    std::vector<std::string_view> doomed = {keys[0], keys[1], "absent"};
+    std::vector<std::vector<size_t>> doomed_copies = Copies(client, {keys[0], keys[1], "absent"});
+    std::vector<Status> deleted;
+    client.Delete(doomed, &deleted);
+    EXPECT_TRUE(deleted[0].ok()) << deleted[0].ToString();
+    EXPECT_TRUE(deleted[1].ok()) << deleted[1].ToString();
+    EXPECT_TRUE(deleted[2].IsNotFound()) << deleted[2].ToString();
+    for (size_t s = 0; s < 3; ++s) {
+      std::string sets, deletes;
+      size_t position = 0;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (std::find(copies[i].begin(), copies[i].end(), s) == copies[i].end()) continue;
+        sets += replicas == 1 ? "set " + keys[i] + " 7 300 " + std::to_string(values[i].size()) + "\r\n"
+                              : "ms " + keys[i] + " " + std::to_string(values[i].size()) + " T300 F7 q\r\n";
+        sets += values[i] + "\r\n";
+      }
+      for (size_t i = 0; i < doomed.size(); ++i) {
+        if (std::find(doomed_copies[i].begin(), doomed_copies[i].end(), s) == doomed_copies[i].end()) continue;
+        deletes += replicas == 1 ? "delete " + std::string(doomed[i]) + "\r\n"
+                                 : "md " + std::string(doomed[i]) + " q O" + std::to_string(position++) + "\r\n";
+      }
+      if (replicas == 2) {
+        if (!sets.empty()) sets += "mn\r\n";
+        if (!deletes.empty()) deletes += "mn\r\n";
+      }
+      std::vector<std::string> expected;
+      if (!sets.empty()) expected.push_back(sets);
+      if (!deletes.empty()) expected.push_back(deletes);
+      EXPECT_EQ(io.server(s).requests, expected) << "replicas " << replicas << ", server " << s;
+    }
+  }
+}
+
+// memcached's error lines in a quiet chunk name no key: the whole chunk
+// fails on that server (never reported stored), only there, and is not
+// sent again although max_try would allow it.
+TEST_F(ClientTest, AnErrorLineInAQuietChunkFailsThatChunkOnThatServerOnlyAndIsNotResent) {
+  MemcacheSettings settings = Settings(2);
+  settings.max_try = 3;
+  MemcacheClient client(settings, &io_);
+  std::vector<std::string> keys = Keys(40);
+  std::vector<std::vector<size_t>> copies = Copies(client, keys);
+  std::vector<std::string> values;
+  for (const std::string& k : keys) values.push_back("v-" + k);
+  // One value too large for server 0, whose other copy takes it.
+  size_t big = 0;
+  while (copies[big][0] != 0 && copies[big][1] != 0) ++big;
+  values[big].assign(100, 'x');
+  io_.server(0).max_value = 50;
+  std::vector<SetRequest> items;
+  for (size_t i = 0; i < keys.size(); ++i) items.push_back({keys[i], values[i]});
+  std::vector<Status> stored;
+  client.Set(items, 0, 0, &stored);
+  size_t failed = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const bool on_0 = copies[i][0] == 0 || copies[i][1] == 0;
+    const size_t other = copies[i][0] == 0 ? copies[i][1] : copies[i][0];
+    if (!on_0) {
+      EXPECT_TRUE(stored[i].ok()) << keys[i] << ": " << stored[i].ToString();
+      continue;
+    }
+    ++failed;
+    ASSERT_TRUE(stored[i].IsTempError()) << keys[i];
+    EXPECT_TRUE(stored[i].message().starts_with("memcache:t.cf: update of key \"" + keys[i] +
+                                                "\" reached 1 of 2 copies (127.0.0.1:1: update failed: "
+                                                "SERVER_ERROR object too large for cache (in a chunk of "))
+        << stored[i].message();
+    EXPECT_NE(stored[i].message().find("none of them counts as done"), std::string::npos);
+    EXPECT_EQ(io_.server(other).items.at(keys[i]).value, values[i]) << "the other copy took it";
+  }
+  EXPECT_GT(failed, 5u);
+  EXPECT_EQ(client.replica_counters().writes_missed_copy, failed);
+  EXPECT_EQ(io_.server(0).requests.size(), 1u) << "the chunk is not sent again";
 }
 
 }  // namespace

@@ -33,6 +33,13 @@ bool ParseUnsigned(std::string_view text, T* value) {
   return ec == std::errc() && ptr == text.data() + text.size();
 }
 
+template <typename T>
+void AppendNumber(std::string* out, T value) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+  if (ec == std::errc()) out->append(digits, end);
+}
+
 }  // namespace
 
 const char* InvalidMemcacheKeyReason(std::string_view key) {
@@ -101,6 +108,56 @@ void AppendMetaGetCommand(std::string* out, std::string_view key) {
   out->append("mg ");
   out->append(key);
   out->append(" s t f v\r\n");
+}
+
+void AppendQuietMetaSetCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
+                               std::string_view data) {
+  out->reserve(out->size() + 3 + key.size() + 3 * 21 + 10 + data.size() + 2);
+  out->append("ms ");
+  out->append(key);
+  out->push_back(' ');
+  AppendNumber(out, data.size());
+  out->append(" T");
+  AppendNumber(out, ttl);
+  out->append(" F");
+  AppendNumber(out, flags);
+  out->append(" q\r\n");
+  out->append(data);
+  out->append("\r\n");
+}
+
+void AppendQuietMetaDeleteCommand(std::string* out, std::string_view key, uint32_t opaque) {
+  out->append("md ");
+  out->append(key);
+  out->append(" q O");
+  AppendNumber(out, opaque);
+  out->append("\r\n");
+}
+
+QuietWriteReply ParseQuietWriteReply(std::string_view line) {
+  QuietWriteReply reply;
+  if (line == "MN") {
+    reply.kind = QuietWriteReply::kNoop;
+  } else if (line == "ERROR" || line.starts_with("CLIENT_ERROR") || line.starts_with("SERVER_ERROR")) {
+    reply.kind = QuietWriteReply::kRefusal;
+  } else {
+    std::string_view rest = line;
+    std::string_view code = NextToken(&rest);
+    if (code != "NS" && code != "EX" && code != "NF") return reply;
+    reply.kind = QuietWriteReply::kRefusal;
+    bool has_opaque = false;
+    for (std::string_view flag = NextToken(&rest); !flag.empty(); flag = NextToken(&rest)) {
+      // Only the flags our commands ask for may come back.
+      if (flag[0] == 'k') continue;
+      if (flag[0] != 'O' || has_opaque || !ParseUnsigned(flag.substr(1), &reply.opaque)) {
+        reply.kind = QuietWriteReply::kUnexpected;
+        return reply;
+      }
+      has_opaque = true;
+    }
+    if (code == "NF" && has_opaque) reply.kind = QuietWriteReply::kNotFound;
+  }
+  return reply;
 }
 
 void AppendDeleteCommand(std::string* out, std::string_view key) {

@@ -1,6 +1,7 @@
 // The memcached text protocol, as far as the memcache table uses it:
 // request formatting for get (one or many keys), set and delete, and
-// incremental parsing of their replies.
+// incremental parsing of their replies; for replicas, meta get and the
+// quiet meta writes (ms/md with q, a chunk ended by mn).
 //
 // Everything here is a pure function of its input, so the parsers can be
 // fuzzed.  Parsers never read past the bytes they are given and never trust
@@ -38,6 +39,29 @@ void AppendAddCommand(std::string* out, std::string_view key, uint32_t flags, lo
 // Meta get "mg KEY s t f v": the value with its size, remaining TTL and flags
 // (memcached 1.6), for copying a key to another replica.
 void AppendMetaGetCommand(std::string* out, std::string_view key);
+// Quiet meta writes (replicas): memcached sends nothing for a stored set
+// ("HD" is suppressed), so a chunk of them is ended by a meta no-op ("mn",
+// answered "MN") and a chunk that went well is answered by "MN" alone.
+// "ms KEY LEN T<ttl> F<flags> q\r\nDATA\r\n" (memcached 1.6's meta set).
+void AppendQuietMetaSetCommand(std::string* out, std::string_view key, uint32_t flags, long ttl,
+                               std::string_view data);
+// "md KEY q O<opaque>\r\n": a key not found is answered "NF O<opaque>", which
+// ties that answer to its command.
+void AppendQuietMetaDeleteCommand(std::string* out, std::string_view key, uint32_t opaque);
+inline constexpr std::string_view kMetaNoopCommand = "mn\r\n";
+
+// One reply line within a chunk of quiet meta writes.
+struct QuietWriteReply {
+  enum Kind {
+    kNoop,        // "MN": the end of the chunk's replies
+    kNotFound,    // "NF ... O<opaque>": a delete of a missing key (opaque set)
+    kRefusal,     // NS, EX, an NF without opaque, ERROR, CLIENT_ERROR, SERVER_ERROR:
+                  // a command of the chunk failed, and errors say not which one
+    kUnexpected,  // anything else: the stream is out of step
+  } kind = kUnexpected;
+  uint32_t opaque = 0;
+};
+QuietWriteReply ParseQuietWriteReply(std::string_view line);
 
 enum class LineStatus { kNeedMore, kLine, kTooLong };
 

@@ -140,5 +140,24 @@ TEST(ProtocolTest, MetaGetReplies) {
   EXPECT_TRUE(step.error_is_data_size);
 }
 
+TEST(ProtocolTest, QuietMetaWrites) {
+  std::string out;
+  AppendQuietMetaSetCommand(&out, "k", 7, 300, "abc");
+  AppendQuietMetaDeleteCommand(&out, "k2", 12);
+  out.append(kMetaNoopCommand);
+  EXPECT_EQ(out, "ms k 3 T300 F7 q\r\nabc\r\nmd k2 q O12\r\nmn\r\n");
+  EXPECT_EQ(ParseQuietWriteReply("MN").kind, QuietWriteReply::kNoop);
+  QuietWriteReply nf = ParseQuietWriteReply("NF O12");
+  EXPECT_EQ(nf.kind, QuietWriteReply::kNotFound);
+  EXPECT_EQ(nf.opaque, 12u);
+  EXPECT_EQ(ParseQuietWriteReply("NF O5 kzz").kind, QuietWriteReply::kNotFound);
+  // Errors carry no opaque; an NF without one cannot be placed either.
+  for (const char* refusal : {"SERVER_ERROR object too large for cache", "SERVER_ERROR out of memory storing object",
+                              "CLIENT_ERROR bad data chunk", "ERROR", "NS", "EX O3", "NF"})
+    EXPECT_EQ(ParseQuietWriteReply(refusal).kind, QuietWriteReply::kRefusal) << refusal;
+  for (const char* odd : {"HD", "STORED", "MNX", "NF Ox", "NF O1 O2", "NF O99999999999", "NS c5", ""})
+    EXPECT_EQ(ParseQuietWriteReply(odd).kind, QuietWriteReply::kUnexpected) << odd;
+}
+
 }  // namespace
 }  // namespace mctable

@@ -14,6 +14,26 @@ constexpr size_t kMaxGetsPerChunk = 8;
 constexpr size_t kMaxCommandsPerChunk = 256;
 constexpr size_t kMaxChunkBytes = 256 * 1024;
 
+// A chunk of pipelined commands from items[begin]: up to
+// kMaxCommandsPerChunk, and no more than max_bytes unless it is a single
+// command.  append(out, position) appends the command of items[position].
+template <typename AppendCommand>
+size_t BuildPipelinedChunk(const std::vector<size_t>& items, size_t begin, size_t max_bytes,
+                           std::string* out, AppendCommand append) {
+  size_t end = begin;
+  const size_t start = out->size();
+  while (end < items.size() && end - begin < kMaxCommandsPerChunk) {
+    const size_t before = out->size();
+    append(out, end);
+    if (end > begin && out->size() - start > max_bytes) {
+      out->resize(before);  // goes first in the next chunk
+      break;
+    }
+    ++end;
+  }
+  return end;
+}
+
 class GetBatch : public ServerBatch {
  public:
   GetBatch(const BatchLimits& limits, std::span<const std::string_view> keys,
@@ -128,23 +148,10 @@ class LineReplyBatch : public ServerBatch {
   // belong to this command (the stream is then out of step).
   virtual bool Classify(std::string_view line, Status* status) const = 0;
 
-  // A chunk of pipelined commands from items()[begin]: up to
-  // kMaxCommandsPerChunk, and no more than pipelined_bytes unless it is a
-  // single command.  append(out, item) appends one item's command.
   template <typename AppendCommand>
   size_t BuildPipelined(size_t begin, std::string* out, AppendCommand append) const {
-    size_t end = begin;
-    const size_t start = out->size();
-    while (end < items_.size() && end - begin < kMaxCommandsPerChunk) {
-      const size_t before = out->size();
-      append(out, items_[end]);
-      if (end > begin && out->size() - start > limits_.pipelined_bytes) {
-        out->resize(before);  // goes first in the next chunk
-        break;
-      }
-      ++end;
-    }
-    return end;
+    return BuildPipelinedChunk(items_, begin, limits_.pipelined_bytes, out,
+                               [&](std::string* o, size_t position) { append(o, items_[position]); });
   }
 
   std::vector<Status>* results_;
@@ -214,6 +221,104 @@ class DeleteBatch : public LineReplyBatch {
 
  private:
   std::span<const std::string_view> keys_;
+};
+
+// Replicated writes as quiet meta commands (see NewQuietSetBatch).  The
+// reply to a chunk is its error lines, a "NF O<position>" per delete of a
+// missing key, then "MN".  Nothing ties an error line to its command, so
+// the first one fails the whole chunk at once: the results are recorded
+// and next() moves past the chunk, so that neither the rest of the reply
+// nor a connection lost before "MN" can get the chunk sent again.
+class QuietWriteBatch : public ServerBatch {
+ public:
+  QuietWriteBatch(const BatchLimits& limits, std::span<const SetRequest> sets, uint32_t flags, long ttl,
+                  std::span<const std::string_view> delete_keys, std::vector<Status>* results)
+      : ServerBatch(limits), is_delete_(sets.empty()), sets_(sets), flags_(flags), ttl_(ttl),
+        delete_keys_(delete_keys), results_(results) {}
+
+  size_t BuildChunk(size_t begin, std::string* out) override {
+    chunk_begin_ = begin;
+    const size_t room = limits_.pipelined_bytes > kMetaNoopCommand.size()
+                            ? limits_.pipelined_bytes - kMetaNoopCommand.size()
+                            : 1;
+    size_t end = BuildPipelinedChunk(items_, begin, room, out, [this, begin](std::string* o, size_t position) {
+      const size_t item = items_[position];
+      if (is_delete()) {
+        AppendQuietMetaDeleteCommand(o, delete_keys_[item], static_cast<uint32_t>(position - begin));
+      } else {
+        AppendQuietMetaSetCommand(o, sets_[item].key, flags_, ttl_, sets_[item].data);
+      }
+    });
+    out->append(kMetaNoopCommand);
+    not_found_.assign(end - begin, 0);
+    return end;
+  }
+
+  void FailItem(size_t position, const Status& status) override {
+    (*results_)[items_[position]] = status;
+  }
+
+  Progress Consume(std::string_view input, size_t* consumed) override {
+    *consumed = 0;
+    for (;;) {
+      std::string_view line;
+      size_t length = 0;
+      LineStatus ls = ReadReplyLine(input.substr(*consumed), limits_.line_size_limit, &line, &length);
+      if (ls == LineStatus::kNeedMore) return Progress::kNeedMore;
+      if (ls == LineStatus::kTooLong)
+        return Error("unexpected memcache server reply: line longer than line_size_limit");
+      LogReceived(line);
+      QuietWriteReply reply = ParseQuietWriteReply(line);
+      if (reply.kind == QuietWriteReply::kNotFound && (!is_delete() || reply.opaque >= not_found_.size()))
+        reply.kind = QuietWriteReply::kUnexpected;
+      if (reply.kind == QuietWriteReply::kUnexpected)
+        return Error("unexpected memcache server reply: " + ReplyExcerpt(line));
+      *consumed += length;
+      switch (reply.kind) {
+        case QuietWriteReply::kNoop:
+          for (; next_ < end_; ++next_)
+            (*results_)[items_[next_]] = not_found_[next_ - chunk_begin_] ? Status::NotFound() : Status::OK();
+          return Progress::kDone;
+        case QuietWriteReply::kNotFound:
+          not_found_[reply.opaque] = 1;
+          break;
+        case QuietWriteReply::kRefusal:
+          if (next_ < end_) FailChunk(line);
+          break;
+        case QuietWriteReply::kUnexpected:
+          break;  // returned above
+      }
+    }
+  }
+
+ private:
+  bool is_delete() const { return is_delete_; }
+  std::string_view KeyAt(size_t position) const {
+    const size_t item = items_[position];
+    return is_delete() ? delete_keys_[item] : sets_[item].key;
+  }
+
+  void FailChunk(std::string_view line) {
+    const size_t count = end_ - chunk_begin_;
+    std::string message = (source_.empty() ? "" : source_ + ": ") + (is_delete() ? "delete" : "update") +
+                          " failed: " + PrintableBytes(line.substr(0, 100)) + " (in a chunk of " +
+                          std::to_string(count) + " quiet writes, key \"" + PrintableBytes(KeyAt(chunk_begin_)) +
+                          "\"" + (count > 1 ? " to key \"" + PrintableBytes(KeyAt(end_ - 1)) + "\"" : "") +
+                          "; the reply names no key, so none of them counts as done)";
+    LogWarning("database " + limits_.table_name + ": " + message);
+    const Status failed = Status::TempError(message);
+    for (size_t p = chunk_begin_; p < end_; ++p) (*results_)[items_[p]] = failed;
+    next_ = end_;
+  }
+
+  bool is_delete_;
+  std::span<const SetRequest> sets_;  // empty for deletes
+  uint32_t flags_;
+  long ttl_;
+  std::span<const std::string_view> delete_keys_;
+  std::vector<Status>* results_;
+  size_t chunk_begin_ = 0;
+  std::vector<char> not_found_;  // [position - chunk_begin_]: answered NF
 };
 
 // Replica fail-over reads: one pipelined "mg KEY s t f v" per item, so that
@@ -331,6 +436,18 @@ std::unique_ptr<ServerBatch> NewDeleteBatch(const BatchLimits& limits,
                                             std::span<const std::string_view> keys,
                                             std::vector<Status>* results) {
   return std::make_unique<DeleteBatch>(limits, keys, results);
+}
+
+std::unique_ptr<ServerBatch> NewQuietSetBatch(const BatchLimits& limits, std::span<const SetRequest> items,
+                                              uint32_t flags, long ttl, std::vector<Status>* results) {
+  return std::make_unique<QuietWriteBatch>(limits, items, flags, ttl, std::span<const std::string_view>(),
+                                           results);
+}
+
+std::unique_ptr<ServerBatch> NewQuietDeleteBatch(const BatchLimits& limits,
+                                                 std::span<const std::string_view> keys,
+                                                 std::vector<Status>* results) {
+  return std::make_unique<QuietWriteBatch>(limits, std::span<const SetRequest>(), 0, 0, keys, results);
 }
 
 std::unique_ptr<ServerBatch> NewMetaGetBatch(const BatchLimits& limits,

@@ -5,7 +5,9 @@
 // a chunk of consecutive items -- multi-key "get" commands, or pipelined
 // "set"/"delete" commands -- and parses the replies as they arrive,
 // recording each item's result (into the operation's result vector, at the
-// item's own index) as soon as memcached has given it.  A reply that does
+// item's own index) as soon as memcached has given it (quiet meta writes,
+// which memcached answers per chunk rather than per command, at the
+// chunk's end).  A reply that does
 // not fit the request (a VALUE for a key not asked for, a line of the
 // wrong kind, a value over data_size_limit) stops the parse with an error
 // and records nothing for that item.
@@ -65,6 +67,10 @@ class ServerBatch : public ReplyConsumer {
  public:
   explicit ServerBatch(const BatchLimits& limits) : limits_(limits) {}
 
+  // The server's name for the results a batch sets on its own (quiet
+  // writes); empty with a single server, whose reasons name none.
+  void set_source(std::string source) { source_ = std::move(source); }
+
   // The items of this server, in the order they are sent.  Items may be
   // added (ejection moves keys here) while earlier ones are in flight.
   std::vector<size_t>& items() { return items_; }
@@ -96,6 +102,7 @@ class ServerBatch : public ReplyConsumer {
   void LogReceived(std::string_view line) const;
 
   const BatchLimits& limits_;
+  std::string source_;
   std::vector<size_t> items_;
   size_t next_ = 0;
   size_t end_ = 0;
@@ -117,6 +124,17 @@ std::unique_ptr<ServerBatch> NewSetBatch(const BatchLimits& limits, std::span<co
 std::unique_ptr<ServerBatch> NewDeleteBatch(const BatchLimits& limits,
                                             std::span<const std::string_view> keys,
                                             std::vector<Status>* results);
+// Replicated writes (replicas > 1), as quiet meta commands, each chunk
+// ended by "mn": results[i] OK (stored) or an error; for deletes, OK
+// (deleted), NotFound or an error.  A chunk whose reply holds an error line
+// fails every write of the chunk -- memcached's errors name no key, so any
+// of them may be the one that failed -- and is not sent again: a resend
+// could put an older value over a newer one written meanwhile.
+std::unique_ptr<ServerBatch> NewQuietSetBatch(const BatchLimits& limits, std::span<const SetRequest> items,
+                                              uint32_t flags, long ttl, std::vector<Status>* results);
+std::unique_ptr<ServerBatch> NewQuietDeleteBatch(const BatchLimits& limits,
+                                                 std::span<const std::string_view> keys,
+                                                 std::vector<Status>* results);
 // Replica reads: results[i] as NewGetBatch's, and meta[i] set for a hit.
 std::unique_ptr<ServerBatch> NewMetaGetBatch(const BatchLimits& limits,
                                              std::span<const std::string_view> keys,
