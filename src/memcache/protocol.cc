@@ -143,13 +143,15 @@ QuietWriteReply ParseQuietWriteReply(std::string_view line) {
   } else {
     std::string_view rest = line;
     std::string_view code = NextToken(&rest);
-    if (code != "NS" && code != "EX" && code != "NF") return reply;
+    if (code.data() != line.data() || (code != "NS" && code != "EX" && code != "NF")) return reply;
     reply.kind = QuietWriteReply::kRefusal;
     bool has_opaque = false;
     for (std::string_view flag = NextToken(&rest); !flag.empty(); flag = NextToken(&rest)) {
       // Only the flags our commands ask for may come back.
       if (flag[0] == 'k') continue;
-      if (flag[0] != 'O' || has_opaque || !ParseUnsigned(flag.substr(1), &reply.opaque)) {
+      // The opaque comes back as we wrote it: digits, no leading zero.
+      const bool canonical = flag.size() < 3 || flag[1] != '0';
+      if (flag[0] != 'O' || has_opaque || !canonical || !ParseUnsigned(flag.substr(1), &reply.opaque)) {
         reply.kind = QuietWriteReply::kUnexpected;
         return reply;
       }

@@ -151,11 +151,12 @@ TEST(ProtocolTest, QuietMetaWrites) {
   EXPECT_EQ(nf.kind, QuietWriteReply::kNotFound);
   EXPECT_EQ(nf.opaque, 12u);
   EXPECT_EQ(ParseQuietWriteReply("NF O5 kzz").kind, QuietWriteReply::kNotFound);
+  EXPECT_EQ(ParseQuietWriteReply("NF O0").kind, QuietWriteReply::kNotFound);
   // Errors carry no opaque; an NF without one cannot be placed either.
   for (const char* refusal : {"SERVER_ERROR object too large for cache", "SERVER_ERROR out of memory storing object",
                               "CLIENT_ERROR bad data chunk", "ERROR", "NS", "EX O3", "NF"})
     EXPECT_EQ(ParseQuietWriteReply(refusal).kind, QuietWriteReply::kRefusal) << refusal;
-  for (const char* odd : {"HD", "STORED", "MNX", "NF Ox", "NF O1 O2", "NF O99999999999", "NS c5", ""})
+  for (const char* odd : {"HD", "STORED", "MNX", "NF Ox", "NF O1 O2", "NF O99999999999", "NS c5", " NS", "NF O06", ""})
     EXPECT_EQ(ParseQuietWriteReply(odd).kind, QuietWriteReply::kUnexpected) << odd;
 }
 
