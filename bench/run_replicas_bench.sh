@@ -13,7 +13,8 @@
 #       lookup   `mctable -q -`, every key present, every server up
 #       lookup   `mctable -q -`, half the keys present (misses ask the second copy)
 #     Each line also gives the median CPU seconds (user + system) of the
-#     mctable process, which a loaded machine disturbs less than wall time.
+#     mctable process, which a loaded machine disturbs less than wall time,
+#     and of the three memcached together during the same run.
 #     Two more lines split the client's cost from the servers': with
 #     replicas = 2 the servers store and hold twice the entries, and a
 #     memcached that holds more answers each request a little slower.
@@ -45,7 +46,7 @@ while [ $# -gt 0 ]; do
     --build-dir) BUILD_DIR=$2; shift 2 ;;
     --no-build) DO_BUILD=0; shift ;;
     --strict) STRICT=1; shift ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "run_replicas_bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -103,6 +104,26 @@ for i in 0 1 2; do
   MC_PORTS+=("$ok")
 done
 flush() { for p in "${MC_PORTS[@]}"; do [ "$(mc "$p" flush_all)" = OK ] || die "flush_all failed"; done; }
+TICKS=$(getconf CLK_TCK)
+# servers_ticks: the three memcached's CPU (user + system) so far, in clock
+# ticks.  mctable has every reply when it exits (a quiet write chunk ends
+# with its "MN"), so the difference around a run is that run's server work.
+servers_ticks() {
+  local p line fields total=0
+  for p in "${PID_OF[@]}"; do
+    read -r line <"/proc/$p/stat" || continue
+    read -r -a fields <<<"${line##*) }"  # from field 3 (state): utime, stime are [11], [12]
+    total=$((total + fields[11] + fields[12]))
+  done
+  echo "$total"
+}
+# timed_mctable OUT ARGS...: t_run, and SCPU = the servers' CPU seconds during it.
+timed_mctable() {
+  local before
+  before=$(servers_ticks)
+  t_run "$@"
+  SCPU=$(awk -v t=$(( $(servers_ticks) - before )) -v hz="$TICKS" 'BEGIN { printf "%.3f", t / hz }')
+}
 items() { exec 3<>"/dev/tcp/127.0.0.1/$1"; printf 'stats\r\n' >&3
   local line n=0; while IFS= read -r -t 5 line <&3; do line=${line%$'\r'}
     case $line in "STAT curr_items "*) n=${line#STAT curr_items };; END) break;; esac; done
@@ -136,7 +157,7 @@ declare -A R
 # INPUT, and on the first repeat checks that the servers hold ENTRIES.
 timed_load() {
   flush
-  t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$2"
+  timed_mctable "$WORK/out" "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$2"
   [ "$RC" = 0 ] || fail "mctable -i ($5) exit $RC: $(head -2 "$WORK/out.err")"
   [ "$3" = 1 ] || return 0
   local stored=0 p
@@ -149,14 +170,14 @@ timed_load() {
 # checks its output against EXPECTED.
 timed_lookup() {
   flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$2" >/dev/null 2>&1 || die "load failed"
-  t_run "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$3" <"$WORK/keys"
+  timed_mctable "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$3" <"$WORK/keys"
   [ "$RC" = 0 ] || fail "$5: exit $RC: $(head -2 "$WORK/out.err")"
   check_same "$WORK/out" "$4" "$5"
 }
 
 # compare LABEL OP: runs OP with replicas 1 and 2, interleaved.
 compare() {
-  local label=$1 op=$2 r who cf t1="" t2="" c1="" c2=""
+  local label=$1 op=$2 r who cf t1="" t2="" c1="" c2="" s1="" s2=""
   for r in $(seq "$REPEATS"); do
     for who in $( [ $((r % 2)) = 1 ] && echo "1 2" || echo "2 1"); do
       cf=$R1; [ "$who" = 2 ] && cf=$R2
@@ -179,17 +200,18 @@ compare() {
           timed_lookup "$cf" "$WORK/present" "$cf" "$WORK/expect" \
             "mctable -q - half present, replicas $who, repeat $r" ;;
       esac
-      if [ "$who" = 1 ]; then t1="$t1 $T"; c1="$c1 $CPU"; else t2="$t2 $T"; c2="$c2 $CPU"; fi
+      if [ "$who" = 1 ]; then t1="$t1 $T"; c1="$c1 $CPU"; s1="$s1 $SCPU"; else t2="$t2 $T"; c2="$c2 $CPU"; s2="$s2 $SCPU"; fi
     done
   done
-  local m1 m2 u1 u2 n=$N
+  local m1 m2 u1 u2 v1 v2 n=$N
   m1=$(echo "$t1" | median); m2=$(echo "$t2" | median)
   u1=$(echo "$c1" | median); u2=$(echo "$c2" | median)
+  v1=$(echo "$s1" | median); v2=$(echo "$s2" | median)
   [ "$op" = load_same_copies ] && n=$((N * 2))  # entries stored per second
   R[$label.1]=$(rate "$n" "$m1"); R[$label.2]=$(rate "$n" "$m2")
   R[$label.x]=$(ratio "${R[$label.2]}" "${R[$label.1]}")
-  printf '  %-44s %s   %s   %sx   (mctable CPU %.3f s vs %.3f s)\n' "$label" "$(fmt_rate "${R[$label.1]}")" \
-    "$(fmt_rate "${R[$label.2]}")" "${R[$label.x]}" "$u1" "$u2"
+  printf '  %-44s %s   %s   %sx   (CPU: mctable %.3f s vs %.3f s, servers %.3f s vs %.3f s)\n' "$label" \
+    "$(fmt_rate "${R[$label.1]}")" "$(fmt_rate "${R[$label.2]}")" "${R[$label.x]}" "$u1" "$u2" "$v1" "$v2"
 }
 
 printf '  %-44s %20s   %20s   %s\n' "what" "replicas = 1" "replicas = 2" "2/1"
