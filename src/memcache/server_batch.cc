@@ -124,11 +124,8 @@ class LineReplyBatch : public ServerBatch {
     while (next_ < end_) {
       std::string_view line;
       size_t length = 0;
-      LineStatus ls = ReadReplyLine(input.substr(*consumed), limits_.line_size_limit, &line, &length);
-      if (ls == LineStatus::kNeedMore) return Progress::kNeedMore;
-      if (ls == LineStatus::kTooLong)
-        return Error("unexpected memcache server reply: line longer than line_size_limit");
-      LogReceived(line);
+      Progress stop;
+      if (!NextLine(input.substr(*consumed), &line, &length, &stop)) return stop;
       Status status;
       if (!Classify(line, &status))
         return Error("unexpected memcache server reply: " + ReplyExcerpt(line));
@@ -263,11 +260,8 @@ class QuietWriteBatch : public ServerBatch {
     for (;;) {
       std::string_view line;
       size_t length = 0;
-      LineStatus ls = ReadReplyLine(input.substr(*consumed), limits_.line_size_limit, &line, &length);
-      if (ls == LineStatus::kNeedMore) return Progress::kNeedMore;
-      if (ls == LineStatus::kTooLong)
-        return Error("unexpected memcache server reply: line longer than line_size_limit");
-      LogReceived(line);
+      Progress stop;
+      if (!NextLine(input.substr(*consumed), &line, &length, &stop)) return stop;
       QuietWriteReply reply = ParseQuietWriteReply(line);
       if (reply.kind == QuietWriteReply::kNotFound && (!is_delete() || reply.opaque >= not_found_.size()))
         reply.kind = QuietWriteReply::kUnexpected;
@@ -414,6 +408,20 @@ ReplyConsumer::Progress ServerBatch::Error(std::string message, bool item_error,
   item_error_ = item_error;
   warning_ = warning.empty() ? limits_.origin + ": " + error_ : std::move(warning);
   return Progress::kError;
+}
+
+bool ServerBatch::NextLine(std::string_view input, std::string_view* line, size_t* length, Progress* stop) {
+  LineStatus ls = ReadReplyLine(input, limits_.line_size_limit, line, length);
+  if (ls == LineStatus::kNeedMore) {
+    *stop = Progress::kNeedMore;
+    return false;
+  }
+  if (ls == LineStatus::kTooLong) {
+    *stop = Error("unexpected memcache server reply: line longer than line_size_limit");
+    return false;
+  }
+  LogReceived(*line);
+  return true;
 }
 
 void ServerBatch::LogReceived(std::string_view line) const {

@@ -100,6 +100,9 @@ class ServerBatch : public ReplyConsumer {
  protected:
   Progress Error(std::string message, bool item_error = false, std::string warning = {});
   void LogReceived(std::string_view line) const;
+  // The next reply line of `input`, logged; false with *stop set (need
+  // more input, or the error for a line over line_size_limit) when none.
+  bool NextLine(std::string_view input, std::string_view* line, size_t* length, Progress* stop);
 
   const BatchLimits& limits_;
   std::string source_;
