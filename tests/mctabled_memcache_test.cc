@@ -413,6 +413,40 @@ TEST_F(MctabledMemcacheTest, MemcachedDownOrFrozenIsServerErrorWithinTheTimeoutT
   EXPECT_NE(stats.find("errors=2"), std::string::npos) << stats;
 }
 
+// Postfix's own client through the front while the server behind it is down:
+// a SERVER_ERROR is a query error to Postfix (a temporary failure, never a
+// "not found"), and the next lookup after the server returns succeeds with no
+// restart of anything.
+TEST_F(MctabledMemcacheTest, PostfixSeesATemporaryFailureWhileMemcachedIsDownThenRecovers) {
+  testutil::Postmap postmap;
+  if (!postmap.available()) GTEST_SKIP() << "Debian's postmap is not installed";
+  std::string table_cf =
+      dir_.WriteFile("down.cf", "memcache = " + (*servers_)[2].endpoint() + "\ntimeout = 1\nmax_try = 1\n");
+  StartFront(table_cf);
+  std::string postfix_cf = dir_.WriteFile("postfix-down.cf", "memcache = unix:" + socket_ + "\nmax_try = 1\n");
+  const std::string key = "down-" + std::to_string(port_) + "@example.com";
+
+  (*servers_)[2].Stop();
+  CommandResult q = postmap.Run({"-q", key, "memcache:" + postfix_cf});
+  EXPECT_NE(q.exit_status, 0) << q.out;
+  EXPECT_EQ(q.out, "");
+  EXPECT_NE(q.err.find("fatal: table memcache:" + postfix_cf + ": query error"), std::string::npos) << q.err;
+  CommandResult d = postmap.Run({"-d", key, "memcache:" + postfix_cf});
+  EXPECT_NE(d.exit_status, 0) << d.err;
+  EXPECT_NE(d.err.find("fatal: table memcache:" + postfix_cf + ": delete error"), std::string::npos) << d.err;
+  std::string stats = Stats();
+  EXPECT_NE(stats.find("errors=2"), std::string::npos) << "one SERVER_ERROR per command\n" << stats;
+
+  ASSERT_TRUE((*servers_)[2].Restart()) << (*servers_)[2].error();
+  LineClient c("unix:" + socket_);
+  ASSERT_TRUE(c.Send("set " + key + " 0 0 4\r\nback\r\n"));
+  ASSERT_EQ(c.ReadLine(), "STORED\r");
+  q = postmap.Run({"-q", key, "memcache:" + postfix_cf});
+  EXPECT_EQ(q.exit_status, 0) << q.err;
+  EXPECT_EQ(q.out, "back\n");
+  EXPECT_EQ(q.err, "");
+}
+
 TEST_F(MctabledMemcacheTest, AMemcacheListenerNeedsAMemcacheTable) {
   dir_.WriteFile("plain", "a b\n");
   ASSERT_EQ(Mctable({"lmdb:" + dir_.path() + "/plain"}).exit_status, 0);
