@@ -4,7 +4,7 @@
 #
 #   bench/run_replicas_bench.sh [--keys 200000] [--repeats 5] [--build-dir DIR] [--no-build] [--strict]
 #
-# What it does (about two minutes with the defaults, plus the first build):
+# What it does (about four minutes with the defaults, plus the first build):
 #  1. builds mctable (into build-bench, -j2) unless --no-build;
 #  2. starts three memcached on free loopback ports (killed by pid at exit);
 #  3. runs, interleaved and --repeats times each (medians), replicas = 1
@@ -117,6 +117,24 @@ servers_ticks() {
   done
   echo "$total"
 }
+# settle: waits until the servers are done with the background work that a
+# load leaves them (memcached's LRU maintainer and crawler go over fresh
+# items for a second or two after a bulk load: 0.1 s of CPU for 200,000
+# items, 0.3 s for 400,000, measured), so that a timed run measures its own
+# requests and not the last load's aftermath, which is twice as large after
+# a replicas = 2 load and competes for the same 2 cores.  Settled: three
+# 0.4 s polls in a row with at most one clock tick of server CPU; at most
+# 10 s.
+settle() {
+  local prev now quiet=0 i
+  prev=$(servers_ticks)
+  for i in $(seq 25); do
+    sleep 0.4; now=$(servers_ticks)
+    if [ $((now - prev)) -le 1 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    [ "$quiet" -ge 3 ] && return 0
+    prev=$now
+  done
+}
 # timed_mctable OUT ARGS...: t_run, and SCPU = the servers' CPU seconds during it.
 timed_mctable() {
   local before
@@ -153,10 +171,11 @@ echo "== mctable replicas benchmark: $N keys, $REPEATS repeats, 3 memcached $(me
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other processes add noise: compare ratios)"
 declare -A R
 
-# timed_load CF INPUT REPEAT ENTRIES LABEL: flushes, times `mctable -i` of
-# INPUT, and on the first repeat checks that the servers hold ENTRIES.
+# timed_load CF INPUT REPEAT ENTRIES LABEL: flushes, lets the servers
+# settle, times `mctable -i` of INPUT, and on the first repeat checks that
+# the servers hold ENTRIES.
 timed_load() {
-  flush
+  flush; settle
   timed_mctable "$WORK/out" "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$2"
   [ "$RC" = 0 ] || fail "mctable -i ($5) exit $RC: $(head -2 "$WORK/out.err")"
   [ "$3" = 1 ] || return 0
@@ -166,10 +185,11 @@ timed_load() {
 }
 
 # timed_lookup LOAD_CF LOAD_INPUT CF EXPECTED LABEL: flushes, loads
-# LOAD_INPUT with LOAD_CF, times `mctable -q -` of every key with CF and
+# LOAD_INPUT with LOAD_CF, lets the servers settle, times `mctable -q -` of every key with CF and
 # checks its output against EXPECTED.
 timed_lookup() {
   flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$2" >/dev/null 2>&1 || die "load failed"
+  settle
   timed_mctable "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$3" <"$WORK/keys"
   [ "$RC" = 0 ] || fail "$5: exit $RC: $(head -2 "$WORK/out.err")"
   check_same "$WORK/out" "$4" "$5"
