@@ -240,7 +240,7 @@ class QuietWriteBatch : public ServerBatch {
                             : 1;
     size_t end = BuildPipelinedChunk(items_, begin, room, out, [this, begin](std::string* o, size_t position) {
       const size_t item = items_[position];
-      if (is_delete()) {
+      if (is_delete_) {
         AppendQuietMetaDeleteCommand(o, delete_keys_[item], static_cast<uint32_t>(position - begin));
       } else {
         AppendQuietMetaSetCommand(o, sets_[item].key, flags_, ttl_, sets_[item].data);
@@ -263,7 +263,7 @@ class QuietWriteBatch : public ServerBatch {
       Progress stop;
       if (!NextLine(input.substr(*consumed), &line, &length, &stop)) return stop;
       QuietWriteReply reply = ParseQuietWriteReply(line);
-      if (reply.kind == QuietWriteReply::kNotFound && (!is_delete() || reply.opaque >= not_found_.size()))
+      if (reply.kind == QuietWriteReply::kNotFound && (!is_delete_ || reply.opaque >= not_found_.size()))
         reply.kind = QuietWriteReply::kUnexpected;
       if (reply.kind == QuietWriteReply::kUnexpected)
         return Error("unexpected memcache server reply: " + ReplyExcerpt(line));
@@ -286,15 +286,14 @@ class QuietWriteBatch : public ServerBatch {
   }
 
  private:
-  bool is_delete() const { return is_delete_; }
   std::string_view KeyAt(size_t position) const {
     const size_t item = items_[position];
-    return is_delete() ? delete_keys_[item] : sets_[item].key;
+    return is_delete_ ? delete_keys_[item] : sets_[item].key;
   }
 
   void FailChunk(std::string_view line) {
     const size_t count = end_ - chunk_begin_;
-    std::string message = (source_.empty() ? "" : source_ + ": ") + (is_delete() ? "delete" : "update") +
+    std::string message = (source_.empty() ? "" : source_ + ": ") + (is_delete_ ? "delete" : "update") +
                           " failed: " + PrintableBytes(line.substr(0, 100)) + " (in a chunk of " +
                           std::to_string(count) + " quiet writes, key \"" + PrintableBytes(KeyAt(chunk_begin_)) +
                           "\"" + (count > 1 ? " to key \"" + PrintableBytes(KeyAt(end_ - 1)) + "\"" : "") +

@@ -454,6 +454,14 @@ void Client::RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue
     }
   };
 
+  // ldap_result failed (or the held searches could not be sent, when
+  // !asked): the connection is broken, with the handle's reason if it has one.
+  auto read_failed = [&](bool asked) {
+    int rc = LDAP_SERVER_DOWN;
+    if (asked) ldap_get_option(ld_, LDAP_OPT_RESULT_CODE, &rc);
+    broken("dict_ldap_lookup: Search error " + std::to_string(rc) + ": " + ldap_err2string(rc) + " ");
+  };
+
   // An answer from ldap_result: its search's, unless it was abandoned.
   auto accept = [&](LDAPMessage* message) {
     auto found = by_msgid.find(ldap_msgid(message));
@@ -537,9 +545,7 @@ void Client::RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue
     const bool sent = SendHeld();
     int type = sent ? ldap_result(ld_, LDAP_RES_ANY, LDAP_MSG_ALL, &wait, &message) : -1;
     if (type < 0) {
-      int rc = LDAP_SERVER_DOWN;
-      if (sent) ldap_get_option(ld_, LDAP_OPT_RESULT_CODE, &rc);
-      broken("dict_ldap_lookup: Search error " + std::to_string(rc) + ": " + ldap_err2string(rc) + " ");
+      read_failed(sent);
       continue;
     }
     if (type == 0) {
@@ -563,11 +569,7 @@ void Client::RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue
     timeval no_wait{0, 0};
     while (!pending.empty() && (type = ldap_result(ld_, LDAP_RES_ANY, LDAP_MSG_ALL, &no_wait, &message)) > 0)
       accept(message);
-    if (type < 0) {
-      int rc = LDAP_SERVER_DOWN;
-      ldap_get_option(ld_, LDAP_OPT_RESULT_CODE, &rc);
-      broken("dict_ldap_lookup: Search error " + std::to_string(rc) + ": " + ldap_err2string(rc) + " ");
-    }
+    if (type < 0) read_failed(true);
   }
   for (LDAPMessage* answer : answers)
     if (answer != nullptr) ldap_msgfree(answer);
