@@ -5,16 +5,26 @@
 #   bench/run_replicas_bench.sh [--keys 200000] [--repeats 5] [--build-dir DIR] [--no-build] [--strict]
 #
 # What it does (about four minutes with the defaults, plus the first build):
-#  1. builds mctable (into build-bench, -j2) unless --no-build;
+#  1. builds mctable and bench/raw_client (into build-bench, -j2) unless
+#     --no-build;
 #  2. starts three memcached on free loopback ports (killed by pid at exit);
 #  3. runs, interleaved and --repeats times each (medians), replicas = 1
 #     against replicas = 2:
 #       load     `mctable -i` (every key)
-#       lookup   `mctable -q -`, every key present, every server up
+#       lookup   `mctable -q -`, every key present, every server up, in
+#                the load order and in a shuffled order (in the load order,
+#                each server reads its items in the order they sit in its
+#                memory, which replicas = 2 interleaves with other
+#                servers' second copies: bench/memcached_footprint.sh
+#                shows that cost with one memcached and no mctable)
 #       lookup   `mctable -q -`, half the keys present (misses ask the second copy)
 #     Each line also gives the median CPU seconds (user + system) of the
 #     mctable process, which a loaded machine disturbs less than wall time,
-#     and of the three memcached together during the same run.
+#     and of the three memcached together during the same run, and the
+#     "CPU bound": the ratio of client + servers CPU, replicas = 1 to 2.  The
+#     client and the servers share this machine's cores, so a client fast
+#     enough to keep every core busy would run at that ratio: the servers'
+#     extra work for replicas = 2 is then the client's wall time.
 #     Two more lines split the client's cost from the servers': with
 #     replicas = 2 the servers store and hold twice the entries, and a
 #     memcached that holds more answers each request a little slower.
@@ -23,11 +33,17 @@
 #                           entries; figures are entries stored per second)
 #       lookup, same data   `mctable -q -` with replicas = 1 and = 2 over
 #                           the same servers, both loaded with replicas = 2
+#     and one line for the servers alone, with clients that cost nothing:
+#       raw clients, first copies   three bench/raw_client (no mctable code),
+#                           one per server and all at once, each getting
+#                           the keys whose first copy is on its server:
+#                           the same requests over replicas = 1's data and
+#                           over replicas = 2's (twice the entries held)
 #  4. the kill test: `mctable -q -` over every key with replicas = 2 while
 #     one server is killed (SIGKILL) a fifth of the way into the run;
 #     reports its throughput beside the same run with every server up.
 # Targets (--strict makes a miss exit 3): replicas = 2 load >= 0.7x
-# replicas = 1; lookups with every key present >= 0.95x.
+# replicas = 1; lookups with every key present (load order) >= 0.95x.
 # Every output is checked byte for byte (lookups in input order; loads by
 # reading back, and with replicas = 2 by counting 2 copies per key).
 # Exit status: 0 all outputs agree; 1 an output disagrees; 2 setup failed;
@@ -46,7 +62,7 @@ while [ $# -gt 0 ]; do
     --build-dir) BUILD_DIR=$2; shift 2 ;;
     --no-build) DO_BUILD=0; shift ;;
     --strict) STRICT=1; shift ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,50p' "$0"; exit 0 ;;
     *) echo "run_replicas_bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -54,15 +70,17 @@ done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 [ -n "$BUILD_DIR" ] || BUILD_DIR=$ROOT/build-bench
 MCTABLE=$BUILD_DIR/mctable
+RAW=$BUILD_DIR/bench/raw_client
 die() { echo "run_replicas_bench.sh: $*" >&2; exit 2; }
 
 if [ "$DO_BUILD" = 1 ]; then
   echo "== build ($BUILD_DIR)"
   log=${TMPDIR:-/tmp}/mctable_replicas_bench_cmake.log
   cmake -S "$ROOT" -B "$BUILD_DIR" -DMCTABLE_BENCH=ON >"$log" 2>&1 || { tail -20 "$log" >&2; die "cmake configure failed"; }
-  cmake --build "$BUILD_DIR" -j2 --target mctable >>"$log" 2>&1 || { grep -E "error|Error" "$log" | head -20 >&2; die "build failed"; }
+  cmake --build "$BUILD_DIR" -j2 --target mctable mctable_raw_client >>"$log" 2>&1 || { grep -E "error|Error" "$log" | head -20 >&2; die "build failed"; }
 fi
 [ -x "$MCTABLE" ] || die "no $MCTABLE"
+[ -x "$RAW" ] || die "no $RAW"
 command -v memcached >/dev/null || die "memcached is not installed"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mctable_replicas_bench.XXXXXX")
@@ -163,6 +181,13 @@ awk -v n="$N" -v w="$WORK" 'BEGIN {
     print k > (w "/keys"); print k " " v > (w "/entries"); print k "\t" v > (w "/all")
     if (i % 2 == 0) { print k " " v > (w "/present"); print k "\t" v > (w "/expect") }
     print k " " v > (w "/entries2x"); print "other" i "@example" (i % 97) ".com " v > (w "/entries2x")
+    p[i] = i
+  }
+  srand(7)
+  for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); t = p[i]; p[i] = p[j]; p[j] = t }
+  for (x = 0; x < n; x++) {
+    i = p[x]; k = "user" i "@example" (i % 97) ".com"
+    print k > (w "/keys.shuffled"); print k "\tdest" i "@mail.example.net" > (w "/all.shuffled")
   }
 }'
 
@@ -184,20 +209,55 @@ timed_load() {
   [ "$stored" = "$4" ] || fail "$5: the servers hold $stored entries, not $4"
 }
 
-# timed_lookup LOAD_CF LOAD_INPUT CF EXPECTED LABEL: flushes, loads
-# LOAD_INPUT with LOAD_CF, lets the servers settle, times `mctable -q -` of every key with CF and
+# timed_lookup LOAD_CF LOAD_INPUT CF EXPECTED LABEL [KEYS]: flushes, loads
+# LOAD_INPUT with LOAD_CF, lets the servers settle, times `mctable -q -` of
+# every key (in the order of KEYS, default the load order) with CF and
 # checks its output against EXPECTED.
 timed_lookup() {
   flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$2" >/dev/null 2>&1 || die "load failed"
   settle
-  timed_mctable "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$3" <"$WORK/keys"
+  timed_mctable "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$3" <"${6:-$WORK/keys}"
   [ "$RC" = 0 ] || fail "$5: exit $RC: $(head -2 "$WORK/out.err")"
   check_same "$WORK/out" "$4" "$5"
 }
 
-# compare LABEL OP: runs OP with replicas 1 and 2, interleaved.
+# first_copies: splits the keys by the server that holds their first copy
+# (the same server for replicas = 1 and = 2): after a replicas = 1 load,
+# each server's raw_client answer over every key is that server's share,
+# FIRST.PORT its keys and FIRST.PORT.expect its answer.
+first_copies() {
+  local p total=0
+  flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$R1" <"$WORK/entries" >/dev/null 2>&1 || die "load failed"
+  for p in "${MC_PORTS[@]}"; do
+    "$RAW" --server "127.0.0.1:$p" --mode get <"$WORK/keys" >"$WORK/first.$p.expect" || die "raw_client get failed"
+    cut -f1 "$WORK/first.$p.expect" >"$WORK/first.$p"
+    total=$((total + $(wc -l <"$WORK/first.$p")))
+  done
+  [ "$total" = "$N" ] || die "the servers' shares hold $total keys, not $N"
+}
+# timed_raw_clients CF LABEL: flushes, loads with CF, lets the servers
+# settle, and times the three raw clients run at once; T = wall seconds,
+# CPU = the clients' CPU together, SCPU = the servers'.
+timed_raw_clients() {
+  local before p pids=() t0 TIMEFORMAT='%U %S'
+  flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$WORK/entries" >/dev/null 2>&1 || die "load failed"
+  settle
+  before=$(servers_ticks)
+  t0=$EPOCHREALTIME
+  { time {
+    for p in "${MC_PORTS[@]}"; do "$RAW" --server "127.0.0.1:$p" --mode get <"$WORK/first.$p" >"$WORK/raw.$p" & pids+=($!); done
+    wait "${pids[@]}"
+  } ; } 2>"$WORK/raw.time"
+  T=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }')
+  CPU=$(awk '{ printf "%.6f", $1 + $2 }' "$WORK/raw.time")
+  SCPU=$(awk -v t=$(( $(servers_ticks) - before )) -v hz="$TICKS" 'BEGIN { printf "%.3f", t / hz }')
+  for p in "${MC_PORTS[@]}"; do check_same "$WORK/raw.$p" "$WORK/first.$p.expect" "$2, server $p"; done
+}
+
+# compare LABEL OP [CLIENT]: runs OP with replicas 1 and 2, interleaved;
+# CLIENT names the client process(es) in the CPU figures.
 compare() {
-  local label=$1 op=$2 r who cf t1="" t2="" c1="" c2="" s1="" s2=""
+  local label=$1 op=$2 client=${3:-mctable} r who cf t1="" t2="" c1="" c2="" s1="" s2=""
   for r in $(seq "$REPEATS"); do
     for who in $( [ $((r % 2)) = 1 ] && echo "1 2" || echo "2 1"); do
       cf=$R1; [ "$who" = 2 ] && cf=$R2
@@ -213,9 +273,14 @@ compare() {
           timed_load "$cf" "$input" "$r" $((N * 2)) "replicas $who, same copies" ;;
         lookup_all)
           timed_lookup "$cf" "$WORK/entries" "$cf" "$WORK/all" "mctable -q -, replicas $who, repeat $r" ;;
+        lookup_shuffled)
+          timed_lookup "$cf" "$WORK/entries" "$cf" "$WORK/all.shuffled" \
+            "mctable -q - shuffled, replicas $who, repeat $r" "$WORK/keys.shuffled" ;;
         lookup_same_data)
           timed_lookup "$R2" "$WORK/entries" "$cf" "$WORK/all" \
             "mctable -q - over replicas = 2's data, replicas $who, repeat $r" ;;
+        raw_first_copies)
+          timed_raw_clients "$cf" "raw clients, replicas $who's data, repeat $r" ;;
         lookup_half)
           timed_lookup "$cf" "$WORK/present" "$cf" "$WORK/expect" \
             "mctable -q - half present, replicas $who, repeat $r" ;;
@@ -230,17 +295,27 @@ compare() {
   [ "$op" = load_same_copies ] && n=$((N * 2))  # entries stored per second
   R[$label.1]=$(rate "$n" "$m1"); R[$label.2]=$(rate "$n" "$m2")
   R[$label.x]=$(ratio "${R[$label.2]}" "${R[$label.1]}")
-  printf '  %-44s %s   %s   %sx   (CPU: mctable %.3f s vs %.3f s, servers %.3f s vs %.3f s)\n' "$label" \
-    "$(fmt_rate "${R[$label.1]}")" "$(fmt_rate "${R[$label.2]}")" "${R[$label.x]}" "$u1" "$u2" "$v1" "$v2"
+  # With the client and the servers on the same 2 cores, a run that kept
+  # both cores busy would take (client + servers CPU) / 2: the ratio of
+  # those sums is the best any overlap of client and server work could give.
+  R[$label.bound]=$(awk -v a="$u1" -v b="$v1" -v c="$u2" -v d="$v2" 'BEGIN { if (c + d > 0) printf "%.2f", (a + b) / (c + d); else print "n/a" }')
+  R[$label.servers]=$(ratio "$v1" "$v2")
+  printf '  %-44s %s   %s   %sx   (CPU: %s %.3f s vs %.3f s, servers %.3f s vs %.3f s; CPU bound %sx)\n' "$label" \
+    "$(fmt_rate "${R[$label.1]}")" "$(fmt_rate "${R[$label.2]}")" "${R[$label.x]}" "$client" "$u1" "$u2" "$v1" "$v2" \
+    "${R[$label.bound]}"
 }
 
 printf '  %-44s %20s   %20s   %s\n' "what" "replicas = 1" "replicas = 2" "2/1"
 compare "load (mctable -i)" load
 compare "lookup, every key present (mctable -q -)" lookup_all
+compare "lookup, every key, shuffled order" lookup_shuffled
 compare "lookup, half present (mctable -q -)" lookup_half
 echo "  the client's share (the servers store and hold as many entries on both sides):"
 compare "load, same copies (entries stored/s)" load_same_copies
 compare "lookup, same data (replicas = 2's)" lookup_same_data
+echo "  the servers alone (the same gets from minimal clients, no mctable code):"
+first_copies
+compare "raw clients, first copies (bench/raw_client)" raw_first_copies "raw_clients"
 
 # ---- the kill test ------------------------------------------------------------------
 flush
@@ -268,7 +343,9 @@ printf '    %-42s %s\n' "that server dead for the whole run" "$(fmt_rate "$(rate
 MISSED=0
 ge "${R[load (mctable -i).x]}" 0.7 || { echo "  TARGET MISSED: replicas = 2 load ${R[load (mctable -i).x]}x < 0.7x"; MISSED=1; }
 ge "${R[lookup, every key present (mctable -q -).x]}" 0.95 ||
-  { echo "  TARGET MISSED: replicas = 2 lookups ${R[lookup, every key present (mctable -q -).x]}x < 0.95x"; MISSED=1; }
+  { echo "  TARGET MISSED: replicas = 2 lookups ${R[lookup, every key present (mctable -q -).x]}x < 0.95x" \
+      "(CPU bound ${R[lookup, every key present (mctable -q -).bound]}x;" \
+      "servers' CPU for raw clients' same gets, 1/2: ${R[raw clients, first copies (bench/raw_client).servers]}x)"; MISSED=1; }
 [ "$FAILURES" = 0 ] || { echo "== $FAILURES output mismatches"; exit 1; }
 echo "== every output checked"
 [ "$STRICT" = 1 ] && [ "$MISSED" = 1 ] && exit 3
