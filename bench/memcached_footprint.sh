@@ -93,7 +93,7 @@ declare -A CPU WALL
 # measure CASE LOAD_FILE: a fresh memcached holding LOAD_FILE; gets of A in
 # both orders, --repeats each; appends to CPU[CASE.ORDER] and WALL[CASE.ORDER].
 measure() {
-  local case=$1 load=$2 order keys expect before walls r
+  local case=$1 load=$2 order keys expect before walls
   start_memcached 1024 -t 2 -c 64 || die "cannot start memcached"
   MC_PID=$MEMCACHED_PID
   "$RAW" --server "127.0.0.1:$MEMCACHED_PORT" --mode set <"$WORK/$load" || die "raw_client set failed"
@@ -102,7 +102,7 @@ measure() {
     keys=$WORK/keys expect=$WORK/expect
     [ "$order" = shuffled ] && keys=$WORK/keys.shuffled expect=$WORK/expect.shuffled
     before=$(server_ticks) walls=""
-    for r in $(seq "$REPEATS"); do
+    for _ in $(seq "$REPEATS"); do
       t_run "$WORK/out" "$RAW" --server "127.0.0.1:$MEMCACHED_PORT" --mode get <"$keys"
       walls="$walls $T"
     done
@@ -114,7 +114,7 @@ measure() {
 }
 
 echo "== memcached's own cost of the entries it holds: $KEYS gets (raw_client, 512 keys per get) over a fresh memcached $(memcached -V | awk '{print $2}'), $REPEATS runs per order, $ROUNDS rounds, $(nproc) cores"
-for round in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
   measure alone A
   measure interleaved AB
 done
