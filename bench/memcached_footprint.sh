@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
     --repeats) REPEATS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --build-dir) BUILD_DIR=$2; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "memcached_footprint.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
