@@ -60,3 +60,29 @@ mc() {
   exec 3>&-
   printf '%s\n' "${line%$'\r'}"
 }
+
+# proc_cpu_ticks PID: the process's CPU (user + system) so far, in clock
+# ticks (getconf CLK_TCK per second); 0 once it is gone.
+proc_cpu_ticks() {
+  local line fields
+  read -r line <"/proc/$1/stat" 2>/dev/null || { echo 0; return; }
+  read -r -a fields <<<"${line##*) }"  # from field 3 (state): utime, stime are [11], [12]
+  echo $((fields[11] + fields[12]))
+}
+# settle TICKS_FN: waits until the servers whose CPU ticks TICKS_FN prints
+# are done with the background work that a load leaves them (memcached's
+# LRU maintainer and crawler go over fresh items for a second or two after
+# a bulk load: 0.1 s of CPU for 200,000 items, 0.3 s for 400,000,
+# measured), so that a timed run measures its own requests and not the
+# last load's aftermath, which competes for the same cores.  Settled:
+# three 0.4 s polls in a row with at most one clock tick; at most 10 s.
+settle() {
+  local ticks_fn=$1 prev now quiet=0
+  prev=$("$ticks_fn")
+  for _ in $(seq 25); do
+    sleep 0.4; now=$("$ticks_fn")
+    if [ $((now - prev)) -le 1 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    [ "$quiet" -ge 3 ] && return 0
+    prev=$now
+  done
+}

@@ -42,7 +42,7 @@ die() { echo "memcached_footprint.sh: $*" >&2; exit 2; }
 [ -x "$RAW" ] || die "no $RAW (build the mctable_raw_client target, or give --build-dir)"
 command -v memcached >/dev/null || die "memcached is not installed"
 
-. "$ROOT/bench/lib.sh"  # t_run, median, ratio, fail, check_same
+. "$ROOT/bench/lib.sh"  # t_run, median, ratio, fail, check_same, proc_cpu_ticks, settle
 . "$ROOT/scripts/memcached.sh"  # start_memcached
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mctable_footprint.XXXXXX")
 MC_PID=""
@@ -71,23 +71,7 @@ awk -v n="$KEYS" -v w="$WORK" 'BEGIN {
   }
 }'
 
-server_ticks() {
-  local line fields
-  read -r line <"/proc/$MC_PID/stat" || { echo 0; return; }
-  read -r -a fields <<<"${line##*) }"
-  echo $((fields[11] + fields[12]))
-}
-# settled: as bench/run_replicas_bench.sh's settle, for the one server.
-settle() {
-  local prev now quiet=0
-  prev=$(server_ticks)
-  for _ in $(seq 25); do
-    sleep 0.4; now=$(server_ticks)
-    if [ $((now - prev)) -le 1 ]; then quiet=$((quiet + 1)); else quiet=0; fi
-    [ "$quiet" -ge 3 ] && return 0
-    prev=$now
-  done
-}
+server_ticks() { proc_cpu_ticks "$MC_PID"; }
 TICKS=$(getconf CLK_TCK)
 declare -A CPU WALL
 # measure CASE LOAD_FILE: a fresh memcached holding LOAD_FILE; gets of A in
@@ -97,7 +81,7 @@ measure() {
   start_memcached 1024 -t 2 -c 64 || die "cannot start memcached"
   MC_PID=$MEMCACHED_PID
   "$RAW" --server "127.0.0.1:$MEMCACHED_PORT" --mode set <"$WORK/$load" || die "raw_client set failed"
-  settle
+  settle server_ticks
   for order in in_order shuffled; do
     keys=$WORK/keys expect=$WORK/expect
     [ "$order" = shuffled ] && keys=$WORK/keys.shuffled expect=$WORK/expect.shuffled

@@ -97,7 +97,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-. "$ROOT/bench/lib.sh"  # t_run, median, rate, ratio, ge, fmt_rate, fail, check_same, listening, free_port, mc
+. "$ROOT/bench/lib.sh"  # t_run, median, rate, ratio, ge, fmt_rate, fail, check_same, listening, free_port, mc, proc_cpu_ticks, settle
 MC_USER=()
 [ "$(id -u)" = 0 ] && MC_USER=(-u root)
 start_memcached() {  # start_memcached PORT: true when it listens
@@ -127,31 +127,9 @@ TICKS=$(getconf CLK_TCK)
 # ticks.  mctable has every reply when it exits (a quiet write chunk ends
 # with its "MN"), so the difference around a run is that run's server work.
 servers_ticks() {
-  local p line fields total=0
-  for p in "${PID_OF[@]}"; do
-    read -r line <"/proc/$p/stat" || continue
-    read -r -a fields <<<"${line##*) }"  # from field 3 (state): utime, stime are [11], [12]
-    total=$((total + fields[11] + fields[12]))
-  done
+  local p total=0
+  for p in "${PID_OF[@]}"; do total=$((total + $(proc_cpu_ticks "$p"))); done
   echo "$total"
-}
-# settle: waits until the servers are done with the background work that a
-# load leaves them (memcached's LRU maintainer and crawler go over fresh
-# items for a second or two after a bulk load: 0.1 s of CPU for 200,000
-# items, 0.3 s for 400,000, measured), so that a timed run measures its own
-# requests and not the last load's aftermath, which is twice as large after
-# a replicas = 2 load and competes for the same 2 cores.  Settled: three
-# 0.4 s polls in a row with at most one clock tick of server CPU; at most
-# 10 s.
-settle() {
-  local prev now quiet=0 i
-  prev=$(servers_ticks)
-  for i in $(seq 25); do
-    sleep 0.4; now=$(servers_ticks)
-    if [ $((now - prev)) -le 1 ]; then quiet=$((quiet + 1)); else quiet=0; fi
-    [ "$quiet" -ge 3 ] && return 0
-    prev=$now
-  done
 }
 # timed_mctable OUT ARGS...: t_run, and SCPU = the servers' CPU seconds during it.
 timed_mctable() {
@@ -200,7 +178,7 @@ declare -A R
 # settle, times `mctable -i` of INPUT, and on the first repeat checks that
 # the servers hold ENTRIES.
 timed_load() {
-  flush; settle
+  flush; settle servers_ticks
   timed_mctable "$WORK/out" "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$2"
   [ "$RC" = 0 ] || fail "mctable -i ($5) exit $RC: $(head -2 "$WORK/out.err")"
   [ "$3" = 1 ] || return 0
@@ -215,7 +193,7 @@ timed_load() {
 # checks its output against EXPECTED.
 timed_lookup() {
   flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$2" >/dev/null 2>&1 || die "load failed"
-  settle
+  settle servers_ticks
   timed_mctable "$WORK/out" "$MCTABLE" -c "$PFDIR" -q - "memcache:$3" <"${6:-$WORK/keys}"
   [ "$RC" = 0 ] || fail "$5: exit $RC: $(head -2 "$WORK/out.err")"
   check_same "$WORK/out" "$4" "$5"
@@ -241,7 +219,7 @@ first_copies() {
 timed_raw_clients() {
   local before p pids=() t0 TIMEFORMAT='%U %S'
   flush; "$MCTABLE" -c "$PFDIR" -i "memcache:$1" <"$WORK/entries" >/dev/null 2>&1 || die "load failed"
-  settle
+  settle servers_ticks
   before=$(servers_ticks)
   t0=$EPOCHREALTIME
   { time {
