@@ -26,8 +26,9 @@
 #     enough to keep every core busy would run at that ratio: the servers'
 #     extra work for replicas = 2 is then the client's wall time.
 #     Two more lines split the client's cost from the servers': with
-#     replicas = 2 the servers store and hold twice the entries, and a
-#     memcached that holds more answers each request a little slower.
+#     replicas = 2 the servers store and hold twice the entries, and read
+#     in load order, a memcached's first copies among second copies are
+#     answered a little slower (memory locality, as above).
 #       load, same copies   replicas = 1 loading 2 x N keys against
 #                           replicas = 2 loading N (both store 2 x N
 #                           entries; figures are entries stored per second)
@@ -274,8 +275,9 @@ compare() {
   R[$label.1]=$(rate "$n" "$m1"); R[$label.2]=$(rate "$n" "$m2")
   R[$label.x]=$(ratio "${R[$label.2]}" "${R[$label.1]}")
   # With the client and the servers on the same 2 cores, a run that kept
-  # both cores busy would take (client + servers CPU) / 2: the ratio of
-  # those sums is the best any overlap of client and server work could give.
+  # both cores busy would take (client + servers CPU) / 2: a client that
+  # overlapped all its work with the servers' would run at the ratio of
+  # those sums.
   R[$label.bound]=$(awk -v a="$u1" -v b="$v1" -v c="$u2" -v d="$v2" 'BEGIN { if (c + d > 0) printf "%.2f", (a + b) / (c + d); else print "n/a" }')
   R[$label.servers]=$(ratio "$v1" "$v2")
   printf '  %-44s %s   %s   %sx   (CPU: %s %.3f s vs %.3f s, servers %.3f s vs %.3f s; CPU bound %sx)\n' "$label" \
