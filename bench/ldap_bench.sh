@@ -152,22 +152,20 @@ MISSED=0
 # run_once NAME PREP CMD...: one timed run of CMD (PREP before it), its
 # output checked; appends the time to TIMES[NAME].
 declare -A TIMES CMDS CPU_SELF CPU_SLAPD CPU_MEMCACHED
-# cpu_ticks PID: the user plus system clock ticks PID has used so far.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 TICK=$(getconf CLK_TCK)
 run_once() {
   local name=$1 prep=$2; shift 2
   local t0 t slapd0 mc0 TIMEFORMAT='%U %S'
   $prep
-  slapd0=$(cpu_ticks "$SLAPD_PID"); mc0=$(cpu_ticks "$MEMCACHED_PID")
+  slapd0=$(proc_cpu_ticks "$SLAPD_PID"); mc0=$(proc_cpu_ticks "$MEMCACHED_PID")
   t0=$EPOCHREALTIME
   { time "$@" <"$WORK/keys" >"$WORK/out.$name" 2>"$WORK/err.$name"; } 2>"$WORK/time.$name"
   t=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }')
   TIMES[$name]="${TIMES[$name]:-} $t"
   CPU_SELF[$name]="${CPU_SELF[$name]:-} $(awk '{ printf "%.3f", $1 + $2 }' "$WORK/time.$name")"
-  CPU_SLAPD[$name]="${CPU_SLAPD[$name]:-} $(awk -v a="$slapd0" -v b="$(cpu_ticks "$SLAPD_PID")" -v hz="$TICK" \
+  CPU_SLAPD[$name]="${CPU_SLAPD[$name]:-} $(awk -v a="$slapd0" -v b="$(proc_cpu_ticks "$SLAPD_PID")" -v hz="$TICK" \
     'BEGIN { printf "%.2f", (b - a) / hz }')"
-  CPU_MEMCACHED[$name]="${CPU_MEMCACHED[$name]:-} $(awk -v a="$mc0" -v b="$(cpu_ticks "$MEMCACHED_PID")" -v hz="$TICK" \
+  CPU_MEMCACHED[$name]="${CPU_MEMCACHED[$name]:-} $(awk -v a="$mc0" -v b="$(proc_cpu_ticks "$MEMCACHED_PID")" -v hz="$TICK" \
     'BEGIN { printf "%.2f", (b - a) / hz }')"
   CMDS[$name]="$*"
   sort "$WORK/out.$name" | cmp -s - <(sort "$WORK/expect") ||

@@ -265,11 +265,11 @@ class QuietWriteBatch : public ServerBatch {
       QuietWriteReply reply = ParseQuietWriteReply(line);
       if (reply.kind == QuietWriteReply::kNotFound && (!is_delete_ || reply.opaque >= not_found_.size()))
         reply.kind = QuietWriteReply::kUnexpected;
-      if (reply.kind == QuietWriteReply::kUnexpected)
-        return Error("unexpected memcache server reply: " + ReplyExcerpt(line));
-      *consumed += length;
       switch (reply.kind) {
+        case QuietWriteReply::kUnexpected:
+          return Error("unexpected memcache server reply: " + ReplyExcerpt(line));
         case QuietWriteReply::kNoop:
+          *consumed += length;
           for (; next_ < end_; ++next_)
             (*results_)[items_[next_]] = not_found_[next_ - chunk_begin_] ? Status::NotFound() : Status::OK();
           return Progress::kDone;
@@ -279,9 +279,8 @@ class QuietWriteBatch : public ServerBatch {
         case QuietWriteReply::kRefusal:
           if (next_ < end_) FailChunk(line);
           break;
-        case QuietWriteReply::kUnexpected:
-          break;  // returned above
       }
+      *consumed += length;
     }
   }
 

@@ -9,7 +9,11 @@
 #include <unistd.h>
 
 namespace mctable {
+namespace {
 
+// Copies `size` bytes from offset 0 of `from` to offset 0 of `to` (named
+// in errors as "copy FROM_NAME to TO_NAME: REASON"); a source shorter than
+// `size` is an error.
 Status CopyFileBytes(int from, int to, off_t size, const std::string& from_name, const std::string& to_name) {
   off_t in_offset = 0, out_offset = 0;
   while (in_offset < size) {
@@ -31,6 +35,8 @@ Status CopyFileBytes(int from, int to, off_t size, const std::string& from_name,
   }
   return Status::OK();
 }
+
+}  // namespace
 
 SavedCopy::~SavedCopy() {
   if (copy_fd_ >= 0) ::close(copy_fd_);

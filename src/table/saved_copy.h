@@ -35,11 +35,6 @@
 
 namespace mctable {
 
-// Copies `size` bytes from offset 0 of `from` to offset 0 of `to` (named
-// in errors as "copy FROM_NAME to TO_NAME: REASON"); a source shorter than
-// `size` is an error.
-Status CopyFileBytes(int from, int to, off_t size, const std::string& from_name, const std::string& to_name);
-
 class SavedCopy {
  public:
   explicit SavedCopy(std::string path) : path_(std::move(path)) {}

@@ -419,6 +419,14 @@ void Client::RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue
     outcome.reason = warning;
     answered[i] = true;
   };
+  // The searches of the batch no connection has taken yet: this one takes
+  // them all and fails them.
+  auto fail_untaken = [&](const std::string& warning, bool is_error) {
+    for (size_t i; queue->Take(&i);) {
+      mine.push_back(i);
+      fail(i, warning, is_error);
+    }
+  };
   // The connection broke: reopen it once per batch and send again what it
   // had not answered; otherwise fail all of that with the reason.
   auto broken = [&](const std::string& warning) {
@@ -448,10 +456,7 @@ void Client::RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue
     const bool is_error = !connect_warning.empty() && connect_error_;
     for (size_t i : resend) fail(i, reason, is_error);
     resend.clear();
-    for (size_t i; queue->Take(&i);) {
-      mine.push_back(i);
-      fail(i, reason, is_error);
-    }
+    fail_untaken(reason, is_error);
   };
 
   // ldap_result failed (or the held searches could not be sent, when
@@ -486,10 +491,7 @@ void Client::RunFrom(const std::vector<LdapSearch>& searches, SearchQueue* queue
       if (!Connect(&warning)) {
         for (size_t k = handled; k < mine.size(); ++k)
           if (!answered[mine[k]]) fail(mine[k], warning, connect_error_);
-        for (size_t i; queue->Take(&i);) {
-          mine.push_back(i);
-          fail(i, warning, connect_error_);
-        }
+        fail_untaken(warning, connect_error_);
         resend.clear();
       }
     }
